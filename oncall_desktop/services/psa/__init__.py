@@ -1,0 +1,1 @@
+"""Ticket-system adapters: one module per vendor behind ``base.TicketSystem``."""

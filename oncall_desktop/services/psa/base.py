@@ -1,0 +1,107 @@
+"""The one protocol every ticket system speaks, and its typed errors.
+
+Why a protocol and not a base class: adapters differ in everything but these
+four verbs, and the poller, clock and outbox must not care which vendor is
+behind them.  Writes (notes, time entries) are only ever called by the outbox,
+which relies on ``find_time_entry`` to never post the same entry twice.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, Sequence, runtime_checkable
+
+from oncall_desktop.tickets import Ticket
+
+
+class ErrorKind(enum.Enum):
+    AUTH = "auth"                  # wrong or expired credentials
+    NETWORK = "network"            # no route, DNS, refused, timeout
+    TLS = "tls"                    # certificate problems
+    RATE_LIMIT = "rate_limit"      # 429 after our retries ran out
+    BAD_RESPONSE = "bad_response"  # garbage, unexpected shape, 5xx
+    NOT_FOUND = "not_found"        # wrong URL or ticket gone
+    REJECTED = "rejected"          # the system refused our input (4xx with reasons)
+    CONFIG = "config"              # the adapter is not set up (missing URL, secret)
+
+
+class TicketSystemError(Exception):
+    """A failure talking to a ticket system, worded for the person on call.
+
+    ``uncertain`` marks failures after which a write may or may not have been
+    applied remotely (a timeout after sending a POST): the outbox must look the
+    idempotency key up before retrying.
+    """
+
+    def __init__(self, kind: ErrorKind, message: str, *, uncertain: bool = False,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.uncertain = uncertain
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """Tickets changed since the cursor, and the cursor to use next time."""
+
+    tickets: Sequence[Ticket]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class TimeEntryRequest:
+    """A finished, billed piece of work to record on a ticket.
+
+    ``key`` is the idempotency key: the adapter stamps it into the remote
+    entry's notes so ``find_time_entry(key)`` can prove it already exists.
+    """
+
+    ticket_remote_id: str
+    key: str
+    start: datetime
+    end: datetime
+    worked_minutes: int
+    billable_minutes: int
+    multiplier: float = 1.0
+    billable: bool = True
+    note: str = ""
+    person: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class TicketSystem(Protocol):
+    """What the app needs from any ticket system."""
+
+    name: str
+
+    def poll(self, since: str | None) -> PollResult:
+        """Tickets updated after ``since`` (an opaque cursor; None = first poll)."""
+        ...
+
+    def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
+        """Add an internal note to a ticket."""
+        ...
+
+    def log_time(self, entry: TimeEntryRequest) -> str:
+        """Post a time entry; returns the remote entry id."""
+        ...
+
+    def find_time_entry(self, remote_id: str, key: str) -> str | None:
+        """The remote id of the entry stamped with ``key``, or None."""
+        ...
+
+
+def stamp(key: str, text: str) -> str:
+    """Put the idempotency key into a note in a form people can read past."""
+    return f"{text} [oncall-key:{key}]" if text else f"[oncall-key:{key}]"
+
+
+def has_stamp(text: str | None, key: str) -> bool:
+    return bool(text) and f"[oncall-key:{key}]" in text  # type: ignore[operator]
