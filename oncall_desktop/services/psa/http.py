@@ -1,0 +1,473 @@
+"""The one HTTP layer every REST adapter talks through.
+
+Why one layer: timeouts, retries, rate limits and the wording of failures must
+be the same for every vendor, or the tech at 3 AM learns seven dialects of
+"it did not work".  Rules kept here:
+
+* every call has a connect and a read timeout;
+* 5xx answers and broken connections are retried with exponential backoff and
+  *full jitter* (sleep a random amount between 0 and the exponential cap), but
+  only for idempotent requests;
+* HTTP 429 is retried for every method (the server did nothing) and its
+  ``Retry-After`` (seconds or HTTP-date, RFC 9110 §10.2.3) is honoured;
+* all waiting within one call is bounded (``RetryPolicy.max_total_wait``);
+* a POST that fails after it was sent (read timeout, reset, 5xx) is raised
+  with ``uncertain=True`` and never re-sent: the caller must first look its
+  idempotency key up (:func:`post_once`);
+* failures become :class:`TicketSystemError` with a sentence that says what
+  failed and what to do; secrets never appear in messages.
+
+The backoff maths is a pure function and the client takes ``sleep`` and
+``rand`` so tests never really wait.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from oncall_desktop.clock import Clock, SystemClock, as_utc
+from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest, has_stamp
+from oncall_desktop.services.psa.mapping import field_map, next_cursor
+from oncall_desktop.tickets import Ticket
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one call tries before it gives up.
+
+    ``attempts`` counts tries, not retries.  ``max_total_wait`` bounds the sum
+    of all sleeps, so a poll never hangs longer than the poller's interval.
+    """
+
+    attempts: int = 4
+    base: float = 0.5
+    cap: float = 8.0
+    max_total_wait: float = 30.0
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rand: Callable[[], float]) -> float:
+    """Seconds to wait before retry number ``attempt`` (0-based), full jitter.
+
+    Full jitter spreads clients that failed together (an outage at the vendor)
+    so they do not come back in lock-step.
+    """
+    ceiling = min(policy.cap, policy.base * (2 ** attempt))
+    return max(0.0, rand()) * ceiling
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` as seconds from ``now``; None when absent or unreadable."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        return max(0.0, (as_utc(when) - as_utc(now)).total_seconds())
+    return seconds if seconds >= 0 else None
+
+
+def api_base(url: str, default_path: str = "") -> str:
+    """Normalise what a person typed in Settings into an API base URL.
+
+    Accepts ``acme.example.com`` or a full URL; adds https:// and the vendor's
+    API path when the person gave only the host.
+    """
+    text = (url or "").strip()
+    if not text:
+        raise TicketSystemError(ErrorKind.CONFIG, "No URL is set for the ticket system: enter it in Settings → Ticket system.")
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if not parts.hostname:
+        raise TicketSystemError(ErrorKind.CONFIG, f"'{url}' is not a web address: enter something like https://help.example.com.")
+    base = text.rstrip("/")
+    if default_path and parts.path in ("", "/"):
+        base += default_path
+    return base
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful answer: decoded JSON (None for an empty body) and headers."""
+
+    status: int
+    data: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class HttpClient:
+    """A ``requests.Session`` with the rules above, bound to one vendor base URL."""
+
+    def __init__(self, system: str, base_url: str, *, headers: Mapping[str, str] | None = None,
+                 auth: tuple[str, str] | None = None, timeout: tuple[float, float] = (5.0, 30.0),
+                 policy: RetryPolicy = RetryPolicy(), sleep: Callable[[float], None] = time.sleep,
+                 rand: Callable[[], float] = random.random, clock: Clock | None = None,
+                 session: requests.Session | None = None) -> None:
+        self.system = system
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.policy = policy
+        self.sleep = sleep
+        self.rand = rand
+        self.clock: Clock = clock or SystemClock()
+        self.session = session or requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "oncall-desktop"})
+        if headers:
+            self.session.headers.update(headers)
+        if auth:
+            self.session.auth = auth
+        self.host = urlsplit(self.base_url).netloc
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- requests ---------------------------------------------------------
+
+    def get(self, path: str, *, what: str, params: Mapping[str, Any] | None = None) -> Reply:
+        return self.request("GET", path, what=what, params=params)
+
+    def post(self, path: str, *, what: str, json: Any = None, data: Mapping[str, str] | None = None,
+             params: Mapping[str, Any] | None = None, idempotent: bool = False) -> Reply:
+        """POST; pass ``idempotent=True`` for searches that only read (Jira, Autotask)."""
+        return self.request("POST", path, what=what, json=json, data=data, params=params, idempotent=idempotent)
+
+    def put(self, path: str, *, what: str, json: Any = None) -> Reply:
+        return self.request("PUT", path, what=what, json=json)
+
+    def request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
+                json: Any = None, data: Mapping[str, str] | None = None,
+                headers: Mapping[str, str] | None = None, idempotent: bool | None = None) -> Reply:
+        """One logical call, retried per the policy; returns decoded JSON or raises."""
+        method = method.upper()
+        idem = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        url = self.url(path)
+        waited = 0.0
+        attempt = 0
+        while True:
+            try:
+                resp = self.session.request(method, url, params=params, json=json, data=data,
+                                            headers=headers, timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                error, retryable = self._transport_error(exc, what, idem)
+            else:
+                if resp.status_code < 400:
+                    return Reply(resp.status_code, self._decode(resp, what), dict(resp.headers))
+                error, retryable = self._status_error(resp, what, idem)
+            if error.retry_after is not None:
+                delay = error.retry_after
+            else:
+                delay = backoff_delay(attempt, self.policy, self.rand)
+            attempt += 1
+            if not retryable or attempt >= self.policy.attempts or waited + delay > self.policy.max_total_wait:
+                raise error
+            self.sleep(delay)
+            waited += delay
+
+    def url(self, path: str) -> str:
+        """Join ``path`` to the base; absolute next-page URLs must stay on our host.
+
+        Vendors hand back next-page URLs (Autotask ``nextPageUrl``); following one
+        to another host would send our credentials there.
+        """
+        if path.startswith(("http://", "https://")):
+            if urlsplit(path).netloc != self.host:
+                raise self.bad_response("follow the next page", f"it pointed at another host ({urlsplit(path).netloc})")
+            return path
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    # -- errors -------------------------------------------------------------
+
+    def error(self, kind: ErrorKind, what: str, reason: str, **extra: Any) -> TicketSystemError:
+        return TicketSystemError(kind, f"{self.system}: could not {what} — {reason}", **extra)
+
+    def bad_response(self, what: str, detail: str) -> TicketSystemError:
+        return self.error(ErrorKind.BAD_RESPONSE, what,
+                          f"the answer had an unexpected shape ({detail}). The server may be a different "
+                          f"product or version than configured; check the URL and system type in Settings.")
+
+    def _decode(self, resp: requests.Response, what: str) -> Any:
+        if not resp.content.strip():
+            return None
+        try:
+            return resp.json()
+        except ValueError:
+            start = resp.text.strip()[:40].replace("\n", " ")
+            hint = (" It looks like a web page: the URL probably points at the web UI or a login page, "
+                    "not at the API.") if start.startswith("<") else ""
+            raise self.error(ErrorKind.BAD_RESPONSE, what,
+                             f"{self.host} answered with something that is not JSON (starts with {start!r}).{hint}") from None
+
+    def _transport_error(self, exc: requests.exceptions.RequestException, what: str,
+                         idem: bool) -> tuple[TicketSystemError, bool]:
+        host = self.host
+        if isinstance(exc, requests.exceptions.SSLError):
+            return self.error(ErrorKind.TLS, what,
+                              f"the TLS certificate of {host} was not accepted ({_short(exc)}). Check the URL "
+                              f"(https vs http, exact host name); if your company inspects TLS, its root "
+                              f"certificate must be trusted by this computer."), False
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return self.error(ErrorKind.NETWORK, what,
+                              f"{host} did not answer within {self.timeout[0]:g} s. Is this computer online "
+                              f"(VPN?) and is the URL right?"), True
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            reason = _reason(exc)
+            if isinstance(reason, NameResolutionError) or "resolve" in str(reason).lower():
+                return self.error(ErrorKind.NETWORK, what,
+                                  f"the name {urlsplit(self.base_url).hostname} could not be found. Check the URL "
+                                  f"for typos — or the network, if other sites fail too."), False
+            if isinstance(reason, NewConnectionError):
+                return self.error(ErrorKind.NETWORK, what,
+                                  f"{host} refused the connection. Check the URL and port, or whether the "
+                                  f"service is up."), False
+        sent = not isinstance(exc, requests.exceptions.ConnectTimeout)
+        if isinstance(exc, requests.exceptions.Timeout):
+            reason_text = f"{host} stopped answering after {self.timeout[1]:g} s (timeout)"
+        else:
+            reason_text = f"the connection to {host} broke ({_short(exc)})"
+        if not idem and sent:
+            return self.error(ErrorKind.NETWORK, what,
+                              f"{reason_text} after the request was sent, so it may or may not have been "
+                              f"saved. It will be checked before it is tried again.", uncertain=True), False
+        return self.error(ErrorKind.NETWORK, what, f"{reason_text}. Check the network or try again later."), True
+
+    def _status_error(self, resp: requests.Response, what: str, idem: bool) -> tuple[TicketSystemError, bool]:
+        code = resp.status_code
+        if code == 401:
+            return self.error(ErrorKind.AUTH, what,
+                              "the credentials were rejected (HTTP 401). Check the user name and API key or "
+                              "password in Settings → Ticket system; it may have expired or been revoked."), False
+        if code == 403:
+            return self.error(ErrorKind.AUTH, what,
+                              "the login worked but access was refused (HTTP 403): the API user lacks "
+                              f"permission for this. {_detail(resp)}".rstrip()), False
+        if code == 404:
+            return self.error(ErrorKind.NOT_FOUND, what,
+                              f"{self.host} has nothing at {urlsplit(resp.url).path} (HTTP 404). Check the URL "
+                              "in Settings; if it worked before, the ticket may have been deleted."), False
+        if code == 429:
+            wait = parse_retry_after(resp.headers.get("Retry-After"), self.clock.now())
+            shown = f" Try again in {wait:.0f} s." if wait is not None else " Try again in a minute."
+            return self.error(ErrorKind.RATE_LIMIT, what,
+                              f"{self.host} is limiting how often we may ask (HTTP 429).{shown}",
+                              retry_after=wait), True
+        if code >= 500:
+            if not idem:
+                return self.error(ErrorKind.BAD_RESPONSE, what,
+                                  f"{self.host} had a server error (HTTP {code}) after the request was sent, "
+                                  "so it may or may not have been saved. It will be checked before it is "
+                                  "tried again.", uncertain=True), False
+            return self.error(ErrorKind.BAD_RESPONSE, what,
+                              f"{self.host} had a server error (HTTP {code}); usually temporary — try again "
+                              "later or check the vendor's status page."), True
+        return self.error(ErrorKind.REJECTED, what,
+                          f"{self.host} refused the request (HTTP {code}). {_detail(resp)}".rstrip()), False
+
+
+def _reason(exc: BaseException) -> BaseException | None:
+    """The innermost urllib3 cause of a requests error (DNS, refused, …)."""
+    current: Any = exc.args[0] if exc.args else None
+    for _ in range(4):
+        inner = getattr(current, "reason", None)
+        if inner is None:
+            break
+        current = inner
+    return current if isinstance(current, BaseException) else None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(_reason(exc) or exc)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def _detail(resp: requests.Response) -> str:
+    """The vendor's own words for a refusal, collected from common error shapes."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return ""
+    found: list[str] = []
+
+    def walk(node: Any, depth: int) -> None:
+        if depth > 4 or len(found) >= 5:
+            return
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+        elif isinstance(node, dict):
+            for key in ("message", "description", "errorMessages", "errors", "error", "error_description", "field"):
+                if key in node:
+                    walk(node[key], depth + 1)
+
+    walk(body, 0)
+    text = "; ".join(dict.fromkeys(s.strip() for s in found if s.strip()))
+    return f"The server said: {text[:300]}" if text else ""
+
+
+# -- paging ------------------------------------------------------------------
+
+def walk_pages(fetch: Callable[[C | None], tuple[Sequence[T], C | None]], *, system: str,
+               max_pages: int = 2000) -> Iterator[T]:
+    """Yield items page by page until ``fetch`` returns no next cursor.
+
+    ``fetch(None)`` reads the first page; a cursor that repeats means the
+    server loops, which is reported rather than followed forever.
+    """
+    cursor: C | None = None
+    seen: set[Any] = set()
+    for _ in range(max_pages):
+        items, nxt = fetch(cursor)
+        yield from items
+        if nxt is None:
+            return
+        if nxt in seen:
+            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: paging went in a circle (page {nxt!r} "
+                                    "came twice); the results were not read to the end.")
+        seen.add(nxt)
+        cursor = nxt
+    raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: more than {max_pages} pages of results; "
+                            "narrow the query (e.g. a board or project filter) in Settings.")
+
+
+def by_page_number(get: Callable[[int], Sequence[T]], size: int,
+                   first: int = 1) -> Callable[[int | None], tuple[Sequence[T], int | None]]:
+    """A ``walk_pages`` fetcher for page/per_page APIs: a short page is the last."""
+    def fetch(page: int | None) -> tuple[Sequence[T], int | None]:
+        number = first if page is None else page
+        items = get(number)
+        return items, (number + 1 if len(items) >= size and items else None)
+    return fetch
+
+
+def by_offset(get: Callable[[int], tuple[Sequence[T], int]]) -> Callable[[int | None], tuple[Sequence[T], int | None]]:
+    """A ``walk_pages`` fetcher for offset/limit APIs that report a total."""
+    def fetch(offset: int | None) -> tuple[Sequence[T], int | None]:
+        start = offset or 0
+        items, total = get(start)
+        after = start + len(items)
+        return items, (after if items and after < total else None)
+    return fetch
+
+
+def post_once(post: Callable[[], str], find: Callable[[], str | None]) -> str:
+    """Create a remote entry at most once.
+
+    If the POST's fate is unknown (sent, then timeout/5xx), look the
+    idempotency key up: found → that is our entry; not found → re-raise the
+    uncertain error so the outbox retries later, after looking again (the
+    server may still be committing, so posting again now could duplicate).
+    """
+    try:
+        return post()
+    except TicketSystemError as exc:
+        if not exc.uncertain:
+            raise
+        try:
+            found = find()
+        except TicketSystemError:
+            raise exc from None
+        if found is not None:
+            return found
+        raise
+
+
+# -- what every REST adapter shares ---------------------------------------------
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """Knobs for the HTTP layer; tests inject ``sleep``/``rand``/``clock`` and short timeouts."""
+
+    timeout: tuple[float, float] = (5.0, 30.0)
+    policy: RetryPolicy = RetryPolicy()
+    sleep: Callable[[float], None] = time.sleep
+    rand: Callable[[], float] = random.random
+    clock: Clock | None = None
+
+    def client(self, system: str, base_url: str, *, headers: Mapping[str, str] | None = None,
+               auth: tuple[str, str] | None = None) -> HttpClient:
+        return HttpClient(system, base_url, headers=headers, auth=auth, timeout=self.timeout,
+                          policy=self.policy, sleep=self.sleep, rand=self.rand, clock=self.clock)
+
+
+class RestAdapter:
+    """The parts of ``TicketSystem`` that are the same for every REST vendor.
+
+    Subclasses set ``name``/``vendor``, build ``self.http`` and implement
+    ``poll``, ``add_note``, ``find_time_entry``, ``test_connection`` and
+    ``_create_time_entry``; ``log_time`` is shared so the "never post twice"
+    rule lives in one place.
+    """
+
+    name = "rest"
+    vendor = ""
+
+    def __init__(self, http: HttpClient, mapping: Mapping[str, Any] | None) -> None:
+        self.http = http
+        self.fmap = field_map(self.vendor, mapping)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> RestAdapter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def log_time(self, entry: TimeEntryRequest) -> str:
+        return post_once(lambda: self._create_time_entry(entry),
+                         lambda: self.find_time_entry(entry.ticket_remote_id, entry.key))
+
+    def find_time_entry(self, remote_id: str, key: str) -> str | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _create_time_entry(self, entry: TimeEntryRequest) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _poll_result(self, tickets: list[Ticket], since: str | None) -> PollResult:
+        return PollResult(tickets=tickets, cursor=next_cursor(tickets, since))
+
+    def _dig(self, data: Any, what: str, *path: str | int) -> Any:
+        """``data[path0][path1]…`` or a BAD_RESPONSE naming the missing part."""
+        node = data
+        for step in path:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                raise self.http.bad_response(what, f"no '{step}' in it") from None
+        return node
+
+    def _list(self, data: Any, what: str, *path: str | int) -> list[Any]:
+        node = self._dig(data, what, *path) if path else data
+        if not isinstance(node, list):
+            raise self.http.bad_response(what, f"expected a list, got {type(node).__name__}")
+        return node
+
+    @staticmethod
+    def _first_stamped(items: Iterable[Any], key: str, text_of: Callable[[Any], str | None],
+                       id_of: Callable[[Any], Any]) -> str | None:
+        for item in items:
+            if has_stamp(text_of(item), key):
+                return str(id_of(item))
+        return None

@@ -1,0 +1,254 @@
+"""Vendor priority/status/client → our :class:`Ticket`, configurable per workspace.
+
+Why a table and not code per vendor: every MSP renames its priorities
+("Priority 1 - Emergency Response", "P1 - Business down"), so the defaults
+below are only a start; a workspace overrides them with a plain dict such as::
+
+    {"priorities": {"Sev A": 1, "7": 2}, "statuses": {"Waiting on client": "pending"},
+     "default_priority": 3, "clients": {"12": "Acme Ltd"}}
+
+Keys are matched case-insensitively against the vendor's id *and* name, so
+either may be used.  Our scale: priority 1–4, 1 most urgent; status one of
+:data:`STATUSES`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+from oncall_desktop.clock import iso, parse_instant
+from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest, stamp
+from oncall_desktop.tickets import Ticket
+
+STATUSES = ("new", "open", "pending", "resolved", "closed")
+_LEADING_LEVEL = re.compile(r"^\s*(?:p|priority|sev|severity)\s*[-_ ]?\s*([1-9])\b")
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """One vendor's translation table (already merged with workspace overrides)."""
+
+    priorities: Mapping[str, int] = field(default_factory=dict)
+    statuses: Mapping[str, str] = field(default_factory=dict)
+    clients: Mapping[str, str] = field(default_factory=dict)
+    default_priority: int = 3
+    default_status: str = "open"
+
+    def priority(self, *keys: object) -> int:
+        """First key found in the table; else a leading "P1"/"Priority 2" in a name; else the default."""
+        for key in keys:
+            hit = self.priorities.get(_norm(key))
+            if hit is not None:
+                return hit
+        for key in keys:
+            match = _LEADING_LEVEL.match(_norm(key))
+            if match:
+                return min(4, int(match.group(1)))
+        return self.default_priority
+
+    def status(self, *keys: object) -> str:
+        for key in keys:
+            hit = self.statuses.get(_norm(key))
+            if hit is not None:
+                return hit
+        return self.default_status
+
+    def client(self, *keys: object) -> str:
+        """A configured display name for the first key that has one, else the first non-empty key."""
+        for key in keys:
+            hit = self.clients.get(_norm(key))
+            if hit:
+                return hit
+        for key in keys:
+            if key not in (None, ""):
+                return str(key)
+        return "unknown"
+
+
+def _norm(key: object) -> str:
+    return "" if key is None else str(key).strip().lower()
+
+
+_DEFAULTS: dict[str, FieldMap] = {
+    # ConnectWise ships "Priority 1 - Emergency Response" … "Priority 4 - Schedule Maintenance";
+    # the leading-number rule covers renamed ones that keep the number.
+    "connectwise": FieldMap(
+        priorities={"priority 1 - emergency response": 1, "priority 2 - quick response": 2,
+                    "priority 3 - normal response": 3, "priority 4 - schedule maintenance": 4,
+                    "do not respond": 4},
+        statuses={"new": "new", "new (email connector)": "new", "in progress": "open",
+                  "waiting customer": "pending", "waiting on client": "pending",
+                  "completed": "resolved", "closed": "closed", ">closed": "closed"}),
+    # Autotask's default ticket priority picklist: 1 High, 2 Medium, 3 Low, 4 Critical (confirm per
+    # tenant with GET /Tickets/entityInformation/fields); status 1 New, 5 Complete.
+    "autotask": FieldMap(
+        priorities={"4": 1, "critical": 1, "1": 2, "high": 2, "2": 3, "medium": 3, "3": 4, "low": 4},
+        statuses={"1": "new", "new": "new", "5": "closed", "complete": "closed",
+                  "7": "pending", "waiting customer": "pending"}),
+    # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (ids are per tenant).
+    "halopsa": FieldMap(
+        priorities={"1": 1, "2": 2, "3": 3, "4": 4, "critical": 1, "high": 2, "medium": 3, "low": 4},
+        statuses={"1": "new", "new": "new", "9": "closed", "closed": "closed"}),
+    # Freshdesk v2 fixed enums: priority 1 Low … 4 Urgent; status 2 Open, 3 Pending, 4 Resolved, 5 Closed.
+    "freshdesk": FieldMap(
+        priorities={"4": 1, "3": 2, "2": 3, "1": 4},
+        statuses={"2": "open", "3": "pending", "4": "resolved", "5": "closed"}),
+    # Jira's default priority scheme, plus the older Blocker … Trivial names; statuses by category key.
+    "jira": FieldMap(
+        priorities={"highest": 1, "blocker": 1, "critical": 1, "high": 2, "major": 2,
+                    "medium": 3, "low": 4, "lowest": 4, "minor": 4, "trivial": 4},
+        statuses={"new": "new", "indeterminate": "open", "done": "closed"}),
+    # Redmine's default enumerations: Low, Normal, High, Urgent, Immediate; default statuses.
+    "redmine": FieldMap(
+        priorities={"immediate": 1, "urgent": 1, "high": 2, "normal": 3, "low": 4},
+        statuses={"new": "new", "in progress": "open", "feedback": "pending",
+                  "resolved": "resolved", "closed": "closed", "rejected": "closed"}),
+    # Mail: X-Priority 1–5 and Importance; a sender's "urgent" flag is cheap, so at most P2.
+    "imap": FieldMap(
+        priorities={"1": 2, "2": 2, "3": 3, "4": 4, "5": 4, "high": 2, "urgent": 2, "normal": 3, "low": 4},
+        statuses={}, default_status="new"),
+}
+
+
+def field_map(vendor: str, overrides: Mapping[str, Any] | None = None) -> FieldMap:
+    """The vendor's defaults with the workspace's overrides laid on top.
+
+    Raises ``TicketSystemError(kind=CONFIG)`` naming the bad entry, so Settings
+    can show it next to the field.
+    """
+    if vendor not in _DEFAULTS:
+        raise TicketSystemError(ErrorKind.CONFIG, f"unknown ticket system '{vendor}'; "
+                                f"choose one of: {', '.join(sorted(_DEFAULTS))}")
+    base = _DEFAULTS[vendor]
+    if not overrides:
+        return base
+    unknown = sorted(set(overrides) - {"priorities", "statuses", "clients", "default_priority", "default_status"})
+    if unknown:
+        raise TicketSystemError(ErrorKind.CONFIG, f"priority mapping for {vendor}: unknown setting(s) "
+                                f"{', '.join(unknown)}; allowed: priorities, statuses, clients, "
+                                "default_priority, default_status")
+    priorities = dict(base.priorities)
+    for key, value in _table(overrides, "priorities", vendor).items():
+        priorities[_norm(key)] = _level(value, f"priorities → '{key}'", vendor)
+    statuses = dict(base.statuses)
+    for key, value in _table(overrides, "statuses", vendor).items():
+        statuses[_norm(key)] = _status(value, f"statuses → '{key}'", vendor)
+    clients = dict(base.clients)
+    clients.update({_norm(k): str(v) for k, v in _table(overrides, "clients", vendor).items()})
+    return replace(base, priorities=priorities, statuses=statuses, clients=clients,
+                   default_priority=_level(overrides.get("default_priority", base.default_priority),
+                                           "default_priority", vendor),
+                   default_status=_status(overrides.get("default_status", base.default_status),
+                                          "default_status", vendor))
+
+
+def _table(overrides: Mapping[str, Any], name: str, vendor: str) -> Mapping[str, Any]:
+    table = overrides.get(name) or {}
+    if not isinstance(table, Mapping):
+        raise TicketSystemError(ErrorKind.CONFIG, f"priority mapping for {vendor}: '{name}' must be a table "
+                                "of vendor value → our value")
+    return table
+
+
+def _level(value: Any, where: str, vendor: str) -> int:
+    if isinstance(value, str) and value.strip().upper().lstrip("P").isdigit():
+        value = int(value.strip().upper().lstrip("P"))
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+        raise TicketSystemError(ErrorKind.CONFIG, f"priority mapping for {vendor}: {where} is {value!r}; "
+                                "use 1–4 (1 most urgent)")
+    return value
+
+
+def _status(value: Any, where: str, vendor: str) -> str:
+    if value not in STATUSES:
+        raise TicketSystemError(ErrorKind.CONFIG, f"priority mapping for {vendor}: {where} is {value!r}; "
+                                f"use one of {', '.join(STATUSES)}")
+    return str(value)
+
+
+# -- building tickets ----------------------------------------------------------
+
+def instant(value: object) -> datetime | None:
+    """A vendor timestamp (ISO 8601, ``Z`` or ``+0000``; naive = UTC) or None."""
+    if value in (None, ""):
+        return None
+    return parse_instant(str(value))
+
+
+def make_ticket(source: str, fmap: FieldMap, *, remote_id: object, title: object, body: object = "",
+                priority: Sequence[object] = (), status: Sequence[object] = (),
+                client: Sequence[object] = (), contact: object = "", created: object = None,
+                updated: object = None) -> Ticket:
+    """One normalised ticket; raises KeyError/ValueError on data no ticket can come from."""
+    if remote_id in (None, ""):
+        raise ValueError("it has no id")
+    text = str(title).strip() if title is not None else ""
+    return Ticket(
+        title=text or "(no subject)", source=source, remote_id=str(remote_id),
+        client=fmap.client(*client), body="" if body is None else str(body),
+        priority=fmap.priority(*priority), status=fmap.status(*status),
+        contact="" if contact is None else str(contact),
+        created=instant(created), updated=instant(updated),
+    )
+
+
+def convert_all(items: Iterable[R], convert: Callable[[R], Ticket], system: str) -> list[Ticket]:
+    """Convert every item or fail loudly: skipping one could hide the P1."""
+    out: list[Ticket] = []
+    for index, item in enumerate(items):
+        try:
+            out.append(convert(item))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: ticket #{index + 1} in the answer "
+                                    f"could not be read ({type(exc).__name__}: {exc}). The system may be a "
+                                    "different version than expected; please report this.") from None
+    return out
+
+
+def next_cursor(tickets: Iterable[Ticket], since: str | None) -> str | None:
+    """The largest ``updated`` seen (ISO, whole seconds) — never behind ``since``.
+
+    Seconds are truncated, and adapters query with ``>=``: tickets sharing the
+    cursor's second come again next poll (the poller de-duplicates by
+    id+updated) rather than being lost.
+    """
+    best = parse_instant(since) if since else None
+    for ticket in tickets:
+        if ticket.updated is not None and (best is None or ticket.updated > best):
+            best = ticket.updated
+    return iso(best) if best is not None else None
+
+
+def entry_text(entry: TimeEntryRequest) -> str:
+    """The note of a time entry: what was done, the billing facts, and the idempotency stamp."""
+    parts = [entry.note.strip()] if entry.note.strip() else []
+    if entry.billable_minutes != entry.worked_minutes or entry.multiplier != 1.0:
+        parts.append(f"(billable {entry.billable_minutes} min at {entry.multiplier:g}×)")
+    if not entry.billable:
+        parts.append("(no charge)")
+    return stamp(entry.key, " ".join(parts))
+
+
+class NameCache:
+    """Vendor id → display name (companies), fetched once per id per session.
+
+    Why: ticket lists carry only a company id; asking for each name every poll
+    would spend the vendor's request budget on data that almost never changes.
+    """
+
+    def __init__(self, fetch: Callable[[list[str]], Mapping[str, str]]) -> None:
+        self._fetch = fetch
+        self._known: dict[str, str] = {}
+
+    def lookup(self, ids: Iterable[object]) -> dict[str, str]:
+        wanted = {str(i) for i in ids if i not in (None, "")}
+        missing = sorted(wanted - self._known.keys())
+        if missing:
+            found = self._fetch(missing)
+            for key in missing:
+                self._known[key] = str(found.get(key) or "")
+        return {key: self._known[key] for key in wanted if self._known.get(key)}
