@@ -1,0 +1,731 @@
+"""Runbooks and decision trees: what the tech reads, and how they decide, at 3 AM.
+
+Tech leads write these by hand, so everything here is about refusing a broken
+one *before* it ships: every problem is reported with the file and line to fix,
+all at once, instead of the first exception.  YAML is composed (never
+constructed) so we keep line numbers, never run a tag, never expand an alias
+bomb, and never let YAML 1.1 turn an answer key ``no`` into ``False``.
+
+Pure core: texts in, dataclasses out.  Reading files lives in
+``services/runbook_library.py``.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Collection, Iterable, Mapping, Sequence
+
+import yaml
+
+#: The bundled content folder (pure data, no ``__init__.py``); only a path, no I/O here.
+BUNDLED_DIR = Path(__file__).with_name("runbooks")
+
+SEVERITIES = ("P1", "P2", "P3", "P4")
+MAX_TEXT_CHARS = 1_000_000
+MAX_ANSWERS = 9  # the walker's keyboard shortcuts are 1–9
+_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_PLACEHOLDER_RE = re.compile(r"\{([a-z0-9][a-z0-9_-]*)\}")
+_NOTE_WORDS = ("severity", "page", "runbook", "outcome", "tree", "answers")
+_Y = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {_Y + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_RUNBOOK_KEYS = ("id", "title", "tags", "severity", "clients", "systems", "version", "owner", "reviewed-on")
+_TREE_KEYS = ("id", "title", "version", "description", "start", "nodes", "outcomes")
+_NODE_KEYS = ("id", "question", "help", "answers")
+_ANSWER_KEYS = ("key", "label", "next", "outcome")
+_OUTCOME_KEYS = ("id", "title", "severity", "page", "runbook", "note")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing a tech lead must fix, printed as ``PATH:LINE: message``."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class RunbookFormatError(ValueError):
+    """A runbook or tree text that cannot be used; carries every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class WalkError(ValueError):
+    """An answer the tree does not offer; the message lists the ones it does."""
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """A Markdown runbook with its front matter; ``body`` is the Markdown after it."""
+
+    id: str
+    title: str
+    body: str
+    version: int
+    owner: str
+    reviewed_on: date
+    severity: str = "P3"
+    tags: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ()  # empty = every client
+    systems: tuple[str, ...] = ()
+    path: str = "<text>"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Where a walk ends: how bad, whether to wake someone, what to open and write."""
+
+    id: str
+    title: str
+    severity: str | None  # None leaves the page's severity alone (e.g. the billing tree)
+    page: bool
+    runbook: str | None
+    note: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One button in the walker; leads to exactly one of a node or an outcome."""
+
+    key: str
+    label: str
+    next: str | None
+    outcome: str | None
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class Node:
+    """One question, asked on its own screen."""
+
+    id: str
+    question: str
+    answers: tuple[Answer, ...]
+    help: str = ""
+    line: int = 1
+
+
+@dataclass(frozen=True)
+class DecisionTree:
+    """Question nodes and outcomes; ``start`` is where every walk begins."""
+
+    id: str
+    title: str
+    version: int
+    start: str
+    nodes: Mapping[str, Node]
+    outcomes: Mapping[str, Outcome]
+    description: str = ""
+    path: str = "<text>"
+    start_line: int = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One answered question, for breadcrumbs and the ticket note."""
+
+    node_id: str
+    question: str
+    answer_key: str
+    answer_label: str
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    """Where a list of answers leads; ``pending`` is the next question if not at an outcome yet."""
+
+    outcome: Outcome | None
+    path: tuple[Step, ...]
+    note: str
+    pending: Node | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form scripts rely on (``tree walk --json``)."""
+        outcome = None
+        if self.outcome is not None:
+            o = self.outcome
+            outcome = {"id": o.id, "title": o.title, "severity": o.severity, "page": o.page, "runbook": o.runbook}
+        return {
+            "outcome": outcome,
+            "path": [{"node": s.node_id, "question": s.question, "answer": s.answer_key, "label": s.answer_label}
+                     for s in self.path],
+            "note": self.note,
+            "pending": None if self.pending is None else self.pending.id,
+        }
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Everything parsed from a set of files; usable only when ``problems`` is empty."""
+
+    runbooks: Mapping[str, Runbook]
+    trees: Mapping[str, DecisionTree]
+    problems: tuple[Problem, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- YAML reading
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Composes only: aliases are refused, so a 'billion laughs' text costs nothing."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed here; write the value out", event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+class _Fields(dict[str, tuple[yaml.Node, yaml.Node]]):
+    """A mapping's keys → (key node, value node); ``line`` is where the mapping starts (for missing keys)."""
+
+    line: int = 1
+
+
+class _Reader:
+    """Reads composed YAML nodes into plain values, collecting problems with lines."""
+
+    def __init__(self, path: str, line_offset: int = 0) -> None:
+        self.path = path
+        self.offset = line_offset
+        self.problems: list[Problem] = []
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.offset
+
+    def report(self, where: yaml.Node | int, message: str) -> None:
+        line = where if isinstance(where, int) else self.line(where)
+        self.problems.append(Problem(self.path, line, message))
+
+    def compose(self, text: str) -> yaml.Node | None:
+        loader = _NoAliasLoader(text)
+        try:
+            return loader.get_single_node()  # type: ignore[no-any-return]
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = (mark.line + 1 + self.offset) if mark else 1 + self.offset
+            what = exc.problem or exc.context or "unreadable"
+            self.report(line, f"not valid YAML: {what} (check indentation and quoting)")
+        except yaml.YAMLError as exc:
+            self.report(1 + self.offset, f"not valid YAML: {exc}")
+        finally:
+            loader.dispose()
+        return None
+
+    def mapping(self, node: yaml.Node, what: str, allowed: Sequence[str]) -> _Fields | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.report(node, f"{what} must be a mapping of 'key: value' lines")
+            return None
+        fields = _Fields()
+        fields.line = self.line(node)
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.report(key_node, f"{what}: keys must be plain words")
+                continue
+            key = key_node.value
+            if key in fields:
+                first = self.line(fields[key][0])
+                self.report(key_node, f"{what}: '{key}' appears twice (first on line {first}); keep one")
+                continue
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
+                self.report(key_node, f"{what}: unknown key '{key}'{hint}")
+                continue
+            fields[key] = (key_node, value_node)
+        return fields
+
+    def _scalar(self, fields: _Fields, key: str, what: str,
+                required: bool) -> yaml.ScalarNode | None:
+        if key not in fields:
+            if required:
+                self.report(fields.line, f"{what}: '{key}' is missing")
+            return None
+        node = fields[key][1]
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in _PLAIN_TAGS:
+            self.report(node, f"{what}: '{key}' must be a single plain value (no lists, mappings or !tags)")
+            return None
+        if node.tag == _Y + "null" or node.value.strip() == "":
+            if required:
+                self.report(node, f"{what}: '{key}' is empty")
+            return None
+        return node
+
+    def text(self, fields: _Fields, key: str, what: str,
+             required: bool = True) -> str | None:
+        node = self._scalar(fields, key, what, required)
+        return None if node is None else node.value.strip()
+
+    def ident(self, fields: _Fields, key: str, what: str,
+              pattern: re.Pattern[str] = _ID_RE, required: bool = True) -> str | None:
+        node = self._scalar(fields, key, what, required)
+        if node is None:
+            return None
+        value = node.value.strip()
+        if not pattern.match(value) or value.isdigit():
+            self.report(node, f"{what}: '{key}' {value!r} must be lowercase letters, digits and dashes "
+                              f"(e.g. 'server-down'), not only digits")
+            return None
+        return value
+
+    def integer(self, fields: _Fields, key: str, what: str) -> int | None:
+        node = self._scalar(fields, key, what, True)
+        if node is None:
+            return None
+        if not re.fullmatch(r"[0-9]{1,9}", node.value.strip()) or int(node.value) < 1:
+            self.report(node, f"{what}: '{key}' must be a whole number from 1 up, not {node.value!r}")
+            return None
+        return int(node.value)
+
+    def boolean(self, fields: _Fields, key: str, what: str) -> bool | None:
+        node = self._scalar(fields, key, what, True)
+        if node is None:
+            return None
+        if node.tag != _Y + "bool":
+            self.report(node, f"{what}: '{key}' must be yes or no, not {node.value!r}")
+            return None
+        return node.value.lower() in ("yes", "true", "on")
+
+    def severity(self, fields: _Fields, key: str, what: str,
+                 required: bool = True) -> str | None:
+        node = self._scalar(fields, key, what, required)
+        if node is None:
+            return None
+        value = node.value.strip().upper()
+        if value not in SEVERITIES:
+            self.report(node, f"{what}: '{key}' must be one of P1, P2, P3, P4 (P1 most urgent), not {node.value!r}")
+            return None
+        return value
+
+    def day(self, fields: _Fields, key: str, what: str) -> date | None:
+        node = self._scalar(fields, key, what, True)
+        if node is None:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", node.value.strip()):
+                raise ValueError
+            return date.fromisoformat(node.value.strip())
+        except ValueError:
+            self.report(node, f"{what}: '{key}' must be a date written YYYY-MM-DD, not {node.value!r}")
+            return None
+
+    def strings(self, fields: _Fields, key: str, what: str) -> tuple[str, ...]:
+        if key not in fields:
+            return ()
+        node = fields[key][1]
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: list[str] = []
+        for item in items:
+            if not isinstance(item, yaml.ScalarNode) or item.tag not in _PLAIN_TAGS:
+                self.report(item, f"{what}: '{key}' must be a list of plain words, e.g. [exchange, email]")
+                return ()
+            if item.tag != _Y + "null" and item.value.strip():
+                out.append(item.value.strip())
+        return tuple(out)
+
+    def sequence(self, fields: _Fields, key: str, what: str) -> list[yaml.Node]:
+        if key not in fields:
+            self.report(fields.line, f"{what}: '{key}' is missing")
+            return []
+        node = fields[key][1]
+        if isinstance(node, yaml.ScalarNode) and node.tag == _Y + "null":
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.report(node, f"{what}: '{key}' must be a list (lines starting with '- ')")
+            return []
+        return list(node.value)
+
+
+# --------------------------------------------------------------------------- runbooks
+
+
+def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
+    """Returns (front matter, body, line of the first front matter line)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise RunbookFormatError([Problem(path, 1, "a runbook must start with a '---' line, then its front matter "
+                                                   "(id, title, …), then another '---' line")])
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), 2
+    raise RunbookFormatError([Problem(path, 1, "the front matter is never closed: add a '---' line after it")])
+
+
+def _normalise(text: str, path: str) -> str:
+    if len(text) > MAX_TEXT_CHARS:
+        raise RunbookFormatError([Problem(path, 1, f"file is over {MAX_TEXT_CHARS:,} characters; split it up")])
+    if "\x00" in text:
+        raise RunbookFormatError([Problem(path, 1, "file contains NUL bytes; is it really text?")])
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_runbook(text: str, path: str = "<text>") -> Runbook:
+    """A runbook from Markdown with front matter; raises RunbookFormatError listing every problem."""
+    text = _normalise(text, path)
+    front, body, first_line = _split_front_matter(text, path)
+    reader = _Reader(path, line_offset=first_line - 1)
+    root = reader.compose(front) if front.strip() else None
+    if root is None:
+        if not reader.problems:
+            reader.report(1, "the front matter is empty; it needs at least id, title, severity, version, owner, reviewed-on")
+        raise RunbookFormatError(reader.problems)
+    fields = reader.mapping(root, "front matter", _RUNBOOK_KEYS)
+    if fields is None:
+        raise RunbookFormatError(reader.problems)
+    what = "front matter"
+    values = dict(
+        id=reader.ident(fields, "id", what), title=reader.text(fields, "title", what),
+        severity=reader.severity(fields, "severity", what), version=reader.integer(fields, "version", what),
+        owner=reader.text(fields, "owner", what), reviewed_on=reader.day(fields, "reviewed-on", what),
+        tags=reader.strings(fields, "tags", what), clients=reader.strings(fields, "clients", what),
+        systems=reader.strings(fields, "systems", what),
+    )
+    if not body.strip():
+        reader.report(first_line + front.count("\n") + 1, "the runbook has no text after its front matter")
+    if reader.problems:
+        raise RunbookFormatError(reader.problems)
+    return Runbook(body=body.strip("\n") + "\n", path=path, **values)  # type: ignore[arg-type]
+
+
+def review_due(runbook: Runbook, today: date, max_age_days: int = 365) -> bool:
+    """True when nobody has re-read this runbook for too long (a stale runbook misleads at 3 AM)."""
+    return (today - runbook.reviewed_on).days > max_age_days
+
+
+# --------------------------------------------------------------------------- trees
+
+
+def _read_outcome(reader: _Reader, node: yaml.Node, outcome_id: str, what: str) -> Outcome | None:
+    fields = reader.mapping(node, what, _OUTCOME_KEYS if outcome_id == "" else _OUTCOME_KEYS[1:])
+    if fields is None:
+        return None
+    if outcome_id == "":
+        outcome_id = reader.ident(fields, "id", what) or ""
+    title = reader.text(fields, "title", what)
+    severity = reader.severity(fields, "severity", what, required=False)
+    page = reader.boolean(fields, "page", what) if "page" in fields else False
+    runbook = reader.ident(fields, "runbook", what, required=False)
+    note = reader.text(fields, "note", what, required=False) or ""
+    if not outcome_id or title is None or page is None:
+        return None
+    return Outcome(outcome_id, title, severity, page, runbook, note, reader.line(node))
+
+
+def _read_answer(reader: _Reader, node: yaml.Node, owner: str, number: int,
+                 outcomes: dict[str, Outcome]) -> Answer | None:
+    what = f"node '{owner}' answer {number}"
+    fields = reader.mapping(node, what, _ANSWER_KEYS)
+    if fields is None:
+        return None
+    key = reader.ident(fields, "key", what, pattern=_KEY_RE)
+    label = reader.text(fields, "label", what)
+    if ("next" in fields) == ("outcome" in fields):
+        reader.report(node, f"{what}: give exactly one of 'next: <node id>' or 'outcome: <outcome id or mapping>'")
+        return None
+    target_next = reader.ident(fields, "next", what, pattern=_KEY_RE, required=False)
+    target_outcome: str | None = None
+    if "outcome" in fields:
+        value = fields["outcome"][1]
+        if isinstance(value, yaml.MappingNode):
+            inline = _read_outcome(reader, value, f"{owner}.{key}", f"{what} outcome")
+            if inline is not None:
+                outcomes[inline.id] = inline
+                target_outcome = inline.id
+        else:
+            target_outcome = reader.ident(fields, "outcome", what, pattern=_KEY_RE)
+    if key is None or label is None or (target_next is None and target_outcome is None):
+        return None
+    return Answer(key, label, target_next, target_outcome, reader.line(node))
+
+
+def _read_node(reader: _Reader, node: yaml.Node, number: int, outcomes: dict[str, Outcome]) -> Node | None:
+    fields = reader.mapping(node, f"node {number}", _NODE_KEYS)
+    if fields is None:
+        return None
+    node_id = reader.ident(fields, "id", f"node {number}", pattern=_KEY_RE)
+    what = f"node '{node_id or number}'"
+    question = reader.text(fields, "question", what)
+    help_text = reader.text(fields, "help", what, required=False) or ""
+    answers: list[Answer] = []
+    seen: dict[str, int] = {}
+    for index, answer_node in enumerate(reader.sequence(fields, "answers", what), start=1):
+        answer = _read_answer(reader, answer_node, node_id or str(number), index, outcomes)
+        if answer is None:
+            continue
+        if answer.key in seen:
+            reader.report(answer.line, f"{what}: answer key '{answer.key}' is used twice (first on line "
+                                       f"{seen[answer.key]}); keys must differ so typed answers are unambiguous")
+            continue
+        seen[answer.key] = answer.line
+        answers.append(answer)
+    if node_id is None or question is None:
+        return None
+    return Node(node_id, question, tuple(answers), help_text, reader.line(node))
+
+
+def _read_tree(text: str, path: str) -> tuple[DecisionTree | None, list[Problem]]:
+    """Lenient: builds what it can so graph checks can run beside the format problems."""
+    reader = _Reader(path)
+    try:
+        text = _normalise(text, path)
+    except RunbookFormatError as exc:
+        return None, exc.problems
+    root = reader.compose(text)
+    if root is None:
+        if not reader.problems:
+            reader.report(1, "the file is empty; a tree needs id, title, version, nodes and outcomes")
+        return None, reader.problems
+    fields = reader.mapping(root, "tree", _TREE_KEYS)
+    if fields is None:
+        return None, reader.problems
+    tree_id = reader.ident(fields, "id", "tree")
+    title = reader.text(fields, "title", "tree")
+    version = reader.integer(fields, "version", "tree")
+    description = reader.text(fields, "description", "tree", required=False) or ""
+    outcomes: dict[str, Outcome] = {}
+    outcome_nodes = reader.sequence(fields, "outcomes", "tree") if "outcomes" in fields else []
+    for index, item in enumerate(outcome_nodes, start=1):
+        outcome = _read_outcome(reader, item, "", f"outcome {index}")
+        if outcome is None:
+            continue
+        if outcome.id in outcomes:
+            reader.report(item, f"outcome id '{outcome.id}' is used twice (first on line {outcomes[outcome.id].line})")
+            continue
+        outcomes[outcome.id] = outcome
+    nodes: dict[str, Node] = {}
+    for index, item in enumerate(reader.sequence(fields, "nodes", "tree"), start=1):
+        node = _read_node(reader, item, index, outcomes)
+        if node is None:
+            continue
+        if node.id in nodes:
+            reader.report(node.line, f"node id '{node.id}' is used twice (first on line {nodes[node.id].line}); "
+                                     f"rename one and point its answers at the new id")
+            continue
+        nodes[node.id] = node
+    start = reader.ident(fields, "start", "tree", pattern=_KEY_RE, required=False)
+    start_line = reader.line(fields["start"][1]) if "start" in fields else reader.line(root)
+    if start is None and nodes:
+        start = next(iter(nodes))
+    if tree_id is None or title is None or version is None or start is None:
+        return None, reader.problems
+    tree = DecisionTree(tree_id, title, version, start, nodes, outcomes, description, path, start_line)
+    return tree, reader.problems
+
+
+def parse_tree(text: str, path: str = "<text>", runbook_ids: Collection[str] | None = None) -> DecisionTree:
+    """A decision tree from YAML; raises RunbookFormatError unless it is complete and sound."""
+    tree, problems = _read_tree(text, path)
+    if tree is not None:
+        problems = problems + validate_tree(tree, runbook_ids)
+    if problems or tree is None:
+        raise RunbookFormatError(sorted(problems))
+    return tree
+
+
+def validate_tree(tree: DecisionTree, runbook_ids: Collection[str] | None = None) -> list[Problem]:
+    """Graph problems: dangling targets, cycles, unreachable or answerless nodes, unknown runbooks.
+
+    ``runbook_ids=None`` skips the runbook check (a lone tree, nothing to check against).
+    """
+    problems: list[Problem] = []
+
+    def report(line: int, message: str) -> None:
+        problems.append(Problem(tree.path, line, message))
+
+    if tree.start not in tree.nodes:
+        report(tree.start_line, f"start node '{tree.start}' does not exist")
+    for node in tree.nodes.values():
+        if not node.answers:
+            report(node.line, f"node '{node.id}' has no answers; the walker would be stuck on it")
+        if len(node.answers) > MAX_ANSWERS:
+            report(node.line, f"node '{node.id}' has {len(node.answers)} answers; at most {MAX_ANSWERS} "
+                              f"fit the walker's 1–9 keys — split the question")
+        for answer in node.answers:
+            if answer.next is not None and answer.next not in tree.nodes:
+                hint = difflib.get_close_matches(answer.next, list(tree.nodes), n=1)
+                report(answer.line, f"node '{node.id}' answer '{answer.key}' goes to node '{answer.next}', which "
+                                    f"does not exist" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+            if answer.outcome is not None and answer.outcome not in tree.outcomes:
+                hint = difflib.get_close_matches(answer.outcome, list(tree.outcomes), n=1)
+                report(answer.line, f"node '{node.id}' answer '{answer.key}' ends at outcome '{answer.outcome}', "
+                                    f"which does not exist" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+    reachable = _reachable(tree)
+    for node in tree.nodes.values():
+        if node.id not in reachable and tree.start in tree.nodes:
+            report(node.line, f"node '{node.id}' is unreachable: no answer leads to it from start '{tree.start}'")
+    for line, cycle in _cycles(tree):
+        report(line, "cycle: " + " → ".join(cycle) + "; a walk could loop forever — end one answer at an outcome")
+    allowed_names = set(_NOTE_WORDS) | set(tree.nodes)
+    for outcome in tree.outcomes.values():
+        if runbook_ids is not None and outcome.runbook is not None and outcome.runbook not in runbook_ids:
+            hint = difflib.get_close_matches(outcome.runbook, list(runbook_ids), n=1)
+            report(outcome.line, f"outcome '{outcome.id}' opens runbook '{outcome.runbook}', which is not in the "
+                                 f"library" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+        for name in _PLACEHOLDER_RE.findall(outcome.note):
+            if name not in allowed_names:
+                report(outcome.line, f"outcome '{outcome.id}' note uses {{{name}}}, which is neither a node id "
+                                     f"nor one of {', '.join('{' + w + '}' for w in _NOTE_WORDS)}")
+    return problems
+
+
+def _reachable(tree: DecisionTree) -> set[str]:
+    seen: set[str] = set()
+    todo = [tree.start] if tree.start in tree.nodes else []
+    while todo:
+        node_id = todo.pop()
+        if node_id in seen:
+            continue
+        seen.add(node_id)
+        todo.extend(a.next for a in tree.nodes[node_id].answers if a.next in tree.nodes)  # type: ignore[misc]
+    return seen
+
+
+def _cycles(tree: DecisionTree) -> list[tuple[int, list[str]]]:
+    """Each back edge found by an iterative depth-first search, as (answer line, node ids around the loop)."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    found: list[tuple[int, list[str]]] = []
+    for root in tree.nodes:
+        if root in state:
+            continue
+        path: list[str] = [root]
+        iters = [iter(tree.nodes[root].answers)]
+        state[root] = 1
+        while iters:
+            answer = next(iters[-1], None)
+            if answer is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            target = answer.next
+            if target is None or target not in tree.nodes:
+                continue
+            if state.get(target) == 1:
+                found.append((answer.line, path[path.index(target):] + [target]))
+            elif target not in state:
+                state[target] = 1
+                path.append(target)
+                iters.append(iter(tree.nodes[target].answers))
+    return found
+
+
+# --------------------------------------------------------------------------- walking
+
+
+def match_answer(node: Node, given: str) -> Answer:
+    """The answer meant by a key, a label or a 1-based number (as typed or clicked)."""
+    wanted = given.strip()
+    if wanted.isdigit() and 1 <= int(wanted) <= len(node.answers):
+        return node.answers[int(wanted) - 1]
+    for answer in node.answers:
+        if wanted.lower() in (answer.key.lower(), answer.label.lower()):
+            return answer
+    choices = ", ".join(f"{i} = {a.key}" for i, a in enumerate(node.answers, start=1))
+    raise WalkError(f"'{given}' is not an answer to '{node.question}' (node '{node.id}'). "
+                    f"Answer with a number, key or label: {choices}")
+
+
+def walk(tree: DecisionTree, answers: Sequence[str]) -> WalkResult:
+    """Follows answers from the start; stops at an outcome or when the answers run out."""
+    steps: list[Step] = []
+    node: Node | None = tree.nodes.get(tree.start)
+    if node is None:
+        raise WalkError(f"tree '{tree.id}' has no start node '{tree.start}'; run 'runbooks validate' on it")
+    for index, given in enumerate(answers):
+        answer = match_answer(node, given)
+        steps.append(Step(node.id, node.question, answer.key, answer.label))
+        if answer.outcome is not None:
+            outcome = tree.outcomes.get(answer.outcome)
+            if outcome is None:
+                raise WalkError(f"tree '{tree.id}' points at missing outcome '{answer.outcome}'; validate it")
+            extra = list(answers[index + 1:])
+            if extra:
+                raise WalkError(f"the walk reached outcome '{outcome.title}' after {index + 1} answers; "
+                                f"these extra answers were not used: {', '.join(extra)}")
+            return WalkResult(outcome, tuple(steps), fill_note(tree, steps, outcome))
+        next_node = tree.nodes.get(answer.next or "")
+        if next_node is None:
+            raise WalkError(f"tree '{tree.id}' points at missing node '{answer.next}'; validate it")
+        node = next_node
+    return WalkResult(None, tuple(steps), "", pending=node)
+
+
+def fill_note(tree: DecisionTree, steps: Iterable[Step], outcome: Outcome) -> str:
+    """The outcome's ticket note with ``{node-id}`` replaced by the answer given there.
+
+    A plain regex, not ``str.format``: a template can never reach attributes.
+    """
+    steps = list(steps)
+    given = {s.node_id: s.answer_label for s in steps}
+    words = {
+        "severity": outcome.severity or "unchanged",
+        "page": "yes" if outcome.page else "no",
+        "runbook": outcome.runbook or "none",
+        "outcome": outcome.title,
+        "tree": tree.title,
+        "answers": "; ".join(f"{s.question} → {s.answer_label}" for s in steps),
+    }
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in words:
+            return words[name]
+        if name in tree.nodes:
+            return given.get(name, "(not asked)")
+        return match.group(0)
+
+    return _PLACEHOLDER_RE.sub(replace, outcome.note)
+
+
+# --------------------------------------------------------------------------- folders
+
+
+def load_texts(files: Mapping[str, str], known_runbook_ids: Collection[str] = ()) -> Bundle:
+    """Parses and cross-checks a set of files (path → text): ``*.md`` runbooks, ``*.yaml``/``*.yml`` trees.
+
+    ``known_runbook_ids`` are runbooks already loaded elsewhere (e.g. bundled) that trees may open.
+    """
+    problems: list[Problem] = []
+    runbooks: dict[str, Runbook] = {}
+    trees: dict[str, DecisionTree] = {}
+    for path in sorted(files):
+        if not path.lower().endswith(".md"):
+            continue
+        try:
+            runbook = parse_runbook(files[path], path)
+        except RunbookFormatError as exc:
+            problems.extend(exc.problems)
+            continue
+        if runbook.id in runbooks:
+            problems.append(Problem(path, 2, f"runbook id '{runbook.id}' is also used by {runbooks[runbook.id].path}"))
+            continue
+        runbooks[runbook.id] = runbook
+    runbook_ids = set(known_runbook_ids) | set(runbooks)
+    for path in sorted(files):
+        if not path.lower().endswith((".yaml", ".yml")):
+            continue
+        tree, tree_problems = _read_tree(files[path], path)
+        problems.extend(tree_problems)
+        if tree is None:
+            continue
+        problems.extend(validate_tree(tree, runbook_ids))
+        if tree.id in trees:
+            problems.append(Problem(path, 1, f"tree id '{tree.id}' is also used by {trees[tree.id].path}"))
+        elif not tree_problems:
+            trees[tree.id] = tree
+    return Bundle(runbooks, trees, tuple(sorted(set(problems))))
+
+
+def validate(files: Mapping[str, str], known_runbook_ids: Collection[str] = ()) -> list[Problem]:
+    """Every problem in a set of files (path → text), sorted by file and line; empty means publishable."""
+    return list(load_texts(files, known_runbook_ids).problems)
