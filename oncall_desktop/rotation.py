@@ -1,0 +1,962 @@
+"""Who is on call: schedules made of stacked layers of rotating turns, plus overrides.
+
+The model is PagerDuty's, because techs already know it: a schedule has a time
+zone and layers; a layer hands off between its members every turn at a local
+time of day, optionally only inside restriction windows; the top layer active
+at a moment wins; overrides win over every layer.  Everything here is pure and
+takes instants as arguments, so each rule is testable with fixed times.
+
+Speed comes from arithmetic, not scanning: the turn covering an instant is
+found from the turn index, a layer yields one piece per turn (or per
+restriction window), and layers are overlaid by a two-pointer merge.
+"""
+from __future__ import annotations
+
+import bisect
+import csv
+import hashlib
+import heapq
+import io
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, Collection, Iterator, Mapping, Sequence
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from oncall_desktop.clock import as_utc, iso, parse_instant
+
+UTC = timezone.utc
+#: How far on_call/next_* look for the ends of a shift before reporting it clipped.
+MAX_REACH = timedelta(days=4 * 366)
+_DAY = timedelta(days=1)
+_SINGULAR = {"layers": "layer", "overrides": "override", "restrictions": "restriction",
+             "members": "member", "schedule": "schedule"}
+
+# A piece of the timeline while computing: (start, end, person, override, layer name).
+_Piece = tuple[datetime, datetime, str, bool, "str | None"]
+
+
+class RotationError(ValueError):
+    """A schedule that cannot be used; the message says what and where to fix.
+
+    ``path`` is the location inside the dict/TOML form (keys and 0-based
+    indexes) so a file loader can point at the line.
+    """
+
+    def __init__(self, message: str, path: Sequence[str | int] = ()) -> None:
+        self.message = message
+        self.path = tuple(path)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        if not self.path:
+            return self.message
+        parts: list[str] = []
+        items = list(self.path)
+        i = 0
+        while i < len(items):
+            key = items[i]
+            if isinstance(key, str) and i + 1 < len(items) and isinstance(items[i + 1], int):
+                parts.append(f"{_SINGULAR.get(key, key)} {int(items[i + 1]) + 1}")
+                i += 2
+            else:
+                parts.append(f"'{key}'" if isinstance(key, str) else f"item {key + 1}")
+                i += 1
+        return f"{', '.join(parts)}: {self.message}"
+
+    def within(self, *outer: str | int) -> RotationError:
+        """The same error, located inside an enclosing key."""
+        return RotationError(self.message, tuple(outer) + self.path)
+
+
+@lru_cache(maxsize=None)
+def zone_of(name: str) -> ZoneInfo:
+    """The IANA zone, or a RotationError a person can act on."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise RotationError(
+            f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin or America/New_York"
+        ) from None
+
+
+def _localize(day: date, at: time, zone: tzinfo) -> datetime:
+    """Wall-clock day+time in ``zone`` as UTC; a time skipped by DST uses the pre-change offset."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _instant(value: Any, what: str) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, str):
+        try:
+            return parse_instant(value)
+        except ValueError as err:
+            raise RotationError(str(err), (what,)) from None
+    raise RotationError(f"expected a date-time such as 2026-01-05T09:00:00Z, got {value!r}", (what,))
+
+
+def _clock_time(value: Any, what: str) -> time:
+    """A whole-minute time of day from ``time`` or 'HH:MM'."""
+    if isinstance(value, str):
+        try:
+            value = time.fromisoformat(value.strip())
+        except ValueError:
+            raise RotationError(f"{value!r} is not a time of day; write it as HH:MM, e.g. 09:00", (what,)) from None
+    if not isinstance(value, time):
+        raise RotationError(f"expected a time of day such as 09:00, got {value!r}", (what,))
+    if value.second or value.microsecond or value.tzinfo is not None:
+        raise RotationError(f"{value} must be a plain whole minute such as 17:30 (no seconds, no zone)", (what,))
+    return value
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RotationError(f"needs a non-empty name, got {value!r}", (what,))
+    return value.strip()
+
+
+def _check_keys(data: Any, allowed: Collection[str], required: Collection[str], what: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise RotationError(f"a {what} must be a table/object, got {type(data).__name__}")
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise RotationError(f"unknown key {unknown[0]!r} in a {what}; expected some of: {', '.join(sorted(allowed))}",
+                            (unknown[0],))
+    for key in required:
+        if key not in data or data[key] is None:
+            raise RotationError(f"a {what} needs '{key}'", (key,))
+    return data
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class TurnLength:
+    """How long one member's turn lasts.
+
+    ``days`` turns count local calendar days, so a 09:00 handoff stays at
+    09:00 across DST and a turn spanning the change lasts 23 or 25 hours.
+    ``hours`` turns are real elapsed hours (a 12 h turn is always 12 h).
+    """
+
+    days: int = 0
+    hours: int = 0
+
+    def __post_init__(self) -> None:
+        for value in (self.days, self.hours):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise RotationError(f"turn length must be whole days or hours, got {value!r}")
+        if (self.days > 0) == (self.hours > 0):
+            raise RotationError("turn length must be more than zero, in days or in hours (not both), e.g. 7d or 12h")
+        if self.days > 366 or self.hours > 366 * 24:
+            raise RotationError("a turn may last at most one year")
+
+    @classmethod
+    def parse(cls, value: Any) -> TurnLength:
+        """Accept 'daily', 'weekly', '3d', '2w', '12h' or a TurnLength."""
+        if isinstance(value, TurnLength):
+            return value
+        if isinstance(value, Mapping):
+            return cls(days=value.get("days", 0), hours=value.get("hours", 0))
+        text = str(value).strip().lower()
+        named = {"daily": cls(days=1), "weekly": cls(days=7), "fortnightly": cls(days=14)}
+        if text in named:
+            return named[text]
+        unit, number = text[-1:], text[:-1].strip()
+        if number.isdigit() and unit in "dwh":
+            count = int(number)
+            if count > 0:
+                if unit == "h":
+                    return cls(hours=count)
+                return cls(days=count * (7 if unit == "w" else 1))
+        raise RotationError(f"{value!r} is not a turn length; use daily, weekly, a number of days (3d), weeks (2w) "
+                            "or hours (12h), more than zero")
+
+    def __str__(self) -> str:
+        return f"{self.days}d" if self.days else f"{self.hours}h"
+
+    @property
+    def approx(self) -> timedelta:
+        """Nominal length (ignores DST): for sizing search windows only."""
+        return timedelta(days=self.days, hours=self.hours)
+
+
+_WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """A window in which a layer is active, in the schedule's local wall-clock time.
+
+    ``day`` None means every day (a daily window); 1–7 (ISO, Monday = 1)
+    means once a week starting that day.  Any minute is allowed, and windows
+    may run past midnight (17:00 + 16 h ends 09:00 next morning).
+    """
+
+    start: time
+    minutes: int
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", _clock_time(self.start, "start"))
+        if isinstance(self.minutes, bool) or not isinstance(self.minutes, int) or self.minutes <= 0:
+            raise RotationError(f"a restriction must last a positive number of minutes, got {self.minutes!r}")
+        if self.day is None:
+            if self.minutes > 24 * 60:
+                raise RotationError("a daily restriction lasts at most 24 hours; use weekly windows for longer ones")
+        else:
+            if isinstance(self.day, bool) or self.day not in range(1, 8):
+                raise RotationError(f"day must be 1 (Monday) … 7 (Sunday), got {self.day!r}")
+            if self.minutes > 7 * 24 * 60:
+                raise RotationError("a weekly restriction lasts at most 7 days")
+
+    @property
+    def kind(self) -> str:
+        return "daily" if self.day is None else "weekly"
+
+    @classmethod
+    def daily(cls, start: str | time, end: str | time) -> Restriction:
+        """Every day from ``start`` to ``end`` (end ≤ start means next day; equal means 24 h)."""
+        return cls(_clock_time(start, "from"), _span_minutes(start, end))
+
+    @classmethod
+    def on_days(cls, days: Sequence[int | str], start: str | time, end: str | time) -> tuple[Restriction, ...]:
+        """One weekly window per listed day, e.g. weekdays 17:00–09:00."""
+        minutes = _span_minutes(start, end)
+        return tuple(cls(_clock_time(start, "from"), minutes, _weekday(d)) for d in _expand_days(days))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "start": _hhmm(self.start), "minutes": self.minutes, "day": self.day}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Restriction:
+        data = _check_keys(data, ("kind", "start", "minutes", "day"), ("start", "minutes"), "restriction")
+        kind = data.get("kind")
+        day = data.get("day")
+        if kind not in (None, "daily", "weekly"):
+            raise RotationError(f"kind must be 'daily' or 'weekly', got {kind!r}", ("kind",))
+        if kind == "weekly" and day is None:
+            raise RotationError("a weekly restriction needs 'day' (1 = Monday … 7 = Sunday)", ("day",))
+        return cls(_clock_time(data["start"], "start"), data["minutes"],
+                   None if kind == "daily" else (None if day is None else _weekday(day)))
+
+
+def _span_minutes(start: str | time, end: str | time) -> int:
+    a, b = _clock_time(start, "from"), _clock_time(end, "to")
+    minutes = (b.hour * 60 + b.minute - a.hour * 60 - a.minute) % (24 * 60)
+    return minutes or 24 * 60
+
+
+def _weekday(value: int | str) -> int:
+    if isinstance(value, str) and value.strip().lower()[:3] in _WEEKDAYS:
+        return _WEEKDAYS[value.strip().lower()[:3]]
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7:
+        return value
+    raise RotationError(f"{value!r} is not a weekday; use mon … sun or 1 (Monday) … 7 (Sunday)")
+
+
+def _expand_days(days: Sequence[int | str] | str) -> list[int | str]:
+    groups = {"weekdays": [1, 2, 3, 4, 5], "weekends": [6, 7], "daily": list(range(1, 8))}
+    items = [days] if isinstance(days, (str, int)) else list(days)
+    out: list[int | str] = []
+    for item in items:
+        out.extend(groups.get(item.strip().lower(), [item]) if isinstance(item, str) else [item])
+    if not out:
+        raise RotationError("'days' is empty; list weekdays such as [\"mon\", \"fri\"] or \"weekdays\"")
+    return out
+
+
+def _restrictions_from(items: Any) -> tuple[Restriction, ...]:
+    """Canonical restriction dicts, or the friendly form {days, from, to}."""
+    if not isinstance(items, (list, tuple)):
+        raise RotationError("'restrictions' must be a list of windows", ())
+    out: list[Restriction] = []
+    for i, item in enumerate(items):
+        try:
+            if isinstance(item, Restriction):
+                out.append(item)
+            elif isinstance(item, Mapping) and ("from" in item or "to" in item):
+                _check_keys(item, ("days", "from", "to"), ("from", "to"), "restriction")
+                if item.get("days") in (None, "daily"):
+                    out.append(Restriction.daily(item["from"], item["to"]))
+                else:
+                    out.extend(Restriction.on_days(item["days"], item["from"], item["to"]))
+            else:
+                out.append(Restriction.from_dict(item))
+        except RotationError as err:
+            raise err.within("restrictions", i) from None
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Members taking turns in order.
+
+    ``members[0]`` is on call from ``start``; handoffs happen at
+    ``handoff_time`` local (default: the local time of ``start``) every
+    ``turn_length``, counted from the local date of ``start``.  If ``start``
+    lies before that day's handoff, the first turn simply runs a little longer.
+    """
+
+    name: str
+    members: tuple[str, ...]
+    start: datetime
+    turn_length: TurnLength
+    handoff_time: time | None = None
+    restrictions: tuple[Restriction, ...] = ()
+    end: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _name(self.name, "name"))
+        members = self.members
+        if isinstance(members, str) or not isinstance(members, (list, tuple)):
+            raise RotationError(f"layer '{self.name}': members must be a list of names", ("members",))
+        if not members:
+            raise RotationError(f"layer '{self.name}' has no members; add at least one person", ("members",))
+        object.__setattr__(self, "members", tuple(_name(m, "members") for m in members))
+        object.__setattr__(self, "start", _instant(self.start, "start"))
+        try:
+            object.__setattr__(self, "turn_length", TurnLength.parse(self.turn_length))
+        except RotationError as err:
+            raise RotationError(f"layer '{self.name}': {err.message}", ("turn_length",)) from None
+        if self.handoff_time is not None:
+            object.__setattr__(self, "handoff_time", _clock_time(self.handoff_time, "handoff_time"))
+        object.__setattr__(self, "restrictions", _restrictions_from(self.restrictions))
+        if self.end is not None:
+            end = _instant(self.end, "end")
+            object.__setattr__(self, "end", end)
+            if end <= self.start:
+                raise RotationError(f"layer '{self.name}' ends ({iso(end)}) before it starts ({iso(self.start)})",
+                                    ("end",))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "members": list(self.members), "start": iso(self.start),
+            "turn_length": str(self.turn_length),
+            "handoff_time": None if self.handoff_time is None else _hhmm(self.handoff_time),
+            "restrictions": [r.to_dict() for r in self.restrictions],
+            "end": None if self.end is None else iso(self.end),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Layer:
+        data = _check_keys(data, ("name", "members", "start", "turn_length", "handoff_time", "restrictions", "end"),
+                           ("name", "members", "start", "turn_length"), "layer")
+        return cls(data["name"], data["members"], data["start"], data["turn_length"],
+                   data.get("handoff_time"), data.get("restrictions") or (), data.get("end"))
+
+
+@dataclass(frozen=True)
+class Override:
+    """``person`` covers from ``start`` to ``end``, whatever the layers say."""
+
+    person: str
+    start: datetime
+    end: datetime
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "person", _name(self.person, "person"))
+        object.__setattr__(self, "start", _instant(self.start, "start"))
+        object.__setattr__(self, "end", _instant(self.end, "end"))
+        if self.end <= self.start:
+            raise RotationError(f"override for {self.person} ends ({iso(self.end)}) before it starts "
+                                f"({iso(self.start)})", ("end",))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "start": iso(self.start), "end": iso(self.end), "note": self.note}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Override:
+        data = _check_keys(data, ("person", "start", "end", "note"), ("person", "start", "end"), "override")
+        return cls(data["person"], data["start"], data["end"], str(data.get("note") or ""))
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One final stretch of one person on call.
+
+    ``layer`` is the layer that produced it; None for overrides and for a
+    shift merged from pieces of different layers.
+    """
+
+    person: str
+    start: datetime
+    end: datetime
+    override: bool = False
+    layer: str | None = None
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "start": iso(self.start), "end": iso(self.end),
+                "override": self.override, "layer": self.layer}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Shift:
+        data = _check_keys(data, ("person", "start", "end", "override", "layer"), ("person", "start", "end"), "shift")
+        return cls(_name(data["person"], "person"), _instant(data["start"], "start"), _instant(data["end"], "end"),
+                   bool(data.get("override", False)), data.get("layer"))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A rotation: layers bottom → top (later ones win), overrides above all.
+
+    ``backup`` names another schedule (escalation level 2); ``lead`` is a
+    person (level 3).  Both are used by the ack clock.
+    """
+
+    name: str
+    time_zone: str
+    layers: tuple[Layer, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    backup: str | None = None
+    lead: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", _name(self.name, "name"))
+        _zone_name(self.time_zone)
+        object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "overrides", tuple(self.overrides))
+        seen: set[str] = set()
+        for i, layer in enumerate(self.layers):
+            if layer.name in seen:
+                raise RotationError(f"two layers are called '{layer.name}'; give each layer its own name",
+                                    ("layers", i, "name"))
+            seen.add(layer.name)
+        if self.backup is not None:
+            object.__setattr__(self, "backup", _name(self.backup, "backup"))
+            if self.backup == self.name:
+                raise RotationError(f"schedule '{self.name}' cannot be its own backup", ("backup",))
+        if self.lead is not None:
+            object.__setattr__(self, "lead", _name(self.lead, "lead"))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_of(self.time_zone)
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Everyone named by a layer or an override, first appearance first."""
+        names = [m for layer in self.layers for m in layer.members] + [o.person for o in self.overrides]
+        return tuple(dict.fromkeys(names))
+
+    def with_override(self, override: Override) -> Schedule:
+        return replace(self, overrides=self.overrides + (override,))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "time_zone": self.time_zone,
+                "layers": [layer.to_dict() for layer in self.layers],
+                "overrides": [o.to_dict() for o in self.overrides],
+                "backup": self.backup, "lead": self.lead}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Schedule:
+        """Build and validate a schedule from its JSON form (as stored in SQLite)."""
+        data = _check_keys(data, ("name", "time_zone", "layers", "overrides", "backup", "lead"),
+                           ("name", "time_zone"), "schedule")
+        for key in ("layers", "overrides"):
+            if not isinstance(data.get(key) or [], (list, tuple)):
+                raise RotationError(f"'{key}' must be a list", (key,))
+        try:
+            _zone_name(data["time_zone"])
+        except RotationError as err:
+            raise err.within("time_zone") from None
+        layers: list[Layer] = []
+        for i, item in enumerate(data.get("layers") or []):
+            try:
+                layers.append(Layer.from_dict(item))
+            except RotationError as err:
+                raise err.within("layers", i) from None
+        overrides: list[Override] = []
+        for i, item in enumerate(data.get("overrides") or []):
+            try:
+                overrides.append(Override.from_dict(item))
+            except RotationError as err:
+                raise err.within("overrides", i) from None
+        return cls(data["name"], data["time_zone"], tuple(layers), tuple(overrides),
+                   data.get("backup"), data.get("lead"))
+
+
+def _zone_name(value: Any) -> ZoneInfo:
+    if not isinstance(value, str):
+        raise RotationError(f"time_zone must be an IANA name such as Europe/Berlin, got {value!r}")
+    return zone_of(value)
+
+
+# --------------------------------------------------------------------------- turns and pieces
+
+
+class _Turns:
+    """Turn arithmetic for one layer in one zone: index of an instant, start of a turn."""
+
+    __slots__ = ("layer", "zone", "hand", "anchor_date", "days", "step", "anchor")
+
+    def __init__(self, layer: Layer, zone: ZoneInfo) -> None:
+        local = layer.start.astimezone(zone)
+        self.layer, self.zone = layer, zone
+        self.hand = layer.handoff_time or local.time().replace(second=0, microsecond=0)
+        self.anchor_date = local.date()
+        self.days = layer.turn_length.days
+        self.step = timedelta(hours=layer.turn_length.hours)
+        self.anchor = _localize(self.anchor_date, self.hand, zone)
+
+    def boundary(self, k: int) -> datetime:
+        """When turn ``k`` begins (turn 0 also covers anything from ``start`` on)."""
+        if self.days:
+            return _localize(self.anchor_date + timedelta(days=k * self.days), self.hand, self.zone)
+        return self.anchor + k * self.step
+
+    def index(self, t: datetime) -> int:
+        if self.days:
+            k = (t.astimezone(self.zone).date() - self.anchor_date).days // self.days
+            while self.boundary(k) > t:
+                k -= 1
+            while self.boundary(k + 1) <= t:
+                k += 1
+        else:
+            k = (t - self.anchor) // self.step
+        return max(k, 0)
+
+    def pieces(self, lo: datetime, hi: datetime) -> list[tuple[datetime, datetime, str]]:
+        members, n = self.layer.members, len(self.layer.members)
+        k = self.index(lo)
+        out = []
+        s = lo
+        while s < hi:
+            e = min(self.boundary(k + 1), hi)
+            out.append((s, e, members[k % n]))
+            s, k = e, k + 1
+        return out
+
+
+def _windows(restrictions: Sequence[Restriction], zone: ZoneInfo, lo: datetime,
+             hi: datetime) -> list[tuple[datetime, datetime]]:
+    """Merged active windows of a layer within [lo, hi)."""
+    back = 7 if any(r.day is not None for r in restrictions) else 1
+    d = lo.astimezone(zone).date() - timedelta(days=back)
+    last = hi.astimezone(zone).date()
+    raw = []
+    while d <= last:
+        wd = d.isoweekday()
+        for r in restrictions:
+            if r.day is None or r.day == wd:
+                local = datetime.combine(d, r.start)
+                s = local.replace(tzinfo=zone).astimezone(UTC)
+                e = (local + timedelta(minutes=r.minutes)).replace(tzinfo=zone).astimezone(UTC)
+                if e > lo and s < hi and e > s:
+                    raw.append((max(s, lo), min(e, hi)))
+        d += _DAY
+    raw.sort()
+    merged: list[tuple[datetime, datetime]] = []
+    for s, e in raw:
+        if merged and s <= merged[-1][1]:
+            if e > merged[-1][1]:
+                merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _layer_pieces(layer: Layer, zone: ZoneInfo, a: datetime, b: datetime) -> list[_Piece]:
+    lo = max(a, layer.start)
+    hi = b if layer.end is None else min(b, layer.end)
+    if lo >= hi:
+        return []
+    turns = _Turns(layer, zone).pieces(lo, hi)
+    name = layer.name
+    if not layer.restrictions:
+        return [(s, e, p, False, name) for s, e, p in turns]
+    windows = _windows(layer.restrictions, zone, lo, hi)
+    out: list[_Piece] = []
+    j, m = 0, len(windows)
+    for s, e, p in turns:
+        while j < m and windows[j][1] <= s:
+            j += 1
+        k = j
+        while k < m and windows[k][0] < e:
+            out.append((max(s, windows[k][0]), min(e, windows[k][1]), p, False, name))
+            k += 1
+    return out
+
+
+def _overlay(lower: list[_Piece], upper: list[_Piece]) -> list[_Piece]:
+    """Upper pieces win; lower ones show through the gaps.  Both sorted, non-overlapping."""
+    if not upper:
+        return lower
+    if not lower:
+        return upper
+    out: list[_Piece] = []
+    j, m = 0, len(upper)
+    for piece in lower:
+        s, e = piece[0], piece[1]
+        while j < m and upper[j][1] <= s:
+            j += 1
+        k, cur = j, s
+        while k < m and upper[k][0] < e:
+            if upper[k][0] > cur:
+                out.append((cur, upper[k][0]) + piece[2:])  # type: ignore[arg-type]
+            cur = max(cur, upper[k][1])
+            k += 1
+        if cur < e:
+            out.append((cur, e) + piece[2:])  # type: ignore[arg-type]
+    out.extend(upper)
+    out.sort(key=itemgetter(0))
+    return out
+
+
+def _override_pieces(overrides: Sequence[Override], a: datetime, b: datetime) -> list[_Piece]:
+    """Overrides in [a, b) flattened; where two overlap, the later one in the list wins."""
+    hits = [(max(o.start, a), min(o.end, b), o.person, True, None) for o in overrides if o.end > a and o.start < b]
+    ordered = sorted(hits, key=itemgetter(0))
+    if all(ordered[i][1] <= ordered[i + 1][0] for i in range(len(ordered) - 1)):
+        return ordered
+    flat: list[_Piece] = []
+    for piece in hits:
+        flat = _overlay(flat, [piece])
+    return flat
+
+
+def _merge(pieces: list[_Piece]) -> list[_Piece]:
+    out: list[_Piece] = []
+    for p in pieces:
+        if out:
+            last = out[-1]
+            if last[1] == p[0] and last[2] == p[2] and last[3] == p[3]:
+                out[-1] = (last[0], p[1], p[2], p[3], last[4] if last[4] == p[4] else None)
+                continue
+        out.append(p)
+    return out
+
+
+def _final(schedule: Schedule, a: datetime, b: datetime) -> list[_Piece]:
+    zone = schedule.zone
+    acc: list[_Piece] = []
+    for layer in schedule.layers:
+        acc = _overlay(acc, _layer_pieces(layer, zone, a, b))
+    return _merge(_overlay(acc, _override_pieces(schedule.overrides, a, b)))
+
+
+def _shift(piece: _Piece) -> Shift:
+    return Shift(piece[2], piece[0], piece[1], piece[3], piece[4])
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+    """The final timeline in [start, end): layers stacked, overrides on top, same-person pieces merged.
+
+    Shifts are clipped to the period; gaps mean nobody is on call.
+    """
+    a, b = as_utc(start), as_utc(end)
+    if b < a:
+        raise RotationError(f"the period ends ({iso(b)}) before it starts ({iso(a)})")
+    return [_shift(p) for p in _final(schedule, a, b)]
+
+
+def _span(schedule: Schedule) -> timedelta:
+    longest = max((layer.turn_length.approx for layer in schedule.layers), default=_DAY)
+    return min(longest + _DAY, timedelta(days=32))
+
+
+def _extend(schedule: Schedule, piece: _Piece, lo: datetime, hi: datetime) -> _Piece:
+    """Grow a piece clipped at the window edges to its true merged extent (up to MAX_REACH each way)."""
+    s, e, person, ovr, layer = piece
+    for forward in (True, False):
+        edge, step, reach = (hi if forward else lo), hi - lo, timedelta(0)
+        while (e if forward else s) == edge and reach < MAX_REACH:
+            if forward:
+                seg = _final(schedule, edge, edge + step)
+                nxt = seg[0] if seg and seg[0][0] == edge else None
+            else:
+                seg = _final(schedule, edge - step, edge)
+                nxt = seg[-1] if seg and seg[-1][1] == edge else None
+            if nxt is not None and nxt[2] == person and nxt[3] == ovr:
+                e, s = (nxt[1], s) if forward else (e, nxt[0])
+                layer = layer if nxt[4] == layer else None
+            edge = edge + step if forward else edge - step
+            reach += step
+            step *= 2
+    return (s, e, person, ovr, layer)
+
+
+def on_call(schedule: Schedule, at: datetime) -> Shift | None:
+    """Who is on call at ``at``, with the whole shift they are in (or None: nobody)."""
+    at = as_utc(at)
+    span = _span(schedule)
+    lo, hi = at - span, at + span
+    pieces = _final(schedule, lo, hi)
+    i = bisect.bisect_right(pieces, at, key=itemgetter(0)) - 1
+    if i < 0 or pieces[i][1] <= at:
+        return None
+    return _shift(_extend(schedule, pieces[i], lo, hi))
+
+
+def next_on_call(schedule: Schedule, at: datetime) -> Shift | None:
+    """The shift that follows the one running at ``at`` ("who is next"), or None within MAX_REACH."""
+    at = as_utc(at)
+    current = on_call(schedule, at)
+    t = current.end if current else at
+    step = _span(schedule)
+    lo = t
+    while lo - t < MAX_REACH:
+        for p in _final(schedule, lo, lo + step):
+            if p[0] >= t:
+                return on_call(schedule, p[0])
+        lo, step = lo + step, step * 4
+    return None
+
+
+def _person_turns(layer: Layer, zone: ZoneInfo, person: str, after: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The person's turns in a layer from ``after`` on, in order, by jumping turn indexes."""
+    positions = [i for i, m in enumerate(layer.members) if m == person]
+    if not positions or (layer.end is not None and layer.end <= after):
+        return
+    turns = _Turns(layer, zone)
+    n = len(layer.members)
+    k0 = turns.index(max(after, layer.start))
+    ks = [k0 + (pos - k0) % n for pos in positions]
+    heapq.heapify(ks)
+    while ks:
+        k = heapq.heappop(ks)
+        s = layer.start if k == 0 else turns.boundary(k)
+        e = turns.boundary(k + 1)
+        if layer.end is not None:
+            if s >= layer.end:
+                return
+            e = min(e, layer.end)
+        yield max(s, layer.start), e
+        heapq.heappush(ks, k + n)
+
+
+def next_shift_for(schedule: Schedule, person: str, after: datetime, *, include_current: bool = False,
+                   horizon: timedelta = timedelta(days=10 * 366)) -> Shift | None:
+    """``person``'s next shift starting at/after ``after`` (or the running one if ``include_current``).
+
+    Looks only at the person's own turns and overrides, so a 200-person
+    weekly rotation answers without computing four years of timeline.
+    """
+    after = as_utc(after)
+    current = on_call(schedule, after)
+    if current is not None and current.person == person:
+        if include_current:
+            return current
+        after = current.end
+    until = after + horizon
+    zone = schedule.zone
+    sources: list[Iterator[tuple[datetime, datetime]]] = [
+        _person_turns(layer, zone, person, after) for layer in schedule.layers]
+    sources.append(iter(sorted((o.start, o.end) for o in schedule.overrides if o.person == person)))
+    for s, e in heapq.merge(*sources):
+        if s >= until:
+            break
+        if e <= after:
+            continue
+        for p in _final(schedule, max(s, after), min(e, until)):
+            if p[2] == person:
+                return on_call(schedule, p[0])
+    return None
+
+
+def escalation_chain(schedules: Mapping[str, Schedule], schedule: Schedule, at: datetime) -> list[str | None]:
+    """[level 1 person, level 2 (backup schedule's person), level 3 (lead)] at ``at``."""
+    now = on_call(schedule, at)
+    return [now.person if now else None, backup_for(schedules, schedule, at), schedule.lead]
+
+
+def backup_for(schedules: Mapping[str, Schedule], schedule: Schedule, at: datetime) -> str | None:
+    """Who is on call in the schedule's backup schedule at ``at`` (None if no backup or nobody)."""
+    if schedule.backup is None:
+        return None
+    backup = schedules.get(schedule.backup)
+    if backup is None:
+        raise RotationError(f"schedule '{schedule.name}' names backup schedule '{schedule.backup}', which does not "
+                            f"exist; create it or change the backup")
+    shift = on_call(backup, at)
+    return shift.person if shift else None
+
+
+# --------------------------------------------------------------------------- swaps
+
+
+@dataclass(frozen=True)
+class SwapProposal:
+    """``from_person`` offers [start, end) of their shift to ``to_person``; becomes an Override on accept."""
+
+    schedule: str
+    from_person: str
+    to_person: str
+    start: datetime
+    end: datetime
+    proposed_at: datetime
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end", "proposed_at"):
+            object.__setattr__(self, name, _instant(getattr(self, name), name))
+        if not self.id:
+            key = "|".join((self.schedule, self.from_person, self.to_person, iso(self.start), iso(self.end),
+                            iso(self.proposed_at)))
+            object.__setattr__(self, "id", hashlib.sha1(key.encode()).hexdigest()[:16])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "schedule": self.schedule, "from_person": self.from_person,
+                "to_person": self.to_person, "start": iso(self.start), "end": iso(self.end),
+                "proposed_at": iso(self.proposed_at)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SwapProposal:
+        keys = ("id", "schedule", "from_person", "to_person", "start", "end", "proposed_at")
+        data = _check_keys(data, keys, keys[1:], "swap proposal")
+        return cls(data["schedule"], data["from_person"], data["to_person"], data["start"], data["end"],
+                   data["proposed_at"], str(data.get("id") or ""))
+
+    def event(self) -> dict[str, Any]:
+        """The event-log entry for proposing (the service layer writes it)."""
+        return {"kind": "rotation.swap_proposed", "subject": f"schedule:{self.schedule}", "data": self.to_dict()}
+
+
+def _who_instead(schedule: Schedule, person: str, start: datetime, end: datetime) -> str | None:
+    """None if ``person`` covers all of [start, end); otherwise what the schedule shows instead."""
+    pieces = _final(schedule, start, end)
+    if len(pieces) == 1 and pieces[0][2] == person and pieces[0][0] == start and pieces[0][1] == end:
+        return None
+    others = [f"{p[2]} {iso(p[0])}–{iso(p[1])}" for p in pieces if p[2] != person]
+    return "; ".join(others) if others else "nobody for part of it"
+
+
+def propose_swap(schedule: Schedule, from_person: str, to_person: str, start: datetime, end: datetime,
+                 now: datetime) -> SwapProposal:
+    """Check that ``from_person`` really holds the whole slice, then describe the offer."""
+    start, end, now = as_utc(start), as_utc(end), as_utc(now)
+    if from_person == to_person:
+        raise RotationError(f"{from_person} cannot swap a shift with themselves; name a colleague")
+    if end <= start:
+        raise RotationError(f"the slice ends ({iso(end)}) before it starts ({iso(start)})")
+    if start < now:
+        raise RotationError(f"the slice starts at {iso(start)}, which is already past; only future time can be swapped")
+    instead = _who_instead(schedule, from_person, start, end)
+    if instead is not None:
+        raise RotationError(f"{from_person} is not on call for all of {iso(start)}–{iso(end)} in '{schedule.name}' "
+                            f"(the schedule shows {instead}); pick a slice inside one of their shifts")
+    return SwapProposal(schedule.name, from_person, _name(to_person, "to_person"), start, end, now)
+
+
+def accept_swap(schedule: Schedule, proposal: SwapProposal, by: str, now: datetime) -> Schedule:
+    """The schedule with the swap as an override; refuses the wrong person and stale proposals."""
+    now = as_utc(now)
+    if proposal.schedule != schedule.name:
+        raise RotationError(f"this swap belongs to schedule '{proposal.schedule}', not '{schedule.name}'")
+    if by != proposal.to_person:
+        raise RotationError(f"only {proposal.to_person} can accept this swap (it was offered to them, not to {by})")
+    if now >= proposal.start:
+        raise RotationError(f"the swap offered by {proposal.from_person} expired: the slice began at "
+                            f"{iso(proposal.start)} before it was accepted; ask for a new one")
+    instead = _who_instead(schedule, proposal.from_person, proposal.start, proposal.end)
+    if instead is not None:
+        raise RotationError(f"the swap is stale: the rotation changed since {proposal.from_person} offered it, and "
+                            f"{iso(proposal.start)}–{iso(proposal.end)} now shows {instead}. Nothing was changed; "
+                            f"ask {proposal.from_person} to propose it again")
+    note = f"swap {proposal.id}: {proposal.from_person} → {proposal.to_person}, accepted {iso(now)}"
+    return schedule.with_override(Override(proposal.to_person, proposal.start, proposal.end, note))
+
+
+def swap_accepted_event(proposal: SwapProposal, by: str, now: datetime) -> dict[str, Any]:
+    """The event-log entry for an accepted swap."""
+    return {"kind": "rotation.swap_accepted", "subject": f"schedule:{proposal.schedule}",
+            "data": {**proposal.to_dict(), "accepted_by": by, "accepted_at": iso(now)}}
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+@dataclass(frozen=True)
+class FairnessRow:
+    """One person's load over a period; durations are real elapsed time."""
+
+    person: str
+    shifts: int
+    on_call: timedelta
+    night: timedelta
+    weekend: timedelta
+    holiday: timedelta
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"person": self.person, "shifts": self.shifts, "hours": _hours(self.on_call),
+                "night_hours": _hours(self.night), "weekend_hours": _hours(self.weekend),
+                "holiday_hours": _hours(self.holiday)}
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    """Per-person on-call load for a lead and for on-call pay (night = 22:00–06:00 local)."""
+
+    schedule: str
+    time_zone: str
+    start: datetime
+    end: datetime
+    rows: tuple[FairnessRow, ...] = field(default_factory=tuple)
+
+    def row(self, person: str) -> FairnessRow | None:
+        return next((r for r in self.rows if r.person == person), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schedule": self.schedule, "time_zone": self.time_zone, "from": iso(self.start),
+                "to": iso(self.end), "people": [r.to_dict() for r in self.rows]}
+
+
+def _hours(value: timedelta) -> float:
+    return round(value.total_seconds() / 3600, 2)
+
+
+def fairness(schedule: Schedule, start: datetime, end: datetime,
+             holidays: Collection[date] = frozenset()) -> FairnessReport:
+    """Hours, night/weekend/holiday hours and shift counts per person over [start, end)."""
+    zone = schedule.zone
+    holiday_set = set(holidays)
+    nil = timedelta(0)
+    totals: dict[str, list[Any]] = {}
+    for shift in shifts(schedule, start, end):
+        t = totals.setdefault(shift.person, [0, nil, nil, nil, nil])
+        t[0] += 1
+        t[1] += shift.duration
+        day = shift.start.astimezone(zone).date()
+        while True:
+            d0, d1 = _localize(day, time(0), zone), _localize(day + _DAY, time(0), zone)
+            if d0 >= shift.end:
+                break
+            s, e = max(shift.start, d0), min(shift.end, d1)
+            if e > s:
+                span = e - s
+                for ws, we in ((d0, _localize(day, time(6), zone)), (_localize(day, time(22), zone), d1)):
+                    t[2] += max(nil, min(e, we) - max(s, ws))
+                if day.isoweekday() >= 6:
+                    t[3] += span
+                if day in holiday_set:
+                    t[4] += span
+            day += _DAY
+    rows = tuple(FairnessRow(p, *v) for p, v in sorted(totals.items()))
+    return FairnessReport(schedule.name, schedule.time_zone, as_utc(start), as_utc(end), rows)
+
+
+def fairness_csv(report: FairnessReport) -> str:
+    """One line per person, hours with two decimals, for on-call pay spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["schedule", "person", "from", "to", "time_zone", "shifts", "hours", "night_hours",
+                     "weekend_hours", "holiday_hours"])
+    for r in report.rows:
+        writer.writerow([report.schedule, r.person, iso(report.start), iso(report.end), report.time_zone, r.shifts]
+                        + [f"{_hours(v):.2f}" for v in (r.on_call, r.night, r.weekend, r.holiday)])
+    return out.getvalue()
