@@ -57,6 +57,10 @@ class FieldMap:
                 return hit
         return self.default_status
 
+    def unnamed(self, keys: Iterable[object]) -> list[object]:
+        """The keys the workspace gave no client name for (the ones worth looking up)."""
+        return [key for key in keys if key not in (None, "") and _norm(key) not in self.clients]
+
     def client(self, *keys: object) -> str:
         """A configured display name for the first key that has one, else the first non-empty key."""
         for key in keys:

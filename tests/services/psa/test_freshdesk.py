@@ -1,0 +1,213 @@
+"""Freshdesk adapter against an HTTP fake.
+
+Payload shapes follow the Freshdesk API v2 reference (https://developers.freshdesk.com/api/):
+"List All Tickets" (#list_all_tickets, sample ticket objects with include=requester),
+"View a Company" (#view_company), "Create a Time Entry" (#create_time_entry),
+"List All Time Entries of a Ticket" (#list_all_ticket_timeentries), "Me" (#me).
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from oncall_desktop.clock import FakeClock
+from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.freshdesk import FreshdeskAdapter
+from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+def fd_ticket(id: int, updated: str, *, status: int = 2, priority: int = 1, company: int | None = 1) -> dict:
+    """A ticket object as in Freshdesk's "List All Tickets" sample (include=requester,description)."""
+    return {
+        "cc_emails": [], "fwd_emails": [], "reply_cc_emails": [], "fr_escalated": False, "spam": False,
+        "email_config_id": None, "group_id": 2, "priority": priority, "requester_id": 5, "responder_id": 1,
+        "source": 2, "status": status, "subject": f"Ticket {id}", "to_emails": None, "product_id": None,
+        "id": id, "type": "Incident", "due_by": "2026-01-06T16:30:00Z", "fr_due_by": "2026-01-05T16:30:00Z",
+        "is_escalated": False, "custom_fields": {}, "created_at": "2026-01-04T07:13:43Z",
+        "updated_at": updated, "company_id": company, "tags": [],
+        "requester": {"email": "jo@acme.example", "id": 5, "mobile": None, "name": "Jo", "phone": None},
+        "description": "<div>Server is down</div>", "description_text": "Server is down",
+    }
+
+
+@pytest.fixture(scope="module")
+def make_httpserver():
+    """Threaded, so a handler that stalls (to force a timeout) does not block the next request."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def sent(httpserver, path: str, method: str = "POST") -> list:
+    return [r.get_json() for r, _ in httpserver.log if r.path == path and r.method == method]
+
+
+class Sleeps(list):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def desk(httpserver, sleeps):
+    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps,
+                          rand=lambda: 1.0, clock=FakeClock(NOW))
+    adapter = FreshdeskAdapter(httpserver.url_for("/"), secret="APIKEY", page_size=2, options=options,
+                               mapping={"clients": {"2": "Beta GmbH"}})
+    yield adapter
+    adapter.close()
+
+
+def test_is_a_ticket_system(desk):
+    assert isinstance(desk, TicketSystem)
+
+
+def test_poll_pages_to_the_end_maps_and_advances_cursor(httpserver, desk):
+    since = "2026-01-05T08:00:00Z"
+    base = {"updated_since": since, "order_by": "updated_at", "order_type": "desc",
+            "include": "requester,description", "per_page": "2"}
+    httpserver.expect_request("/api/v2/tickets", query_string={**base, "page": "1"}).respond_with_json(
+        [fd_ticket(3, "2026-01-05T08:30:00Z", priority=4), fd_ticket(2, "2026-01-05T08:20:00Z", company=2)])
+    httpserver.expect_request("/api/v2/tickets", query_string={**base, "page": "2"}).respond_with_json(
+        [fd_ticket(1, "2026-01-05T08:00:00Z", status=5), fd_ticket(7, "2026-01-05T08:00:00Z")])
+    httpserver.expect_request("/api/v2/tickets", query_string={**base, "page": "3"}).respond_with_json([])
+    httpserver.expect_request("/api/v2/companies/1").respond_with_json({"id": 1, "name": "Acme Ltd", "domains": ["acme.example"]})
+    result = desk.poll(since)
+    assert [t.remote_id for t in result.tickets] == ["3", "2", "1", "7"]
+    first = result.tickets[0]
+    assert (first.priority, first.status, first.client, first.contact) == (1, "open", "Acme Ltd", "jo@acme.example")
+    assert first.body == "Server is down" and first.id == "freshdesk:3"
+    assert result.tickets[1].client == "Beta GmbH"       # from the workspace mapping, no lookup
+    assert result.tickets[2].status == "closed"          # later polls report closes too
+    assert result.cursor == "2026-01-05T08:30:00Z"
+    # Basic auth is "APIKEY:X"
+    assert httpserver.log[0][0].headers["Authorization"] == "Basic QVBJS0VZOlg="
+
+
+def test_first_poll_looks_back_30_days_and_keeps_open_tickets(httpserver, desk):
+    query = {"updated_since": "2025-12-06T09:00:00Z", "order_by": "updated_at", "order_type": "desc",
+             "include": "requester,description", "per_page": "2"}
+    httpserver.expect_request("/api/v2/tickets", query_string={**query, "page": "1"}).respond_with_json(
+        [fd_ticket(5, "2026-01-01T00:00:00Z", status=4, company=None), fd_ticket(6, "2026-01-02T00:00:00Z", company=None)])
+    httpserver.expect_request("/api/v2/tickets", query_string={**query, "page": "2"}).respond_with_json([])
+    result = desk.poll(None)
+    assert [t.remote_id for t in result.tickets] == ["6"]
+    assert result.cursor == "2026-01-02T00:00:00Z"
+
+
+def test_empty_poll_keeps_the_cursor(httpserver, desk):
+    httpserver.expect_request("/api/v2/tickets").respond_with_json([])
+    assert desk.poll("2026-01-05T08:00:00Z").cursor == "2026-01-05T08:00:00Z"
+
+
+def test_429_then_success(httpserver, desk, sleeps):
+    httpserver.expect_ordered_request("/api/v2/tickets").respond_with_data("", status=429, headers={"Retry-After": "5"})
+    httpserver.expect_ordered_request("/api/v2/tickets").respond_with_json([])
+    desk.poll("2026-01-05T08:00:00Z")
+    assert sleeps == [5.0]
+
+
+def test_500_then_success(httpserver, desk, sleeps):
+    httpserver.expect_ordered_request("/api/v2/tickets").respond_with_data("", status=500)
+    httpserver.expect_ordered_request("/api/v2/tickets").respond_with_json([fd_ticket(1, "2026-01-05T08:00:00Z", company=None)])
+    assert len(desk.poll("2026-01-05T08:00:00Z").tickets) == 1
+    assert len(sleeps) == 1
+
+
+def test_malformed_json(httpserver, desk):
+    httpserver.expect_request("/api/v2/tickets").respond_with_data('[{"id": 1,', content_type="application/json")
+    with pytest.raises(TicketSystemError) as err:
+        desk.poll("2026-01-05T08:00:00Z")
+    assert err.value.kind is ErrorKind.BAD_RESPONSE
+
+
+def test_unexpected_shape(httpserver, desk):
+    httpserver.expect_request("/api/v2/tickets").respond_with_json({"tickets": []})
+    with pytest.raises(TicketSystemError) as err:
+        desk.poll("2026-01-05T08:00:00Z")
+    assert err.value.kind is ErrorKind.BAD_RESPONSE and "expected a list" in str(err.value)
+
+
+def test_ticket_without_id_fails_loudly(httpserver, desk):
+    broken = fd_ticket(1, "2026-01-05T08:00:00Z", company=None)
+    del broken["id"]
+    httpserver.expect_request("/api/v2/tickets").respond_with_json([broken])
+    with pytest.raises(TicketSystemError) as err:
+        desk.poll("2026-01-05T08:00:00Z")
+    assert "ticket #1" in str(err.value)
+
+
+def test_wrong_api_key(httpserver, desk):
+    httpserver.expect_request("/api/v2/agents/me").respond_with_json(
+        {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."}, status=401)
+    with pytest.raises(TicketSystemError) as err:
+        desk.test_connection()
+    assert err.value.kind is ErrorKind.AUTH
+    assert "APIKEY" not in str(err.value)
+
+
+def test_connection_success_line(httpserver, desk):
+    httpserver.expect_request("/api/v2/agents/me").respond_with_json(
+        {"id": 1, "available": True, "occasional": False, "contact": {"name": "Sam", "email": "sam@msp.example"}})
+    assert desk.test_connection() == f"Connected to Freshdesk at {desk.http.host} as sam@msp.example."
+
+
+def test_timeout_on_poll_is_network_error(httpserver, desk):
+    def slow(request: Request) -> Response:
+        time.sleep(0.35)
+        return Response("[]", content_type="application/json")
+    httpserver.expect_request("/api/v2/tickets").respond_with_handler(slow)
+    with pytest.raises(TicketSystemError) as err:
+        desk.poll("2026-01-05T08:00:00Z")
+    assert err.value.kind is ErrorKind.NETWORK and not err.value.uncertain
+
+
+def test_add_note_is_private_html(httpserver, desk):
+    httpserver.expect_request("/api/v2/tickets/42/notes", method="POST").respond_with_json({"id": 1}, status=201)
+    desk.add_note("42", "Acknowledged by Sam <on call>\nlooking")
+    [body] = sent(httpserver, "/api/v2/tickets/42/notes")
+    assert body == {"body": "Acknowledged by Sam &lt;on call&gt;<br>looking", "private": True}
+
+
+ENTRY = TimeEntryRequest(ticket_remote_id="42", key="k-123", start=datetime(2026, 1, 5, 2, 10, tzinfo=timezone.utc),
+                         end=datetime(2026, 1, 5, 3, 25, tzinfo=timezone.utc), worked_minutes=75,
+                         billable_minutes=120, multiplier=1.5, note="Rebooted SQL01")
+
+
+def test_log_time_payload_and_find(httpserver, desk):
+    httpserver.expect_request("/api/v2/tickets/42/time_entries", method="POST").respond_with_json({"id": 555}, status=201)
+    assert desk.log_time(ENTRY) == "555"
+    [body] = sent(httpserver, "/api/v2/tickets/42/time_entries")
+    assert body["time_spent"] == "01:15" and body["billable"] is True and body["timer_running"] is False
+    assert body["note"] == "Rebooted SQL01 (billable 120 min at 1.5×) [oncall-key:k-123]"
+    assert body["start_time"] == "2026-01-05T02:10:00Z"
+
+
+def test_post_that_times_out_after_commit_is_found_not_reposted(httpserver, desk):
+    stored: list[dict] = []
+
+    def commit_then_stall(request: Request) -> Response:
+        stored.append({"id": 900, "note": request.get_json()["note"], "time_spent": "01:15"})
+        time.sleep(0.35)  # longer than the 0.25 s read timeout
+        return Response(json.dumps(stored[-1]), status=201, content_type="application/json")
+
+    httpserver.expect_request("/api/v2/tickets/42/time_entries", method="POST").respond_with_handler(commit_then_stall)
+    httpserver.expect_request("/api/v2/tickets/42/time_entries", method="GET").respond_with_handler(
+        lambda r: Response(json.dumps([{"id": 899, "note": "other"}] + stored), content_type="application/json"))
+    assert desk.log_time(ENTRY) == "900"
+    assert len(stored) == 1
+    assert desk.find_time_entry("42", "k-123") == "900"
+    assert desk.find_time_entry("42", "k-999") is None
