@@ -1,0 +1,174 @@
+"""The picture every view draws from: who is on call, what pages wait, what runs.
+
+Why one snapshot function: the tray, the window, ``oncall-desktop now`` and
+the tests must agree on the same facts; computing them in one place (on the
+store thread) keeps the widgets free of logic.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from oncall_desktop.clock import as_utc, iso
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.workspace import Workspace
+
+TIMELINE_DAYS = 14
+
+
+def local_time(value: datetime, fmt: str = "%H:%M") -> str:
+    """Shown in the technician's own zone (the machine's)."""
+    return as_utc(value).astimezone().strftime(fmt)
+
+
+def local_stamp(value: datetime) -> str:
+    return local_time(value, "%a %d %b %H:%M")
+
+
+def on_call_now(ws: Workspace) -> list[dict[str, Any]]:
+    from oncall_desktop.rotation import backup_for, on_call
+
+    now = ws.clock.now()
+    schedules = ws.directory_service.schedules()
+    by_name = {s.name: s for s in schedules}
+    out = []
+    for schedule in schedules:
+        shift = on_call(schedule, now)
+        if shift is None:
+            continue
+        following = on_call(schedule, shift.end)
+        out.append({
+            "schedule": schedule.name,
+            "person": shift.person,
+            "shift_start": iso(shift.start),
+            "shift_end": iso(shift.end),
+            "shift_end_local": local_stamp(shift.end),
+            "next": following.person if following else None,
+            "backup": backup_for(by_name, schedule, now),
+            "lead": schedule.lead,
+        })
+    return out
+
+
+def page_rows(ws: Workspace, include_resolved: bool = False) -> list[dict[str, Any]]:
+    conn = ws.store.db.conn
+    sql = ("SELECT p.id, p.ticket_id, p.state, p.level, p.person, p.severity, p.reason, p.created, "
+           "p.ack_deadline, p.sla_deadline, p.acknowledged_by, t.client, t.title "
+           "FROM pages p LEFT JOIN tickets t ON t.id = p.ticket_id")
+    if not include_resolved:
+        sql += " WHERE p.state != 'resolved'"
+    sql += " ORDER BY COALESCE(p.ack_deadline, p.created), p.id"
+    rows = []
+    for r in conn.execute(sql):
+        rows.append({
+            "id": r[0], "ticket": r[1], "state": r[2], "level": r[3], "person": r[4], "severity": r[5],
+            "reason": r[6], "created": r[7], "ack_deadline": r[8], "sla_deadline": r[9],
+            "acknowledged_by": r[10], "client": r[11] or "unknown", "title": r[12] or r[1],
+            "ack_deadline_local": local_time(_parse(r[8])) if r[8] else "",
+        })
+    return rows
+
+
+def now_report(ws: Workspace) -> dict[str, Any]:
+    """The ``oncall-desktop now --json`` contract."""
+    return {
+        "on_call": [{k: e[k] for k in ("schedule", "person", "shift_start", "shift_end", "backup")}
+                    for e in on_call_now(ws)],
+        "pages": [{k: p[k] for k in ("id", "ticket", "client", "title", "state", "level", "severity", "reason",
+                                     "ack_deadline", "sla_deadline")} for p in page_rows(ws)],
+    }
+
+
+def timeline(ws: Workspace, days: int = TIMELINE_DAYS) -> list[dict[str, Any]]:
+    from oncall_desktop.rotation import shifts
+
+    now = ws.clock.now()
+    out = []
+    for schedule in ws.directory_service.schedules():
+        for s in shifts(schedule, now, now + timedelta(days=days)):
+            out.append({"schedule": schedule.name, "person": s.person, "start": iso(s.start), "end": iso(s.end),
+                        "start_local": local_stamp(s.start), "end_local": local_stamp(s.end),
+                        "override": bool(s.override)})
+    out.sort(key=lambda s: (s["start"], s["schedule"]))
+    return out
+
+
+def snapshot(ws: Workspace) -> dict[str, Any]:
+    on_call = on_call_now(ws)
+    me = ws.me
+    timer = ws.timers.running()
+    settings = {key: ws.store.get_setting(key, default) for key, default in
+                (("poll_seconds", 60), ("demo_feed", False), ("first_poll_seconds", 2))}
+    last_poll = ws.store.get_setting("last_poll")
+    offline = ws.store.get_setting("offline_since")
+    notifications_ok, notifications = ws.notifier.status()
+    return {
+        "me": me,
+        "me_on_call": any(e["person"] == me for e in on_call),
+        "on_call": on_call,
+        "pages": page_rows(ws),
+        "schedules": [{"name": s.name} for s in ws.directory_service.schedules()],
+        "shifts": timeline(ws),
+        "timer": timer.to_json() if timer else None,
+        "work": [{"ticket_id": t.ticket_id, "client": t.client, "start_local": local_stamp(t.started),
+                  "minutes": t.minutes(ws.clock.now())} for t in ws.timers.recent(20) if t.stopped],
+        "runbooks": _runbooks(),
+        "insights": insights(ws),
+        "settings": settings,
+        "last_poll_local": local_time(_parse(last_poll), "%H:%M:%S") if last_poll else "",
+        "offline_since": local_time(_parse(offline)) if offline else "",
+        "offline_reason": ws.store.get_setting("offline_reason") or "",
+        "status": {
+            "ticket_system": ws.ticket_system().name,
+            "notifications": notifications,
+            "notifications_ok": notifications_ok,
+            "keyring": _keyring_status(),
+        },
+    }
+
+
+def insights(ws: Workspace) -> dict[str, Any]:
+    since = ws.clock.now() - timedelta(days=7)
+    events = ws.store.events(since=since)
+    opened = [e for e in events if e["kind"] == "page.opened"]
+    acks = [e for e in events if e["kind"] == "page.acknowledged"]
+    delays = sorted(int(e["data"].get("after_minutes", 0)) for e in acks)
+    median = delays[len(delays) // 2] if delays else None
+    return {
+        "pages_7d": len(opened),
+        "acks_7d": len(acks),
+        "median_ack_minutes_7d": median,
+        "suppressed_7d": sum(1 for e in events if e["kind"] == "page.suppressed"),
+        "worked_minutes_7d": sum(int(e["data"].get("minutes", 0)) for e in events if e["kind"] == "timer.stopped"),
+    }
+
+
+_RUNBOOK_CACHE: list[dict[str, Any]] | None = None
+
+
+def _runbooks() -> list[dict[str, Any]]:
+    """Bundled runbooks for the viewer (parsed once per process)."""
+    global _RUNBOOK_CACHE
+    if _RUNBOOK_CACHE is None:
+        try:
+            from oncall_desktop.services.runbook_library import bundled_runbooks
+        except ImportError:
+            _RUNBOOK_CACHE = []
+        else:
+            _RUNBOOK_CACHE = [{"id": r.id, "title": r.title, "tags": list(r.tags), "body": r.body}
+                              for r in bundled_runbooks()]
+    return _RUNBOOK_CACHE
+
+
+def _keyring_status() -> str:
+    from oncall_desktop.services.credentials import keyring_available
+
+    ok, name = keyring_available()
+    return f"{name}" if ok else f"not available ({name}) — connect a ticket system only after installing one"
+
+
+def _parse(value: str) -> datetime:
+    from oncall_desktop.clock import parse_instant
+
+    return parse_instant(value)

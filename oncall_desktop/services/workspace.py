@@ -1,0 +1,198 @@
+"""The composition root: every service for one workspace folder.
+
+Why one place: the CLI, the tray app and the tests build services the same
+way, so a feature wired here works everywhere.  Construction is cheap and lazy;
+nothing touches the network until asked.
+"""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from oncall_desktop.clock import Clock, SystemClock
+
+if TYPE_CHECKING:  # imported lazily at run time: start-up speed
+    from oncall_desktop.escalation import Context, Decision
+    from oncall_desktop.services.directory import Directory
+    from oncall_desktop.services.notifier import Notifier
+    from oncall_desktop.services.pages import PageService
+    from oncall_desktop.services.poller import Poller
+    from oncall_desktop.services.psa.local import LocalBook
+    from oncall_desktop.services.timers import TimerService
+    from oncall_desktop.tickets import Ticket
+
+APP_NAME = "oncall-desktop"
+
+
+def default_workspace_dir() -> Path:
+    """The user's own workspace (platformdirs), unless ONCALL_WORKSPACE says otherwise."""
+    env = os.environ.get("ONCALL_WORKSPACE")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class Workspace:
+    """Services bound to one open store."""
+
+    def __init__(self, directory: Path | str, clock: Clock | None = None,
+                 notifier: Notifier | None = None) -> None:
+        from oncall_desktop.services.store import Store
+
+        self.directory = Path(directory).expanduser()
+        self.clock = clock or SystemClock()
+        self.store = Store.open(self.directory, self.clock)
+        if notifier is not None:
+            self.notifier = notifier
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --------------------------------------------------------------- services
+    @cached_property
+    def book(self) -> LocalBook:
+        from oncall_desktop.services.psa.local import LocalBook
+
+        return LocalBook(self.store)
+
+    @cached_property
+    def pages(self) -> PageService:
+        from oncall_desktop.services.pages import PageService
+
+        return PageService(self.store)
+
+    @cached_property
+    def directory_service(self) -> Directory:
+        from oncall_desktop.services.directory import Directory
+
+        return Directory(self.store)
+
+    @cached_property
+    def timers(self) -> TimerService:
+        from oncall_desktop.services.timers import TimerService
+
+        return TimerService(self.store)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from oncall_desktop.services.notifier import Notifier
+
+        return Notifier()
+
+    @cached_property
+    def poller(self) -> Poller:
+        from oncall_desktop.services.poller import Poller
+
+        return Poller(self.store, self.ticket_system(), self._open_page, self._context)
+
+    def ticket_system(self) -> Any:
+        """The configured ticket system; the local book when none is set up."""
+        return self.book
+
+    @property
+    def me(self) -> str:
+        """Who uses this workspace (set in Settings / by the demo)."""
+        return str(self.store.get_setting("me", "") or "")
+
+    def paging_schedule(self) -> str | None:
+        """The schedule whose on-call person is paged first (level 1).
+
+        The setting ``page_schedule`` wins; otherwise the first schedule that
+        is nobody's backup (backups are level 2, not the first call).
+        """
+        chosen = self.store.get_setting("page_schedule")
+        if chosen:
+            return str(chosen)
+        schedules = self.directory_service.schedules()
+        backups = {s.backup for s in schedules if s.backup}
+        return next((s.name for s in schedules if s.name not in backups), None)
+
+    # ------------------------------------------------------------------ verbs
+    def poll(self) -> tuple[Any, list[dict[str, Any]]]:
+        """One poll, then the notifications for the pages it opened."""
+        from oncall_desktop.services.demo_feed import maybe_drop
+
+        maybe_drop(self)
+        result = self.poller.poll_once()
+        notes = [self._notify(page) for page in result.pages]
+        return result, notes
+
+    def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        _, notes = self.poll()
+        return self.snapshot(), notes
+
+    def acknowledge(self, page_id: int | None = None, by: str | None = None) -> Any:
+        from oncall_desktop.services.pages import PageError
+
+        if page_id is None:
+            page = self.pages.newest_waiting()
+            if page is None:
+                raise PageError("no page is waiting to be acknowledged")
+            page_id = int(page.id)  # type: ignore[arg-type]
+        return self.pages.acknowledge(page_id, by or self.me or "me")
+
+    def resolve(self, page_id: int, by: str | None = None) -> Any:
+        page = self.pages.resolve(page_id, by or self.me or "me")
+        running = self.timers.running()
+        if running is not None and running.ticket_id == page.ticket_id:
+            self.timers.stop()
+        return page
+
+    def toggle_timer(self, page_id: int | None = None) -> Any:
+        from oncall_desktop.services.pages import PageError
+
+        if self.timers.running() is not None:
+            return self.timers.stop()
+        page = self.pages.get(page_id) if page_id is not None else (self.pages.active() or [None])[0]
+        if page is None:
+            raise PageError("pick a page to time first (no page is open)")
+        client = self._ticket_field(page.ticket_id, "client") or "unknown"
+        return self.timers.start(page.ticket_id, client)
+
+    def snapshot(self) -> dict[str, Any]:
+        from oncall_desktop.services.now import snapshot
+
+        return snapshot(self)
+
+    # -------------------------------------------------------------- internals
+    def _ticket_field(self, ticket_id: str, name: str) -> Any:
+        row = self.store.db.conn.execute(f"SELECT {name} FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return row[0] if row else None
+
+    def _open_page(self, ticket: Ticket, decision: Decision) -> dict[str, Any]:
+        from oncall_desktop.services.now import on_call_now
+
+        person = next((e["person"] for e in on_call_now(self) if e["schedule"] == self.paging_schedule()), "")
+        reason = "; ".join(r for r in decision.reasons if not r.startswith("not paged"))
+        page = self.pages.open(ticket, decision.severity, reason, person)
+        return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": decision.severity,
+                "ack_deadline": page.ack_deadline, "person": person}
+
+    def _notify(self, opened: dict[str, Any]) -> dict[str, Any]:
+        from oncall_desktop.services.notifier import Notification
+        from oncall_desktop.services.now import local_time
+
+        ticket = opened["ticket"]
+        title = f"{opened['severity']} · {ticket.client}: {ticket.title}"
+        deadline = local_time(opened["ack_deadline"]) if opened["ack_deadline"] else "—"
+        body = f"Paged because {opened['reason']}. Acknowledge by {deadline}."
+        delivery = self.notifier.publish(Notification(title, body, opened["page_id"], ticket.id))
+        self.store.log("notification.sent" if delivery.delivered else "notification.failed", ticket.id,
+                       {"page": opened["page_id"], "backend": delivery.backend, "problem": delivery.problem})
+        return {"title": title, "body": body, "page_id": opened["page_id"], "delivered": delivery.delivered,
+                "problem": delivery.problem}
+
+    def _context(self, tickets: list[Ticket]) -> Context:
+        from oncall_desktop.escalation import Context
+        from oncall_desktop.services.poller import recent_by_contact
+
+        clients = self.directory_service.clients()
+        tiers = {name: str(data["tier"]) for name, data in clients.items() if data.get("tier")}
+        production = {name: list(data.get("production_systems", [])) for name, data in clients.items()
+                      if data.get("production_systems")}
+        return Context(tiers=tiers, production=production,
+                       recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()))

@@ -1,0 +1,132 @@
+"""The UI's single handle on the services: runs them off the GUI thread and re-emits results.
+
+Why: widgets must stay free of logic and of blocking calls.  They receive this
+controller in ``__init__``, call its verbs (acknowledge, resolve, check now),
+and redraw from the snapshots it emits.  The workspace itself is opened on the
+store thread *after* the tray is visible, so start-up stays fast.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from oncall_desktop.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class AppController(QObject):
+    sig_snapshot = Signal(dict)
+    """A fresh picture of the workspace (on call, pages, timer, status) for every view."""
+
+    sig_error = Signal(str)
+    """A readable sentence about something that failed (shown in the status bar / tray)."""
+
+    sig_paged = Signal(dict)
+    """A new page was opened; carries the notification text (title, body, page id)."""
+
+    sig_workspace_failed = Signal(str)
+    """The workspace could not be opened at all (message for a dialog)."""
+
+    def __init__(self, directory: Path, *, runner: TaskRunner | None = None,
+                 clock: Any = None, poll_seconds: int | None = None) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+        self.runner = runner or TaskRunner()
+        self._clock = clock
+        self.ws: Any = None
+        self.snapshot: dict[str, Any] = {}
+        self._poll_seconds = poll_seconds
+        self._poll_timer = QTimer(self)
+        self._poll_timer.timeout.connect(self.check_now)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(1000)
+        self._refresh_timer.timeout.connect(self._tick)
+        self._polling = False
+
+    # ------------------------------------------------------------------ life
+    def start(self) -> None:
+        """Open the workspace in the background, then poll on the interval."""
+        self.runner.db(self._open, self._opened, self._open_failed)
+
+    def _open(self) -> dict[str, Any]:
+        from oncall_desktop.services.workspace import Workspace
+
+        self.ws = Workspace(self.directory, self._clock)
+        return self.ws.snapshot()
+
+    def _opened(self, snapshot: dict[str, Any]) -> None:
+        self._publish(snapshot)
+        seconds = self._poll_seconds or int(snapshot.get("settings", {}).get("poll_seconds", 60))
+        self._poll_timer.start(max(1, seconds) * 1000)
+        self._refresh_timer.start()
+        first = int(snapshot.get("settings", {}).get("first_poll_seconds", 2))
+        QTimer.singleShot(first * 1000, self.check_now)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self.sig_workspace_failed.emit(str(exc))
+
+    def shutdown(self) -> None:
+        self._poll_timer.stop()
+        self._refresh_timer.stop()
+        if self.ws is not None:
+            ws = self.ws
+            self.runner.db(ws.close)
+        self.runner.shutdown()
+
+    # --------------------------------------------------------------- verbs
+    def check_now(self) -> None:
+        """Poll the ticket system now (also what the interval timer calls)."""
+        if self.ws is None or self._polling:
+            return
+        self._polling = True
+        self.runner.db(self.ws.poll_and_snapshot, self._polled, self._failed)
+
+    def _polled(self, result: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+        self._polling = False
+        snapshot, notifications = result
+        for note in notifications:
+            self.sig_paged.emit(note)
+        self._publish(snapshot)
+
+    def acknowledge(self, page_id: int | None = None) -> None:
+        """Acknowledge a page (the newest pending one when no id is given)."""
+        self._act(lambda ws: ws.acknowledge(page_id))
+
+    def resolve(self, page_id: int) -> None:
+        self._act(lambda ws: ws.resolve(page_id))
+
+    def toggle_timer(self, page_id: int | None = None) -> None:
+        self._act(lambda ws: ws.toggle_timer(page_id))
+
+    def set_setting(self, key: str, value: Any) -> None:
+        self._act(lambda ws: ws.store.set_setting(key, value))
+
+    def _act(self, fn: Callable[[Any], Any]) -> None:
+        if self.ws is None:
+            self.sig_error.emit("The workspace is still opening; try again in a moment.")
+            return
+        ws = self.ws
+
+        def work() -> dict[str, Any]:
+            fn(ws)
+            return ws.snapshot()
+
+        self.runner.db(work, self._publish, self._failed)
+
+    # ------------------------------------------------------------- plumbing
+    def _tick(self) -> None:
+        # countdowns are recomputed from stored deadlines; no store access needed
+        if self.snapshot:
+            self.sig_snapshot.emit(self.snapshot)
+
+    def _publish(self, snapshot: dict[str, Any]) -> None:
+        self.snapshot = snapshot
+        self.sig_snapshot.emit(snapshot)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._polling = False
+        self.sig_error.emit(str(exc) or exc.__class__.__name__)

@@ -1,0 +1,68 @@
+"""Tray and window icons, drawn at run time.
+
+Why drawn: the tray needs a badge with the live page count, and a drawn icon
+with a light outline around a saturated fill reads on both light and dark
+panels (a static PNG per count would not).
+"""
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
+
+
+class TrayState(Enum):
+    OFF_CALL = "off call"
+    ON_CALL = "on call"
+    PAGES = "pages waiting"
+
+
+_FILL = {
+    TrayState.OFF_CALL: QColor("#7a8590"),
+    TrayState.ON_CALL: QColor("#1e9e5a"),
+    TrayState.PAGES: QColor("#d93025"),
+}
+
+
+def tray_icon(state: TrayState, count: int = 0, size: int = 64) -> QIcon:
+    return QIcon(tray_pixmap(state, count, size))
+
+
+def tray_pixmap(state: TrayState, count: int = 0, size: int = 64) -> QPixmap:
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    margin = size * 0.06
+    rect = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
+    # dark outer ring + light inner ring: visible on light and dark panels alike
+    p.setPen(QPen(QColor(20, 20, 20, 220), size * 0.06))
+    p.setBrush(_FILL[state])
+    p.drawEllipse(rect)
+    p.setPen(QPen(QColor(255, 255, 255, 230), size * 0.03))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    inner = rect.adjusted(size * 0.06, size * 0.06, -size * 0.06, -size * 0.06)
+    p.drawEllipse(inner)
+    p.setPen(QColor("white"))
+    if state is TrayState.PAGES and count > 0:
+        text = str(count) if count < 100 else "99+"
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(int(size * (0.5 if len(text) == 1 else 0.38)))
+        p.setFont(font)
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    elif state is TrayState.ON_CALL:
+        # a small bell clapper dot: "you are the one they will page"
+        d = size * 0.22
+        p.setBrush(QColor("white"))
+        p.drawEllipse(QRectF(size / 2 - d / 2, size / 2 - d / 2, d, d))
+    p.end()
+    return pix
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        icon.addPixmap(tray_pixmap(TrayState.ON_CALL, 0, size))
+    return icon

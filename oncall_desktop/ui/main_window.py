@@ -1,0 +1,64 @@
+"""The main window: six tabs, each its own module; closing hides to the tray."""
+from __future__ import annotations
+
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
+
+from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.icons import app_icon
+from oncall_desktop.ui.insights_tab import InsightsTab
+from oncall_desktop.ui.now_tab import NowTab
+from oncall_desktop.ui.rotation_tab import RotationTab
+from oncall_desktop.ui.runbooks_tab import RunbooksTab
+from oncall_desktop.ui.settings_tab import SettingsTab
+from oncall_desktop.ui.time_tab import TimeTab
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: AppController, *, hide_on_close: bool = True) -> None:
+        super().__init__()
+        self.controller = controller
+        self.hide_on_close = hide_on_close
+        self.setWindowTitle("oncall-desktop")
+        self.setWindowIcon(app_icon())
+        self.resize(960, 600)
+        self.tabs = QTabWidget()
+        self.now_tab = NowTab(controller)
+        self.rotation_tab = RotationTab(controller)
+        self.runbooks_tab = RunbooksTab(controller)
+        self.time_tab = TimeTab(controller)
+        self.insights_tab = InsightsTab(controller)
+        self.settings_tab = SettingsTab(controller)
+        for widget, title in ((self.now_tab, "&Now"), (self.rotation_tab, "R&otation"),
+                              (self.runbooks_tab, "Run&books"), (self.time_tab, "T&ime"),
+                              (self.insights_tab, "In&sights"), (self.settings_tab, "Se&ttings")):
+            self.tabs.addTab(widget, title)
+        self.setCentralWidget(self.tabs)
+        self.statusBar().showMessage("Opening workspace…")
+        controller.sig_error.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
+        controller.sig_snapshot.connect(self._status)
+        controller.sig_workspace_failed.connect(self._workspace_failed)
+        QShortcut(QKeySequence("Ctrl+R"), self, controller.check_now)
+        QShortcut(QKeySequence("Ctrl+W"), self, self.close)
+
+    def _status(self, snapshot: dict) -> None:
+        if snapshot.get("offline_since"):
+            self.statusBar().showMessage(f"Offline since {snapshot['offline_since']} — showing cached tickets")
+        elif snapshot.get("last_poll_local"):
+            self.statusBar().showMessage(f"Last checked {snapshot['last_poll_local']}")
+
+    def _workspace_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+        QMessageBox.critical(self, "Workspace cannot be opened", message)
+
+    def show_and_raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 — Qt override
+        if self.hide_on_close:
+            event.ignore()
+            self.hide()
+        else:
+            event.accept()

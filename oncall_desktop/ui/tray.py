@@ -1,0 +1,92 @@
+"""The tray icon: the app's face at 3 AM.
+
+Three states (off call, on call, pages waiting with a count), a tooltip that
+answers "who is on call and what is due next", a left click that opens the
+window and a right-click menu for the actions a tired tech needs most.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.icons import TrayState, tray_icon
+
+
+def tray_state(snapshot: dict[str, Any]) -> tuple[TrayState, int]:
+    waiting = sum(1 for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated"))
+    if waiting:
+        return TrayState.PAGES, waiting
+    if snapshot.get("me_on_call"):
+        return TrayState.ON_CALL, 0
+    return TrayState.OFF_CALL, 0
+
+
+def tooltip_text(snapshot: dict[str, Any]) -> str:
+    lines = ["oncall-desktop"]
+    for entry in snapshot.get("on_call", []):
+        line = f"{entry['schedule']}: {entry['person']} now"
+        if entry.get("next"):
+            line += f", next {entry['next']}"
+        if entry.get("backup"):
+            line += f", backup {entry['backup']}"
+        lines.append(line)
+    waiting = [p for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated")]
+    if waiting:
+        lines.append(f"{len(waiting)} page(s) waiting")
+        nearest = min((p for p in waiting if p.get("ack_deadline")), key=lambda p: p["ack_deadline"], default=None)
+        if nearest:
+            lines.append(f"Next deadline {nearest['ack_deadline_local']}: {nearest['client']} — {nearest['title']}")
+    if snapshot.get("offline_since"):
+        lines.append(f"Offline since {snapshot['offline_since']} — showing cached tickets")
+    return "\n".join(lines)
+
+
+class TrayController:
+    """Owns the QSystemTrayIcon and keeps it in step with the snapshots."""
+
+    def __init__(self, controller: AppController, open_window: Callable[[], None],
+                 quit_app: Callable[[], None]) -> None:
+        self.controller = controller
+        self.icon = QSystemTrayIcon()
+        self.icon.setIcon(tray_icon(TrayState.OFF_CALL))
+        self.icon.setToolTip("oncall-desktop — opening workspace…")
+        self.menu = QMenu()
+        self.action_open = self._action("Open", open_window)
+        self.menu.addSeparator()
+        self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None))
+        self.action_timer = self._action("Start timer", lambda: controller.toggle_timer(None))
+        self.action_check = self._action("Check now", controller.check_now)
+        self.menu.addSeparator()
+        self.action_quit = self._action("Quit", quit_app)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self._open_window = open_window
+        self.state = TrayState.OFF_CALL
+        self.count = 0
+        controller.sig_snapshot.connect(self.update)
+
+    def _action(self, text: str, slot: Callable[[], None]) -> QAction:
+        action = QAction(text, self.menu)
+        action.triggered.connect(slot)
+        self.menu.addAction(action)
+        return action
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self._open_window()
+
+    def update(self, snapshot: dict[str, Any]) -> None:
+        state, count = tray_state(snapshot)
+        if (state, count) != (self.state, self.count):
+            self.state, self.count = state, count
+            self.icon.setIcon(tray_icon(state, count))
+        self.icon.setToolTip(tooltip_text(snapshot))
+        self.action_ack.setEnabled(count > 0)
+        running = snapshot.get("timer")
+        self.action_timer.setText("Stop timer" if running else "Start timer")

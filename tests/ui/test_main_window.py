@@ -1,0 +1,133 @@
+"""Widget tests: real buttons clicked with qtbot against a real (temporary) workspace."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+
+from oncall_desktop.services.demo import seed_demo
+from oncall_desktop.services.workspace import Workspace
+from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.icons import TrayState, tray_pixmap
+from oncall_desktop.ui.main_window import MainWindow
+from oncall_desktop.ui.now_tab import countdown
+from oncall_desktop.ui.tasks import TaskRunner
+from oncall_desktop.ui.tray import TrayController, tooltip_text, tray_state
+
+
+@pytest.fixture
+def controller(qtbot, workspace_dir, fake_clock, recorder):
+    from oncall_desktop.services.notifier import Notifier
+
+    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
+    seed_demo(ws)
+    ws.close()
+    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
+    # the controller opens its own workspace; give it the recording notifier too
+    ctl._open_orig = ctl._open
+
+    def _open():
+        snap = ctl._open_orig()
+        ctl.ws.notifier = Notifier(backends=[recorder])
+        return snap
+
+    ctl._open = _open
+    yield ctl
+    ctl.shutdown()
+
+
+def _window(qtbot, controller, fake_clock) -> MainWindow:
+    window = MainWindow(controller, hide_on_close=False)
+    window.now_tab.now_fn = fake_clock.now
+    qtbot.addWidget(window)
+    controller.start()
+    return window
+
+
+def test_tabs_and_demo_workspace_render(qtbot, controller, fake_clock) -> None:
+    window = _window(qtbot, controller, fake_clock)
+    titles = [window.tabs.tabText(i).replace("&", "") for i in range(window.tabs.count())]
+    assert titles == ["Now", "Rotation", "Runbooks", "Time", "Insights", "Settings"]
+    assert "Ana Souza" in window.now_tab.on_call.text()
+    assert window.rotation_tab.table.rowCount() > 0
+    assert window.now_tab.table.rowCount() == 0 and window.now_tab.empty.isVisibleTo(window)
+
+
+def test_check_now_pages_and_acknowledge_button(qtbot, controller, fake_clock, recorder) -> None:
+    window = _window(qtbot, controller, fake_clock)
+    qtbot.mouseClick(window.now_tab.check_button, Qt.MouseButton.LeftButton)
+    assert window.now_tab.table.rowCount() == 1
+    assert "Practice server down" in window.now_tab.table.item(0, 2).text()
+    assert recorder.sent and "Acme Dental" in recorder.sent[0].title
+    window.now_tab.table.selectRow(0)
+    qtbot.mouseClick(window.now_tab.ack_button, Qt.MouseButton.LeftButton)
+    assert window.now_tab.table.item(0, 5).text() == "acknowledged"
+    kinds = [e["kind"] for e in controller.ws.store.events()]
+    assert "page.acknowledged" in kinds
+
+
+def test_enter_acknowledges_selected_page(qtbot, controller, fake_clock) -> None:
+    window = _window(qtbot, controller, fake_clock)
+    window.show()
+    controller.check_now()
+    window.now_tab.table.selectRow(0)
+    window.now_tab.table.setFocus()
+    qtbot.keyClick(window.now_tab.table, Qt.Key.Key_Return)
+    assert controller.snapshot["pages"][0]["state"] == "acknowledged"
+
+
+def test_resolve_and_timer_buttons(qtbot, controller, fake_clock) -> None:
+    window = _window(qtbot, controller, fake_clock)
+    controller.check_now()
+    window.now_tab.table.selectRow(0)
+    qtbot.mouseClick(window.now_tab.timer_button, Qt.MouseButton.LeftButton)
+    assert controller.snapshot["timer"]["client"] == "Acme Dental"
+    fake_clock.advance(minutes=42)
+    qtbot.mouseClick(window.now_tab.resolve_button, Qt.MouseButton.LeftButton)
+    assert controller.snapshot["timer"] is None
+    assert controller.snapshot["work"][0]["minutes"] == 42
+    assert window.now_tab.table.rowCount() == 0
+
+
+def test_countdown_colours(qtbot, controller, fake_clock) -> None:
+    window = _window(qtbot, controller, fake_clock)
+    controller.check_now()
+    cell = lambda: window.now_tab.table.item(0, 0)  # noqa: E731
+    assert cell().text() == "15:00"
+    fake_clock.advance(minutes=10, seconds=30)
+    window.now_tab.update_snapshot(controller.snapshot)
+    assert cell().text() == "04:30" and cell().background().color().name() == "#f2a600"
+    fake_clock.advance(minutes=4)
+    window.now_tab.update_snapshot(controller.snapshot)
+    assert cell().text() == "00:30" and cell().background().color().name() == "#d93025"
+
+
+def test_tray_state_count_and_menu_ack(qtbot, controller, fake_clock) -> None:
+    opened = []
+    tray = TrayController(controller, lambda: opened.append(1), lambda: None)
+    controller.start()
+    assert tray.state is TrayState.ON_CALL  # Ana is on call in the demo
+    controller.check_now()
+    assert (tray.state, tray.count) == (TrayState.PAGES, 1)
+    assert "1 page(s) waiting" in tray.icon.toolTip()
+    tray.action_ack.trigger()
+    assert tray.state is TrayState.ON_CALL
+    tray.action_open.trigger()
+    assert opened == [1]
+
+
+def test_pure_helpers() -> None:
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert countdown((now + timedelta(seconds=61)).isoformat(), now) == ("01:01", 61)
+    assert countdown((now - timedelta(seconds=5)).isoformat(), now) == ("-00:05", -5)
+    assert tray_state({"pages": [{"state": "pending"}, {"state": "acknowledged"}], "me_on_call": True}) == (TrayState.PAGES, 1)
+    assert tray_state({"pages": [], "me_on_call": False}) == (TrayState.OFF_CALL, 0)
+    assert "Offline since 23:10" in tooltip_text({"offline_since": "23:10"})
+
+
+def test_tray_icons_differ_and_are_not_blank(qapp) -> None:
+    images = {s: tray_pixmap(s, 3).toImage() for s in TrayState}
+    for image in images.values():
+        assert image.pixelColor(32, 32).alpha() == 255
+    assert len({images[s].pixelColor(20, 20).name() for s in TrayState}) == 3
