@@ -91,6 +91,8 @@ class Outcome:
     runbook: str | None
     note: str
     line: int = 1
+    runbook_line: int = 1
+    note_line: int = 1
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class Answer:
     next: str | None
     outcome: str | None
     line: int = 1
+    target_line: int = 1  # the 'next:'/'outcome:' line, where a bad target is fixed
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,8 @@ def _read_outcome(reader: _Reader, node: yaml.Node, outcome_id: str, what: str) 
     note = reader.text(fields, "note", what, required=False) or ""
     if not outcome_id or title is None or page is None:
         return None
-    return Outcome(outcome_id, title, severity, page, runbook, note, reader.line(node))
+    lines = {k: reader.line(fields[k][1]) if k in fields else reader.line(node) for k in ("runbook", "note")}
+    return Outcome(outcome_id, title, severity, page, runbook, note, reader.line(node), lines["runbook"], lines["note"])
 
 
 def _read_answer(reader: _Reader, node: yaml.Node, owner: str, number: int,
@@ -446,7 +450,8 @@ def _read_answer(reader: _Reader, node: yaml.Node, owner: str, number: int,
             target_outcome = reader.ident(fields, "outcome", what, pattern=_KEY_RE)
     if key is None or label is None or (target_next is None and target_outcome is None):
         return None
-    return Answer(key, label, target_next, target_outcome, reader.line(node))
+    target_line = reader.line(fields["next" if "next" in fields else "outcome"][1])
+    return Answer(key, label, target_next, target_outcome, reader.line(node), target_line)
 
 
 def _read_node(reader: _Reader, node: yaml.Node, number: int, outcomes: dict[str, Outcome]) -> Node | None:
@@ -554,11 +559,11 @@ def validate_tree(tree: DecisionTree, runbook_ids: Collection[str] | None = None
         for answer in node.answers:
             if answer.next is not None and answer.next not in tree.nodes:
                 hint = difflib.get_close_matches(answer.next, list(tree.nodes), n=1)
-                report(answer.line, f"node '{node.id}' answer '{answer.key}' goes to node '{answer.next}', which "
+                report(answer.target_line, f"node '{node.id}' answer '{answer.key}' goes to node '{answer.next}', which "
                                     f"does not exist" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
             if answer.outcome is not None and answer.outcome not in tree.outcomes:
                 hint = difflib.get_close_matches(answer.outcome, list(tree.outcomes), n=1)
-                report(answer.line, f"node '{node.id}' answer '{answer.key}' ends at outcome '{answer.outcome}', "
+                report(answer.target_line, f"node '{node.id}' answer '{answer.key}' ends at outcome '{answer.outcome}', "
                                     f"which does not exist" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
     reachable = _reachable(tree)
     for node in tree.nodes.values():
@@ -570,11 +575,11 @@ def validate_tree(tree: DecisionTree, runbook_ids: Collection[str] | None = None
     for outcome in tree.outcomes.values():
         if runbook_ids is not None and outcome.runbook is not None and outcome.runbook not in runbook_ids:
             hint = difflib.get_close_matches(outcome.runbook, list(runbook_ids), n=1)
-            report(outcome.line, f"outcome '{outcome.id}' opens runbook '{outcome.runbook}', which is not in the "
+            report(outcome.runbook_line, f"outcome '{outcome.id}' opens runbook '{outcome.runbook}', which is not in the "
                                  f"library" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
         for name in _PLACEHOLDER_RE.findall(outcome.note):
             if name not in allowed_names:
-                report(outcome.line, f"outcome '{outcome.id}' note uses {{{name}}}, which is neither a node id "
+                report(outcome.note_line, f"outcome '{outcome.id}' note uses {{{name}}}, which is neither a node id "
                                      f"nor one of {', '.join('{' + w + '}' for w in _NOTE_WORDS)}")
     return problems
 
@@ -611,7 +616,7 @@ def _cycles(tree: DecisionTree) -> list[tuple[int, list[str]]]:
             if target is None or target not in tree.nodes:
                 continue
             if state.get(target) == 1:
-                found.append((answer.line, path[path.index(target):] + [target]))
+                found.append((answer.target_line, path[path.index(target):] + [target]))
             elif target not in state:
                 state[target] = 1
                 path.append(target)
@@ -715,10 +720,11 @@ def load_texts(files: Mapping[str, str], known_runbook_ids: Collection[str] = ()
         if not path.lower().endswith((".yaml", ".yml")):
             continue
         tree, tree_problems = _read_tree(files[path], path)
+        if tree is not None:
+            tree_problems += validate_tree(tree, runbook_ids)
         problems.extend(tree_problems)
         if tree is None:
             continue
-        problems.extend(validate_tree(tree, runbook_ids))
         if tree.id in trees:
             problems.append(Problem(path, 1, f"tree id '{tree.id}' is also used by {trees[tree.id].path}"))
         elif not tree_problems:
