@@ -44,13 +44,14 @@ class RotationError(ValueError):
     indexes) so a file loader can point at the line.
     """
 
-    def __init__(self, message: str, path: Sequence[str | int] = ()) -> None:
+    def __init__(self, message: str, path: Sequence[str | int] = (), *, show_path: bool = True) -> None:
         self.message = message
         self.path = tuple(path)
+        self.show_path = show_path
         super().__init__(self._render())
 
     def _render(self) -> str:
-        if not self.path:
+        if not self.path or not self.show_path:
             return self.message
         parts: list[str] = []
         items = list(self.path)
