@@ -1,0 +1,121 @@
+"""Autotask PSA (REST API v1.0) adapter.
+
+Payloads follow the Autotask REST API documentation (https://ww1.autotask.net/help/DeveloperHelp/
+Content/APIs/REST/REST_API_Home.htm): "Basic query calls" (``POST /{Entity}/query``
+``{"filter": [{"op", "field", "value"}], "MaxRecords" ≤ 500, "IncludeFields"}`` → ``{items,
+pageDetails: {count, requestCount, prevPageUrl, nextPageUrl}}``; the next page is read with
+``GET nextPageUrl``), the "Tickets", "TicketNotes" (``POST /Tickets/{id}/Notes``), "TimeEntries"
+and "Companies" entity pages, and "Making a call: zoneInformation" (the base URL is
+``https://webservices{N}.autotask.net/ATServicesRest/V1.0``; find N with ``GET
+…/zoneInformation?user=``).  Creates answer ``{"itemId": n}``.  Headers ``ApiIntegrationCode``,
+``UserName``, ``Secret``.
+
+Why ``lastActivityDate gte`` and ``MaxRecords`` of 500: Autotask allows 10,000
+requests per hour per database, shared with every other integration, so one
+poll should be as few calls as possible; company names are cached.
+**Unverified** (check on a tenant): note ``publish`` values (1 all users, 2 internal
+only assumed) and ``noteType`` — both configurable; the throttle status code
+(we treat 429 as documented elsewhere).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
+from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, walk_pages
+from oncall_desktop.services.psa.mapping import FieldMap, NameCache, convert_all, entry_text, make_ticket
+from oncall_desktop.clock import iso
+from oncall_desktop.tickets import Ticket
+
+_COMPLETE = 5
+
+
+def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str]) -> Ticket:
+    """One item from ``POST /Tickets/query`` → Ticket (picklists are integer ids)."""
+    company = raw.get("companyID")
+    return make_ticket(
+        "autotask", fmap, remote_id=raw["id"], title=raw.get("title"), body=raw.get("description") or "",
+        priority=(raw.get("priority"),), status=(raw.get("status"),),
+        client=(companies.get(str(company)), company),
+        contact=raw.get("contactID") or "", created=raw.get("createDate"), updated=raw.get("lastActivityDate"),
+    )
+
+
+class AutotaskAdapter(RestAdapter):
+    """One Autotask database (zone URL + API user + integration code)."""
+
+    name = "autotask"
+    vendor = "autotask"
+
+    def __init__(self, url: str, *, user: str, secret: str, integration_code: str, resource_id: int | None = None,
+                 role_id: int | None = None, billing_code_id: int | None = None, note_type: int = 1,
+                 publish_internal: int = 2, mapping: Mapping[str, Any] | None = None, page_size: int = 500,
+                 options: HttpOptions = HttpOptions()) -> None:
+        http = options.client("Autotask", api_base(url, "/ATServicesRest/V1.0"), headers={
+            "ApiIntegrationCode": integration_code, "UserName": user, "Secret": secret})
+        super().__init__(http, mapping)
+        self.user = user
+        self.resource_id = resource_id
+        self.role_id = role_id
+        self.billing_code_id = billing_code_id
+        self.note_type = note_type
+        self.publish_internal = publish_internal
+        self.page_size = min(page_size, 500)
+        self.companies = NameCache(self._company_names)
+
+    def _query(self, entity: str, what: str, filters: list[dict[str, Any]], **extra: Any) -> Any:
+        body = {"MaxRecords": self.page_size, "filter": filters, **extra}
+
+        def fetch(next_url: str | None) -> tuple[list[Any], str | None]:
+            if next_url is None:
+                data = self.http.post(f"/{entity}/query", what=what, json=body, idempotent=True).data
+            else:
+                data = self.http.get(next_url, what=what).data
+            items = self._list(data, what, "items")
+            return items, ((data.get("pageDetails") or {}).get("nextPageUrl") or None)
+
+        return walk_pages(fetch, system=self.http.system)
+
+    def poll(self, since: str | None) -> PollResult:
+        filters = ([{"op": "gte", "field": "lastActivityDate", "value": since}] if since
+                   else [{"op": "noteq", "field": "status", "value": _COMPLETE}])
+        raw = list(self._query("Tickets", "fetch tickets", filters))
+        names = self.companies.lookup(self.fmap.unnamed(t.get("companyID") for t in raw if isinstance(t, dict)))
+        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names), self.http.system)
+        return self._poll_result(tickets, since)
+
+    def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
+        self.http.post(f"/Tickets/{remote_id}/Notes", what=f"add a note to ticket {remote_id}", json={
+            "ticketID": int(remote_id), "title": text.splitlines()[0][:250] if text else "Note",
+            "description": text, "noteType": self.note_type, "publish": self.publish_internal if internal else 1})
+
+    def _create_time_entry(self, entry: TimeEntryRequest) -> str:
+        body: dict[str, Any] = {
+            "ticketID": int(entry.ticket_remote_id), "dateWorked": iso(entry.start),
+            "startDateTime": iso(entry.start), "endDateTime": iso(entry.end),
+            "hoursWorked": round(entry.worked_minutes / 60, 4),
+            "hoursToBill": round(entry.billable_minutes / 60, 4) if entry.billable else 0,
+            "summaryNotes": entry_text(entry), "isNonBillable": not entry.billable, "showOnInvoice": entry.billable,
+        }
+        for field, value in (("resourceID", self.resource_id), ("roleID", self.role_id),
+                             ("billingCodeID", self.billing_code_id)):
+            if value is not None:
+                body[field] = value
+        what = f"log time on ticket {entry.ticket_remote_id}"
+        return str(self._dig(self.http.post("/TimeEntries", what=what, json=body).data, what, "itemId"))
+
+    def find_time_entry(self, remote_id: str, key: str) -> str | None:
+        entries = self._query("TimeEntries", f"look up time entries of ticket {remote_id}", [
+            {"op": "eq", "field": "ticketID", "value": int(remote_id)},
+            {"op": "contains", "field": "summaryNotes", "value": f"[oncall-key:{key}]"}])
+        return self._first_stamped(entries, key, lambda e: e.get("summaryNotes"), lambda e: e["id"])
+
+    def test_connection(self) -> str:
+        data = self.http.get("/Tickets/entityInformation", what="sign in").data
+        self._dig(data, "sign in", "info")
+        return f"Connected to Autotask at {self.http.host} as API user {self.user}."
+
+    def _company_names(self, ids: list[str]) -> dict[str, str]:
+        items = self._query("Companies", "read company names", [
+            {"op": "in", "field": "id", "value": [int(i) for i in ids]}], IncludeFields=["id", "companyName"])
+        return {str(c.get("id")): str(c.get("companyName") or "") for c in items}
