@@ -1,0 +1,141 @@
+"""HaloPSA adapter against an HTTP fake.
+
+Payload shapes follow the HaloPSA API documentation (halopsa.com/apidoc): "Authorisation"
+(POST /auth/token, client_credentials), "Tickets" (GET /api/tickets?pageinate=true → {record_count, tickets}),
+"Actions" (POST /api/actions with an array; GET /api/actions?ticket_id= → {actions}).
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from oncall_desktop.clock import FakeClock
+from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.halopsa import HaloPSAAdapter
+from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def make_httpserver():
+    server = HTTPServer(threaded=True)  # a stalled handler must not block the look-up
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+def halo_ticket(id: int, updated: str, priority: int = 1) -> dict:
+    return {"id": id, "summary": f"Printer on fire {id}", "details": "Smoke", "status_id": 1, "priority_id": priority,
+            "client_id": 12, "client_name": "Acme Ltd", "site_name": "Main", "user_name": "Lou",
+            "user_email": "lou@acme.example", "dateoccurred": "2026-01-04T10:00:00", "lastactiondate": updated}
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def sleeps() -> list:
+    return []
+
+
+@pytest.fixture
+def halo(httpserver, sleeps, clock):
+    httpserver.expect_request("/auth/token", method="POST").respond_with_json(
+        {"access_token": "TOKEN-1", "token_type": "Bearer", "expires_in": 3600})
+    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps.append,
+                          rand=lambda: 1.0, clock=clock)
+    adapter = HaloPSAAdapter(httpserver.url_for("/"), client_id="cid", secret="csecret", tenant="acme",
+                             page_size=2, options=options)
+    yield adapter
+    adapter.close()
+
+
+def test_token_then_pages_to_the_end(httpserver, halo, clock):
+    q = {"pageinate": "true", "page_size": "2", "open_only": "true", "order": "id"}
+    httpserver.expect_request("/api/tickets", query_string={**q, "page_no": "1"}).respond_with_json(
+        {"record_count": 3, "tickets": [halo_ticket(1, "2026-01-05T08:00:00"), halo_ticket(2, "2026-01-05T08:30:00", 4)]})
+    httpserver.expect_request("/api/tickets", query_string={**q, "page_no": "2"}).respond_with_json(
+        {"record_count": 3, "tickets": [halo_ticket(3, "2026-01-05T07:00:00", 2)]})
+    result = halo.poll(None)
+    assert [(t.remote_id, t.priority, t.client, t.contact) for t in result.tickets] == [
+        ("1", 1, "Acme Ltd", "lou@acme.example"), ("2", 4, "Acme Ltd", "lou@acme.example"), ("3", 2, "Acme Ltd", "lou@acme.example")]
+    assert result.cursor == "2026-01-05T08:30:00Z"
+    token_request = httpserver.log[0][0]
+    assert token_request.args["tenant"] == "acme"
+    assert token_request.form.to_dict() == {"grant_type": "client_credentials", "client_id": "cid",
+                                            "client_secret": "csecret", "scope": "all"}
+    assert httpserver.log[1][0].headers["Authorization"] == "Bearer TOKEN-1"
+    # the token is reused until shortly before it expires
+    halo.poll(None)
+    assert [r.path for r, _ in httpserver.log].count("/auth/token") == 1
+    clock.advance(seconds=3550)
+    halo.poll(None)
+    assert [r.path for r, _ in httpserver.log].count("/auth/token") == 2
+
+
+def test_429_then_500_then_success(httpserver, halo, sleeps):
+    httpserver.expect_oneshot_request("/api/tickets").respond_with_data("", status=429, headers={"Retry-After": "1"})
+    httpserver.expect_oneshot_request("/api/tickets").respond_with_data("", status=500)
+    httpserver.expect_request("/api/tickets").respond_with_json({"record_count": 0, "tickets": []})
+    halo.poll(None)
+    assert sleeps == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("body, status, kind", [
+    ('{"record_count": 1, "tickets": [{', 200, ErrorKind.BAD_RESPONSE),
+    ('{"record_count": 1}', 200, ErrorKind.BAD_RESPONSE),
+    ("", 401, ErrorKind.AUTH),
+])
+def test_failures(httpserver, halo, body, status, kind):
+    httpserver.expect_request("/api/tickets").respond_with_data(body, status=status)
+    with pytest.raises(TicketSystemError) as err:
+        halo.poll(None)
+    assert err.value.kind is kind
+
+
+def test_wrong_client_secret(httpserver, sleeps):
+    httpserver.expect_request("/auth/token", method="POST").respond_with_json({"error": "invalid_client"}, status=400)
+    with HaloPSAAdapter(httpserver.url_for("/"), client_id="cid", secret="bad",
+                        options=HttpOptions(sleep=sleeps.append)) as adapter:
+        with pytest.raises(TicketSystemError) as err:
+            adapter.test_connection()
+    assert err.value.kind is ErrorKind.AUTH and "invalid_client" in str(err.value) and "bad" not in str(err.value)
+
+
+def test_timeout_is_network(httpserver, halo):
+    httpserver.expect_request("/api/tickets").respond_with_handler(lambda r: (time.sleep(0.3), Response("{}"))[1])
+    with pytest.raises(TicketSystemError) as err:
+        halo.test_connection()
+    assert err.value.kind is ErrorKind.NETWORK
+
+
+ENTRY = TimeEntryRequest(ticket_remote_id="3", key="h-1", start=datetime(2026, 1, 5, 22, 0, tzinfo=timezone.utc),
+                         end=datetime(2026, 1, 5, 22, 30, tzinfo=timezone.utc), worked_minutes=30,
+                         billable_minutes=30, note="Replaced <fuser>")
+
+
+def test_committed_action_that_times_out_is_found_not_reposted(httpserver, halo):
+    stored: list[dict] = []
+
+    def commit_then_stall(request: Request) -> Response:
+        [action] = request.get_json()
+        stored.append({"id": 555, **action})
+        time.sleep(0.35)
+        return Response(json.dumps(stored), content_type="application/json")
+
+    httpserver.expect_request("/api/actions", method="POST").respond_with_handler(commit_then_stall)
+    httpserver.expect_request("/api/actions", method="GET", query_string={"ticket_id": "3"}).respond_with_handler(
+        lambda r: Response(json.dumps({"record_count": len(stored), "actions": stored}), content_type="application/json"))
+    assert halo.log_time(ENTRY) == "555"
+    assert len(stored) == 1
+    assert stored[0]["timetaken"] == 0.5 and stored[0]["hiddenfromuser"] is True
+    assert stored[0]["note"] == "Replaced &lt;fuser&gt; [oncall-key:h-1]"
