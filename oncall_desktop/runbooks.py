@@ -79,6 +79,14 @@ class Runbook:
     systems: tuple[str, ...] = ()
     path: str = "<text>"
 
+    def to_dict(self) -> dict[str, object]:
+        """JSON-friendly form for the UI snapshot and scripts (front matter names, dashes included)."""
+        return {
+            "id": self.id, "title": self.title, "severity": self.severity, "tags": list(self.tags),
+            "clients": list(self.clients), "systems": list(self.systems), "version": self.version,
+            "owner": self.owner, "reviewed-on": self.reviewed_on.isoformat(), "body": self.body, "path": self.path,
+        }
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -222,6 +230,8 @@ class _Reader:
             self.report(line, f"not valid YAML: {what} (check indentation and quoting)")
         except yaml.YAMLError as exc:
             self.report(1 + self.offset, f"not valid YAML: {exc}")
+        except RecursionError:
+            self.report(1 + self.offset, "YAML nested far too deeply; a runbook or tree needs a few levels at most")
         finally:
             loader.dispose()
         return None

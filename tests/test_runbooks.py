@@ -374,3 +374,30 @@ def test_note_template_cannot_reach_attributes() -> None:
     text = GOOD_TREE.replace("Blocked? {blocked}", "{0.__class__} {severity.__doc__} {}")
     tree = parse_tree(text.replace('"Answers: {answers}. ', '"'), runbook_ids={"server-down"})
     assert walk(tree, ["single"]).note == "{0.__class__} {severity.__doc__} {}"
+
+
+def test_runbook_to_dict_is_json_ready() -> None:
+    import json
+
+    data = parse_runbook(GOOD_RUNBOOK, "rb.md").to_dict()
+    assert json.loads(json.dumps(data))["reviewed-on"] == "2026-01-05"
+    assert data["tags"] == ["server", "outage"] and data["id"] == "server-down"
+
+
+def test_absurdly_deep_nesting_is_a_problem_not_a_crash() -> None:
+    assert "nested far too deeply" in only(problems_of("a: " + "[" * 20000), "deeply").message
+    with pytest.raises(RunbookFormatError, match="deeply"):
+        parse_runbook("---\nid: " + "{a: " * 20000 + "\n---\nbody\n")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_YAMLISH = st.text(alphabet=st.sampled_from(list("-:[]{}&*!|>'\"#\n ?,abyesno0123PX\t\\%@`")), max_size=200)
+
+
+@settings(max_examples=300, deadline=None)
+@given(front=_YAMLISH, tree=_YAMLISH)
+def test_any_text_gives_problems_never_a_crash(front: str, tree: str) -> None:
+    problems = validate({"f.md": "---\n" + front + "\n---\nbody\n", "t.yaml": tree})
+    assert all(p.line >= 1 and p.path in ("f.md", "t.yaml") for p in problems)

@@ -36,25 +36,21 @@ def read_folder(folder: Path) -> tuple[dict[str, str], list[Problem]]:
         relative = file.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts) or not file.is_file():
             continue
-        if file.suffix.lower() not in CONTENT_SUFFIXES:
-            continue
-        texts_or_problem = _read_text(file)
-        if isinstance(texts_or_problem, Problem):
-            problems.append(texts_or_problem)
-        else:
-            texts[str(file)] = texts_or_problem
+        if file.suffix.lower() in CONTENT_SUFFIXES:
+            _read_into(file, texts, problems)
     return texts, problems
 
 
-def _read_text(file: Path) -> str | Problem:
+def _read_into(file: Path, texts: dict[str, str], problems: list[Problem]) -> None:
     try:
         if file.stat().st_size > MAX_TEXT_CHARS * 4:
-            return Problem(str(file), 1, "file is far too large for a runbook; split it up")
-        return file.read_bytes().decode("utf-8")
+            problems.append(Problem(str(file), 1, "file is far too large for a runbook; split it up"))
+            return
+        texts[str(file)] = file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        return Problem(str(file), 1, f"not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        problems.append(Problem(str(file), 1, f"not UTF-8 text (byte {exc.start}); save it as UTF-8"))
     except OSError as exc:
-        return Problem(str(file), 1, f"cannot read the file: {exc.strerror or exc}")
+        problems.append(Problem(str(file), 1, f"cannot read the file: {exc.strerror or exc}"))
 
 
 @dataclass(frozen=True)
@@ -118,12 +114,8 @@ def validate_paths(paths: Sequence[str | Path]) -> list[str]:
         elif path.is_file():
             if path.suffix.lower() not in CONTENT_SUFFIXES:
                 problems.append(Problem(str(path), 1, "not a runbook (.md) or decision tree (.yaml/.yml)"))
-                continue
-            result = _read_text(path)
-            if isinstance(result, Problem):
-                problems.append(result)
             else:
-                texts[str(path)] = result
+                _read_into(path, texts, problems)
         else:
             problems.append(Problem(str(path), 1, "no such file or folder"))
     bundled, _ = read_folder(BUNDLED_DIR)

@@ -129,3 +129,14 @@ def test_index_on_disk_uses_fts5_trigram(tmp_path: Path) -> None:
 
 def test_words_of_strips_punctuation() -> None:
     assert words_of("Exchange/M365: mail-flow!!") == ["exchange", "m365", "mail", "flow"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(query=st.text(max_size=40))
+def test_any_typed_text_is_safe(index: RunbookIndex, query: str) -> None:
+    hits = index.search(query)
+    assert len({h.id for h in hits}) == len(hits) and all(0.0 <= h.score <= 1.0 for h in hits)
