@@ -445,7 +445,10 @@ def _acknowledge(state: PageState, event: Acknowledge, now: datetime, policy: Ac
         deadline=now + policy.stale_after(state.client), renotify_at=None,
     )
     note = Note(f"Acknowledged by {by} at {policy.clock(now)} (after {_minutes(now - state.created)})")
-    return Transition(new, new.deadline, [note, StartTimer(by)])
+    effects: list[Effect] = [note, StartTimer(by)]
+    if by.casefold() != state.person.casefold():
+        effects.append(AssignTicket(by))  # someone else took it: the PSA should say so
+    return Transition(new, new.deadline, effects)
 
 
 def _resolve(state: PageState, event: Resolve, now: datetime, policy: AckPolicy) -> Transition:

@@ -162,6 +162,12 @@ def test_timeout_escalates_to_backup_with_note() -> None:
     assert t.deadline == T0 + minutes(30)
 
 
+def test_someone_else_acknowledging_takes_the_ticket() -> None:
+    t = transition(pending(), Acknowledge("Ben"), T0 + minutes(3), POLICY)
+    assert t.state.person == "Ben"
+    assert t.effects == [Note("Acknowledged by Ben at 23:13 (after 3 min)"), StartTimer("Ben"), AssignTicket("Ben")]
+
+
 def test_backup_acknowledges_after_escalation() -> None:
     t = transition(escalated(), Acknowledge("Ben"), T0 + minutes(21), POLICY)
     assert t.state.person == "Ben" and t.state.level == 2
