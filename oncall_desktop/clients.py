@@ -105,31 +105,35 @@ class _Parser:
         return ClientsError(f"{prefix}: {message}")
 
     def line_of(self, path: list[str | int]) -> int | None:
-        """Best effort: the line of the key, else of its table header (TOML parsers keep no lines)."""
-        tables = [p for p in path if isinstance(p, str)]
-        index = next((p for p in path if isinstance(p, int)), None)
-        key = tables[-1] if tables else ""
-        header_line: int | None = None
-        for depth in range(len(tables), 0, -1):
-            wanted = ".".join(tables[:depth])
-            seen = -1
-            for number, raw in enumerate(self.lines, start=1):
-                match = re.match(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?", raw)
-                if match and match.group(1).replace('"', "") == wanted:
-                    seen += 1
-                    if index is None or seen == index or not raw.lstrip().startswith("[["):
-                        header_line = number
-                        break
-            if header_line:
+        """Best effort: the line of the key, else of its table header (TOML parsers keep no lines).
+
+        Finds the deepest ``[table]`` / ``[[array]]`` header on the path (the
+        n-th one for an array index), then the first remaining key in that section.
+        """
+        names = [p for p in path if isinstance(p, str)]
+        index = next((p for p in path if isinstance(p, int)), 0)
+        headers: list[tuple[int, str]] = []
+        for number, raw in enumerate(self.lines, start=1):
+            match = re.match(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?", raw)
+            if match:
+                headers.append((number, match.group(1).replace('"', "").replace(" ", "")))
+        section, depth = 0, 0
+        for size in range(len(names), 0, -1):
+            wanted = ".".join(names[:size])
+            found = [n for n, h in headers if h == wanted] or [n for n, h in headers if h.startswith(wanted + ".")]
+            if found:
+                section, depth = found[min(index, len(found) - 1)], size
                 break
-        start = header_line or 1
-        for number in range(start, len(self.lines) + 1):
-            raw = self.lines[number - 1]
-            if number > start and raw.lstrip().startswith("["):
-                break
-            if re.match(rf"^\s*\"?{re.escape(key)}\"?\s*[=.]", raw):
-                return number
-        return header_line
+        rest = names[depth:]
+        if rest:
+            key = re.escape(rest[0])
+            for number in range(section + 1, len(self.lines) + 1):
+                raw = self.lines[number - 1]
+                if section and raw.lstrip().startswith("["):
+                    break
+                if re.match(rf'^\s*"?{key}"?\s*[=.]', raw):
+                    return number
+        return section or None
 
     def check_keys(self, table: Mapping[str, Any], allowed: tuple[str, ...], path: list[str | int]) -> None:
         if not isinstance(table, Mapping):
