@@ -259,8 +259,7 @@ class _Reader:
             fields[key] = (key_node, value_node)
         return fields
 
-    def _scalar(self, fields: _Fields, key: str, what: str,
-                required: bool) -> yaml.ScalarNode | None:
+    def _scalar(self, fields: _Fields, key: str, what: str, required: bool) -> yaml.ScalarNode | None:
         if key not in fields:
             if required:
                 self.report(fields.line, f"{what}: '{key}' is missing")
@@ -275,8 +274,7 @@ class _Reader:
             return None
         return node
 
-    def text(self, fields: _Fields, key: str, what: str,
-             required: bool = True) -> str | None:
+    def text(self, fields: _Fields, key: str, what: str, required: bool = True) -> str | None:
         node = self._scalar(fields, key, what, required)
         return None if node is None else node.value.strip()
 
@@ -305,13 +303,13 @@ class _Reader:
         node = self._scalar(fields, key, what, True)
         if node is None:
             return None
-        if node.tag != _Y + "bool":
+        value = node.value.strip().lower()  # quoted "yes" is as clear as plain yes
+        if value not in ("yes", "no", "true", "false", "on", "off"):
             self.report(node, f"{what}: '{key}' must be yes or no, not {node.value!r}")
             return None
-        return node.value.lower() in ("yes", "true", "on")
+        return value in ("yes", "true", "on")
 
-    def severity(self, fields: _Fields, key: str, what: str,
-                 required: bool = True) -> str | None:
+    def severity(self, fields: _Fields, key: str, what: str, required: bool = True) -> str | None:
         node = self._scalar(fields, key, what, required)
         if node is None:
             return None

@@ -298,6 +298,11 @@ def test_more_answers_than_number_keys() -> None:
     assert "at most 9" in only(problems_of(text), "answers;").message
 
 
+def test_quoted_yes_is_accepted_for_page() -> None:
+    tree = parse_tree(GOOD_TREE.replace("page: yes", 'page: "Yes"').replace("page: no", "page: 'false'"))
+    assert tree.outcomes["blocked.yes"].page is True and tree.outcomes["wait"].page is False
+
+
 def test_tree_missing_fields_and_bad_outcome_values() -> None:
     text = GOOD_TREE.replace("version: 1\n", "").replace("severity: P4", "severity: P9").replace("page: no", "page: maybe")
     messages = " | ".join(p.message for p in problems_of(text))
