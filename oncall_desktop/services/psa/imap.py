@@ -1,0 +1,225 @@
+"""A shared support inbox as a ticket system (IMAP, stdlib ``imaplib``).
+
+Follows RFC 3501 (IMAP4rev1): ``SELECT`` read-only (never marks mail seen),
+``UID SEARCH``/``UID FETCH … BODY.PEEK[]``, and UIDVALIDITY (§2.3.1.1): UIDs
+are only comparable while UIDVALIDITY stays the same, so the cursor is
+``imap:<uidvalidity>:<last uid>`` and a changed UIDVALIDITY starts over from a
+date window.  Messages are parsed with ``email`` (RFC 5322; ``X-Priority`` /
+``Importance`` for urgency).
+
+Mapping: the sender's domain (or a parent domain) → client through the
+workspace's ``domain_clients`` table; subject → title, plain-text body → body,
+Message-ID → remote id (stable even if the server renumbers UIDs, so the
+poller's de-duplication still holds).
+
+Choice for writes: a mailbox has nowhere to keep notes or time entries, so
+``add_note``/``log_time`` raise ``TicketSystemError(kind=CONFIG)`` with a
+sentence saying so, and ``find_time_entry`` answers None.  Recording them
+locally is the local book's job (``local.py``), not a mailbox adapter's.
+
+Security: ``ssl`` (993) or ``starttls`` (143); ``plain`` only to the local
+machine (tests, a local relay) because it would send the password in clear.
+"""
+from __future__ import annotations
+
+import email
+import imaplib
+import re
+import socket
+import ssl
+from contextlib import contextmanager
+from datetime import timedelta
+from email import policy
+from email.message import EmailMessage
+from email.utils import parseaddr, parsedate_to_datetime
+from typing import Any, Callable, Iterator, Mapping, cast
+
+from oncall_desktop.clock import Clock, SystemClock, as_utc
+from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.mapping import FieldMap, field_map
+from oncall_desktop.tickets import Ticket
+
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_BODY_LIMIT = 20_000
+_BATCH = 100
+_TAGS = re.compile(r"<[^>]+>")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
+    """``imap:<uidvalidity>:<uid>`` → (uidvalidity, uid); anything else → None (start over)."""
+    if not cursor:
+        return None
+    parts = cursor.split(":")
+    if len(parts) != 3 or parts[0] != "imap" or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return int(parts[1]), int(parts[2])
+
+
+def _domains(address: str) -> list[str]:
+    """``a@x.acme.com`` → [x.acme.com, acme.com] (a parent domain may be the one configured)."""
+    domain = address.rpartition("@")[2].lower().strip(".")
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)] or ([domain] if domain else [])
+
+
+def _text_body(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        text = part.get_content()
+    except (LookupError, ValueError):  # unknown charset or broken encoding: keep what decodes
+        payload = part.get_payload(decode=True) or b""
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+    if part.get_content_subtype() == "html":
+        text = _TAGS.sub(" ", text)
+    return text.strip()[:_BODY_LIMIT]
+
+
+def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap) -> Ticket:
+    """One RFC 5322 message → Ticket; ``fmap.clients`` maps sender domains to clients."""
+    msg = cast(EmailMessage, email.message_from_bytes(raw, policy=policy.default))
+    sender = parseaddr(str(msg.get("From", "")))[1].lower()
+    domains = _domains(sender)
+    message_id = str(msg.get("Message-ID", "")).strip().strip("<>")
+    when = None
+    if msg.get("Date"):
+        try:
+            when = as_utc(parsedate_to_datetime(str(msg["Date"])))
+        except (TypeError, ValueError):
+            when = None
+    urgency = str(msg.get("X-Priority", "")).split(" ")[0] or None
+    return Ticket(
+        title=str(msg.get("Subject", "")).strip() or "(no subject)", source="imap",
+        remote_id=message_id or f"{uidvalidity}-{uid}",
+        client=fmap.client(*domains) if domains else "unknown", body=_text_body(msg),
+        priority=fmap.priority(urgency, msg.get("Importance"), msg.get("Priority")),
+        status=fmap.default_status, contact=sender, created=when, updated=when,
+    )
+
+
+class ImapAdapter:
+    """A shared inbox polled by UID; read-only."""
+
+    name = "imap"
+
+    def __init__(self, host: str, *, user: str, secret: str, port: int | None = None, security: str = "ssl",
+                 mailbox: str = "INBOX", domain_clients: Mapping[str, str] | None = None,
+                 mapping: Mapping[str, Any] | None = None, first_poll_days: int = 7, timeout: float = 30.0,
+                 clock: Clock | None = None, connect: Callable[[], imaplib.IMAP4] | None = None) -> None:
+        if security not in ("ssl", "starttls", "plain"):
+            raise TicketSystemError(ErrorKind.CONFIG, f"IMAP security '{security}' is unknown; use ssl, starttls or plain")
+        if security == "plain" and host not in _LOCAL_HOSTS:
+            raise TicketSystemError(ErrorKind.CONFIG, f"IMAP without encryption would send the password to {host} "
+                                    "in clear text; choose ssl (port 993) or starttls (port 143).")
+        merged = dict(mapping or {})
+        merged["clients"] = {**(merged.get("clients") or {}), **(domain_clients or {})}
+        self.fmap = field_map("imap", merged)
+        self.host, self.user, self._secret = host, user, secret
+        self.port = port or (993 if security == "ssl" else 143)
+        self.security, self.mailbox = security, mailbox
+        self.first_poll_days, self.timeout = first_poll_days, timeout
+        self.clock = clock or SystemClock()
+        self._connect = connect or self._open
+
+    def _open(self) -> imaplib.IMAP4:
+        if self.security == "ssl":
+            return imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(), timeout=self.timeout)
+        conn = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            conn.starttls(ssl.create_default_context())
+        return conn
+
+    @contextmanager
+    def _session(self, what: str) -> Iterator[tuple[imaplib.IMAP4, int, int]]:
+        """Log in, select read-only; yield (connection, uidvalidity, message count); always log out."""
+        where = f"{self.host}:{self.port}"
+        try:
+            conn = self._connect()
+        except ssl.SSLError as exc:
+            raise TicketSystemError(ErrorKind.TLS, f"IMAP: could not {what} — the TLS certificate of {where} was "
+                                    f"not accepted ({exc.reason or exc}). Check the host name and security setting.") from None
+        except socket.gaierror:
+            raise TicketSystemError(ErrorKind.NETWORK, f"IMAP: could not {what} — the name {self.host} could not "
+                                    "be found. Check the server name, or the network.") from None
+        except ConnectionRefusedError:
+            raise TicketSystemError(ErrorKind.NETWORK, f"IMAP: could not {what} — {where} refused the connection. "
+                                    "Check the port and security setting.") from None
+        except (TimeoutError, OSError, imaplib.IMAP4.error) as exc:
+            raise TicketSystemError(ErrorKind.NETWORK, f"IMAP: could not {what} — {where} is unreachable ({exc}). "
+                                    "Is this computer online?") from None
+        try:
+            try:
+                conn.login(self.user, self._secret)
+            except imaplib.IMAP4.error:
+                raise TicketSystemError(ErrorKind.AUTH, f"IMAP: could not {what} — {self.host} rejected the user "
+                                        f"name or password for {self.user}. Check them in Settings.") from None
+            typ, data = conn.select(self.mailbox, readonly=True)
+            if typ != "OK":
+                raise TicketSystemError(ErrorKind.NOT_FOUND, f"IMAP: could not {what} — there is no mailbox "
+                                        f"'{self.mailbox}' for {self.user}. Check the folder name in Settings.")
+            validity = conn.response("UIDVALIDITY")[1]
+            if not validity or validity[0] is None:
+                raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"IMAP: could not {what} — {self.host} gave no "
+                                        "UIDVALIDITY for the mailbox, so new mail cannot be tracked.")
+            yield conn, int(validity[0]), int(data[0] or 0)
+        except (OSError, imaplib.IMAP4.abort) as exc:
+            raise TicketSystemError(ErrorKind.NETWORK, f"IMAP: could not {what} — the connection to {where} "
+                                    f"broke ({exc}).") from None
+        except imaplib.IMAP4.error as exc:
+            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"IMAP: could not {what} — {self.host} refused a "
+                                    f"command ({exc}).") from None
+        finally:
+            try:
+                conn.logout()
+            except (OSError, imaplib.IMAP4.error):
+                pass
+
+    def poll(self, since: str | None) -> PollResult:
+        with self._session("read the inbox") as (conn, validity, _count):
+            cursor = parse_cursor(since)
+            if cursor is not None and cursor[0] == validity:
+                last = cursor[1]
+                typ, data = conn.uid("SEARCH", f"UID {last + 1}:*")
+            else:
+                last = 0
+                day = (self.clock.now() - timedelta(days=self.first_poll_days)).date()
+                typ, data = conn.uid("SEARCH", f"SINCE {day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}")
+            uids = sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > last) if typ == "OK" else []
+            tickets: list[Ticket] = []
+            for start in range(0, len(uids), _BATCH):
+                tickets += self._fetch(conn, uids[start:start + _BATCH], validity)
+        newest = max(uids) if uids else (cursor[1] if cursor and cursor[0] == validity else 0)
+        return PollResult(tickets=tickets, cursor=f"imap:{validity}:{newest}")
+
+    def _fetch(self, conn: imaplib.IMAP4, uids: list[int], validity: int) -> list[Ticket]:
+        typ, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+        if typ != "OK":
+            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"IMAP: {self.host} refused to hand out messages {uids[0]}–{uids[-1]}.")
+        out: list[Ticket] = []
+        for item in data:
+            if not isinstance(item, tuple):
+                continue
+            match = re.search(rb"UID (\d+)", item[0])
+            uid = int(match.group(1)) if match else 0
+            out.append(message_to_ticket(item[1], uid=uid, uidvalidity=validity, fmap=self.fmap))
+        return out
+
+    def test_connection(self) -> str:
+        with self._session("sign in") as (_conn, _validity, count):
+            return f"Connected to {self.host} as {self.user}; {self.mailbox} holds {count} messages."
+
+    def _read_only(self) -> TicketSystemError:
+        return TicketSystemError(ErrorKind.CONFIG, "A shared mailbox cannot hold notes or time entries. Keep the "
+                                 "note in oncall-desktop and bill from the Time tab, or connect a ticket system in "
+                                 "Settings to write back.")
+
+    def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
+        raise self._read_only()
+
+    def log_time(self, entry: TimeEntryRequest) -> str:
+        raise self._read_only()
+
+    def find_time_entry(self, remote_id: str, key: str) -> str | None:
+        return None
