@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Collection, Iterator, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oncall_desktop.clock import as_utc, iso, parse_instant
@@ -473,20 +473,18 @@ class Schedule:
             _zone_name(data["time_zone"])
         except RotationError as err:
             raise err.within("time_zone") from None
-        layers: list[Layer] = []
-        for i, item in enumerate(data.get("layers") or []):
-            try:
-                layers.append(Layer.from_dict(item))
-            except RotationError as err:
-                raise err.within("layers", i) from None
-        overrides: list[Override] = []
-        for i, item in enumerate(data.get("overrides") or []):
-            try:
-                overrides.append(Override.from_dict(item))
-            except RotationError as err:
-                raise err.within("overrides", i) from None
-        return cls(data["name"], data["time_zone"], tuple(layers), tuple(overrides),
-                   data.get("backup"), data.get("lead"))
+        layers = tuple(_each(data.get("layers"), "layers", Layer.from_dict))
+        overrides = tuple(_each(data.get("overrides"), "overrides", Override.from_dict))
+        return cls(data["name"], data["time_zone"], layers, overrides, data.get("backup"), data.get("lead"))
+
+
+def _each(items: Any, key: str, build: Callable[[Any], Any]) -> Iterator[Any]:
+    """Build every item of a list, locating any error at ``key[i]``."""
+    for i, item in enumerate(items or []):
+        try:
+            yield build(item)
+        except RotationError as err:
+            raise err.within(key, i) from None
 
 
 def _zone_name(value: Any) -> ZoneInfo:
