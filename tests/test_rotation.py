@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_desktop.rotation import (
-    Layer, Override, Restriction, RotationError, Schedule, Shift, TurnLength, accept_swap, backup_for,
+    Layer, Override, Restriction, RotationError, Schedule, Shift, SwapProposal, TurnLength, accept_swap, backup_for,
     escalation_chain, fairness, fairness_csv, next_on_call, next_shift_for, on_call, propose_swap, shifts,
     swap_accepted_event,
 )
@@ -298,7 +298,6 @@ def test_stale_swap_is_refused_and_nothing_changes() -> None:
     edited = s.with_override(Override("Dan", local("UTC", 2026, 1, 6), local("UTC", 2026, 1, 9)))
     with pytest.raises(RotationError, match="stale.*Dan"):
         accept_swap(edited, proposal, "Cem", now)
-    from oncall_desktop.rotation import SwapProposal
     assert SwapProposal.from_dict(proposal.to_dict()) == proposal
 
 
