@@ -239,12 +239,12 @@ class HttpClient:
                 return self.error(ErrorKind.NETWORK, what,
                                   f"{host} refused the connection. Check the URL and port, or whether the "
                                   f"service is up."), False
-        sent = not isinstance(exc, requests.exceptions.ConnectTimeout)
+        # From here on the request may have reached the server.
         if isinstance(exc, requests.exceptions.Timeout):
             reason_text = f"{host} stopped answering after {self.timeout[1]:g} s (timeout)"
         else:
             reason_text = f"the connection to {host} broke ({_short(exc)})"
-        if not idem and sent:
+        if not idem:
             return self.error(ErrorKind.NETWORK, what,
                               f"{reason_text} after the request was sent, so it may or may not have been "
                               f"saved. It will be checked before it is tried again.", uncertain=True), False
