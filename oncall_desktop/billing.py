@@ -405,6 +405,13 @@ def _utc(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+def _iso(value: datetime) -> str:
+    """``clock.iso`` (UTC, whole seconds, ``Z``) without its extra copies: reports format 200,000 of these."""
+    if value.tzinfo is not UTC and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")[:19] + "Z"
+
+
 @dataclass(frozen=True)
 class Piece:
     """A stretch of a worked interval that is wholly in or wholly out of business hours."""
@@ -656,8 +663,8 @@ class TimeEntry:
         data: dict[str, Any] = {
             "ticket": self.ticket,
             "client": self.client,
-            "start": iso(self.start),
-            "end": iso(self.end),
+            "start": _iso(self.start),
+            "end": _iso(self.end),
             "worked_minutes": self.worked_minutes,
             "after_hours_minutes": self.after_hours_minutes,
             "billable_minutes": self.billable_minutes,
@@ -684,7 +691,7 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
     sessions = sorted(work_sessions, key=attrgetter("start"))
     entries: list[TimeEntry] = []
     append = entries.append
-    callouts: dict[tuple[str, str, str], list[int]] = {}
+    callouts: dict[tuple[str, str, str], tuple[int, int, int]] = {}
     terms: dict[int, tuple[Agreement, list[str]]] = {}  # local day → (agreement, reasons); one lookup a day
     scan = calendar._scan
     for session in sessions:
@@ -702,7 +709,9 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
             found = terms[ordinal] = _terms(agreements, date.fromordinal(ordinal), default)
         agreement, base = found
         worked = (e - s + 30) // 60
-        in_hours = min((inside + 30) // 60, worked)
+        in_hours = (inside + 30) // 60
+        if in_hours > worked:
+            in_hours = worked
         after = worked - in_hours
         flag = session.flag
         if flag == NO_CHARGE:
@@ -714,7 +723,8 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
                               if flag == REGULAR_CHARGE and after else [])
             billable = _rounded(worked, agreement, reasons)
             append(TimeEntry(session.ticket, session.client, start, end, worked, in_hours, after, billable,
-                             1.0, RATE_NORMAL, reasons, agreement.name, agreement.amount_cents(billable, False)))
+                             1.0, RATE_NORMAL, reasons, agreement.name,
+                             None if agreement.normal_rate_cents is None else agreement.amount_cents(billable, False)))
             continue
         premium_minutes, part_worked, part_in = after, worked, in_hours
         reasons = [*base, *(f"after hours: {n}" for n in notes)] if notes else base[:]
@@ -734,10 +744,33 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
             premium_minutes = worked
             reasons.append(f"in-hours {in_hours} min billed at the after-hours rate "
                            f"(agreement '{agreement.name}' bills whole call-outs)")
-        billable = _callout_billable(session, s, e, premium_minutes, agreement, calendar, callouts, reasons)
+        # Round, then top up to the minimum once per call-out (inlined: this is the hot path).
+        # A call-out is (last end, first start, rounded minutes so far); its entries add up to
+        # max(minimum, rounded total), and a later session never changes an earlier entry.
+        increment = agreement.rounding_increment
+        rest = premium_minutes % increment if increment > 1 else 0
+        rounded = premium_minutes
+        if rest:
+            rounded = premium_minutes - rest
+            mode = agreement.rounding
+            if mode == "up" or (mode == "nearest" and 2 * rest >= increment):
+                rounded += increment
+            reasons.append(f"rounded {premium_minutes} → {rounded}")
+        minimum = agreement.minimum_minutes
+        key = (session.client, session.ticket, agreement.name)
+        callout = callouts.get(key)
+        if callout is None or s - callout[0] > agreement.callout_merge_minutes * 60:
+            callouts[key] = (e, s, rounded)  # tuples of ints: the garbage collector soon ignores them
+            billable = rounded
+            if rounded < minimum:
+                reasons.append(f"minimum call-out {minimum}")
+                billable = minimum
+        else:
+            callouts[key] = (max(callout[0], e), callout[1], callout[2] + rounded)
+            billable = _join_callout(callout, rounded, minimum, calendar, reasons)
         append(TimeEntry(session.ticket, session.client, start, end, part_worked, part_in, after, billable,
                          agreement.multiplier, RATE_AFTER_HOURS, reasons, agreement.name,
-                         agreement.amount_cents(billable, True)))
+                         None if agreement.normal_rate_cents is None else agreement.amount_cents(billable, True)))
     return entries
 
 
@@ -758,32 +791,12 @@ def _rounded(minutes: int, agreement: Agreement, reasons: list[str]) -> int:
     return rounded
 
 
-def _callout_billable(session: WorkSession, s: int, e: int, minutes: int, agreement: Agreement,
-                      calendar: Calendar, callouts: dict[tuple[str, str, str], list[int]],
-                      reasons: list[str]) -> int:
-    """Round, then top up to the minimum once per call-out (pauses on one ticket are not new call-outs).
-
-    A call-out's state is [last end, first start, rounded minutes so far]; its
-    entries add up to max(minimum, rounded total), and earlier entries never
-    change when a later session joins.
-    """
-    rounded = _rounded(minutes, agreement, reasons)
-    key = (session.client, session.ticket, agreement.name)
-    callout = callouts.get(key)
-    minimum = agreement.minimum_minutes
-    if callout is None or s - callout[0] > agreement.callout_merge_minutes * 60:
-        callouts[key] = [e, s, rounded]
-        if rounded < minimum:
-            reasons.append(f"minimum call-out {minimum}")
-            return minimum
-        return rounded
+def _join_callout(callout: tuple[int, int, int], rounded: int, minimum: int, calendar: Calendar,
+                  reasons: list[str]) -> int:
+    """Billable minutes of a session that continues a call-out: only what exceeds the charge so far."""
     charged_before = max(minimum, callout[2])
-    callout[2] += rounded
-    callout[0] = max(callout[0], e)
-    billable = max(minimum, callout[2]) - charged_before
+    billable = max(minimum, callout[2] + rounded) - charged_before
     reasons.append(f"same call-out as the session from {datetime.fromtimestamp(callout[1], calendar.zone):%H:%M}")
     if billable < rounded:
         reasons.append(f"{rounded - billable} min already covered by the call-out minimum {minimum}")
     return billable
-
-

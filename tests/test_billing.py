@@ -375,3 +375,14 @@ def test_to_json_matches_the_cli_contract() -> None:
                     "reasons": ["rounded 38 → 45", "minimum call-out 60"]}
     detailed = entry.to_json(detailed=True)
     assert (detailed["rate_class"], detailed["agreement"], detailed["in_hours_minutes"]) == ("after_hours", "standard", 0)
+
+
+@pytest.mark.parametrize("value", [
+    datetime(2026, 3, 10, 19, 0, 5, 999_999, tzinfo=NYZ), datetime(2026, 11, 1, 1, 30, fold=1, tzinfo=NYZ),
+    datetime(2026, 3, 10, 23, 0, tzinfo=timezone.utc), datetime(2026, 3, 10, 23, 0, 1),
+])
+def test_entry_json_times_are_formatted_exactly_like_clock_iso(value: datetime) -> None:
+    from oncall_desktop.clock import iso
+    end = value.astimezone(timezone.utc) + timedelta(minutes=5)  # not value + 5 min: that drops fold=1
+    entry = bill([WorkSession("T1", "acme", value, end)], [STANDARD], NY)[0]
+    assert entry.to_json()["start"] == iso(value)
