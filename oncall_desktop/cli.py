@@ -8,7 +8,6 @@ exit 2 for usage, 1 for failures.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
@@ -35,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="The on-call technician's tray companion.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--workspace", metavar="DIR", help="workspace folder (default: your user data folder)")
+    parser.add_argument("--show", action="store_true", help="open the main window at start (tray app only)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, handler: Callable[..., int], help: str, **kw: Any) -> argparse.ArgumentParser:
@@ -74,12 +74,15 @@ def _missing(args: argparse.Namespace, name: str) -> int:
 
 # --------------------------------------------------------------------- helpers
 def _workspace(args: argparse.Namespace):
-    from oncall_desktop.services.workspace import Workspace, default_workspace_dir
+    from oncall_desktop.services.paths import default_workspace_dir
+    from oncall_desktop.services.workspace import Workspace
 
     return Workspace(Path(args.workspace) if args.workspace else default_workspace_dir())
 
 
 def _print_json(value: Any) -> None:
+    import json
+
     json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 
@@ -130,6 +133,8 @@ def cmd_ticket_add(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    import json
+
     ws = _workspace(args)
     events = ws.store.events(kind=args.kind)
     if args.json:
@@ -157,15 +162,39 @@ def cmd_tray(args: argparse.Namespace) -> int:
     if problem:
         print(f"{PROG}: {problem}", file=sys.stderr)
         return 1
+    from oncall_desktop.services.paths import default_workspace_dir
     from oncall_desktop.ui.app import run
 
-    from oncall_desktop.services.workspace import default_workspace_dir
-
-    return run(Path(args.workspace) if args.workspace else default_workspace_dir())
+    return run(Path(args.workspace) if args.workspace else default_workspace_dir(), show=args.show)
 
 
 # ------------------------------------------------------------------------ main
+def _tray_fast_path(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``oncall-desktop [--workspace DIR] [--show]`` without building every subcommand's parser.
+
+    Starting the tray is the hot path (bench/startup.py); anything else, or
+    anything unusual, goes through the full parser and its error messages.
+    """
+    args = argparse.Namespace(workspace=None, show=False)
+    items = list(argv)
+    while items:
+        item = items.pop(0)
+        if item == "--show":
+            args.show = True
+        elif item == "--workspace" and items and not items[0].startswith("-"):
+            args.workspace = items.pop(0)
+        elif item.startswith("--workspace=") and len(item) > len("--workspace="):
+            args.workspace = item.split("=", 1)[1]
+        else:
+            return None
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    fast = _tray_fast_path(argv)
+    if fast is not None:
+        return cmd_tray(fast)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

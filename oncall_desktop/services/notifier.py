@@ -92,9 +92,15 @@ class PlyerBackend:
         return True, ""
 
     def send(self, note: Notification) -> None:
+        import warnings
+
         from plyer import notification
 
-        notification.notify(title=note.title, message=note.body, app_name=APP_NAME, timeout=0 if note.urgent else 10)
+        with warnings.catch_warnings():
+            # without dbus-python plyer warns, then uses notify-send: fine for us
+            warnings.simplefilter("ignore", UserWarning)
+            notification.notify(title=note.title, message=note.body, app_name=APP_NAME,
+                                timeout=0 if note.urgent else 10)
 
 
 @dataclass

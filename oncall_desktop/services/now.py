@@ -151,13 +151,10 @@ def _runbooks() -> list[dict[str, Any]]:
     """Bundled runbooks for the viewer (parsed once per process)."""
     global _RUNBOOK_CACHE
     if _RUNBOOK_CACHE is None:
-        try:
-            from oncall_desktop.services.runbook_library import bundled_runbooks
-        except ImportError:
-            _RUNBOOK_CACHE = []
-        else:
-            _RUNBOOK_CACHE = [{"id": r.id, "title": r.title, "tags": list(r.tags), "body": r.body}
-                              for r in bundled_runbooks()]
+        from oncall_desktop.services.runbook_library import load_library
+
+        _RUNBOOK_CACHE = [{"id": r.id, "title": r.title, "tags": list(r.tags), "body": r.body}
+                          for r in load_library().runbooks.values()]
     return _RUNBOOK_CACHE
 
 

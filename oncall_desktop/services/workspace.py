@@ -6,7 +6,6 @@ nothing touches the network until asked.
 """
 from __future__ import annotations
 
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,17 +22,7 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.timers import TimerService
     from oncall_desktop.tickets import Ticket
 
-APP_NAME = "oncall-desktop"
-
-
-def default_workspace_dir() -> Path:
-    """The user's own workspace (platformdirs), unless ONCALL_WORKSPACE says otherwise."""
-    env = os.environ.get("ONCALL_WORKSPACE")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+from oncall_desktop.services.paths import default_workspace_dir  # noqa: F401 — re-exported
 
 
 class Workspace:

@@ -1,7 +1,8 @@
 """Start the tray app: tray first, then the workspace, then polling.
 
 Why this order: the icon is the promise that the app is watching; it must be
-up in about a tenth of a second, and the store and network come after.
+up in about a tenth of a second.  The main window is built the first time it
+is opened, and the store opens once the event loop has gone idle.
 """
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import app_icon
-from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.tray import TrayController
+
+if TYPE_CHECKING:
+    from oncall_desktop.ui.main_window import MainWindow
 
 NO_TRAY = ("No system tray was found on this desktop, so the window stays open instead. "
            "On GNOME install the 'AppIndicator and KStatusNotifierItem Support' extension "
@@ -30,19 +34,43 @@ class TrayApp:
         self.app = app
         self.controller = AppController(directory)
         self.tray_available = QSystemTrayIcon.isSystemTrayAvailable()
-        self.window = MainWindow(self.controller, hide_on_close=self.tray_available)
-        self.tray = TrayController(self.controller, self.window.show_and_raise, self.quit)
+        self._window: MainWindow | None = None
+        self._notices: dict[str, str | None] = {}
+        self.tray = TrayController(self.controller, self.show_window, self.quit)
         self.controller.sig_paged.connect(self._paged)
         app.aboutToQuit.connect(self.controller.shutdown)
 
-    def start(self) -> None:
+    @property
+    def window(self) -> MainWindow:
+        """The main window, built on first use (a tray-only start never pays for it)."""
+        if self._window is None:
+            from oncall_desktop.ui.main_window import MainWindow
+
+            self._window = MainWindow(self.controller, hide_on_close=self.tray_available)
+            for key, text in self._notices.items():
+                self._window.set_notice(key, text)
+            if self.controller.snapshot:
+                self.controller.sig_snapshot.emit(self.controller.snapshot)
+        return self._window
+
+    def show_window(self) -> None:
+        self.window.show_and_raise()
+
+    def notice(self, key: str, text: str | None) -> None:
+        self._notices[key] = text
+        if self._window is not None:
+            self._window.set_notice(key, text)
+
+    def start(self, show: bool = False, after_idle=None) -> None:
         if self.tray_available:
             self.tray.show()
         else:
-            self.window.show_and_raise()
-            self.window.statusBar().showMessage(NO_TRAY)
-        # the store opens after the first paint
-        QTimer.singleShot(0, self.controller.start)
+            print(f"oncall-desktop: {NO_TRAY}", file=sys.stderr)
+            self.notice("no-tray", NO_TRAY)
+        if show or not self.tray_available:
+            self.show_window()
+        # the store opens once the first frame is out and the loop is idle
+        QTimer.singleShot(0, after_idle or self.controller.start)
 
     def _paged(self, note: dict) -> None:
         """A page whose native notification could not be delivered falls back to the tray balloon."""
@@ -51,15 +79,16 @@ class TrayApp:
         if self.tray_available and QSystemTrayIcon.supportsMessages():
             self.tray.icon.showMessage(note["title"], note["body"], QSystemTrayIcon.MessageIcon.Critical, 30000)
         else:
-            self.window.show_and_raise()
-            self.window.statusBar().showMessage(f"{note['title']}: {note['body']}")
+            self.show_window()
+        self.notice("notify-status", "Notifications are not reaching you: " + note.get("problem", "")
+                    + " — pages still show here and in the tray.")
 
     def quit(self) -> None:
         self.tray.icon.hide()
         self.app.quit()
 
 
-def run(directory: Path) -> int:
+def run(directory: Path, show: bool = False) -> int:
     started = time.perf_counter()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("oncall-desktop")
@@ -67,13 +96,12 @@ def run(directory: Path) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
     tray_app = TrayApp(app, directory)
-    tray_app.start()
+    probe = None
     if os.environ.get("ONCALL_STARTUP_PROBE"):
-        # bench/startup.py: report when the event loop first runs idle, then leave
+        # bench/startup.py: report when the tray is up and the loop first idles, then leave
         def probe() -> None:
             print(f"ready {1000 * (time.perf_counter() - started):.1f}", flush=True)
-            tray_app.controller.shutdown()
             app.quit()
 
-        QTimer.singleShot(0, probe)
+    tray_app.start(show, after_idle=probe)
     return app.exec()

@@ -7,15 +7,12 @@ store thread *after* the tray is visible, so start-up stays fast.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from oncall_desktop.ui.tasks import TaskRunner
-
-log = logging.getLogger(__name__)
 
 
 class AppController(QObject):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import app_icon
@@ -33,7 +33,17 @@ class MainWindow(QMainWindow):
                               (self.runbooks_tab, "Run&books"), (self.time_tab, "T&ime"),
                               (self.insights_tab, "In&sights"), (self.settings_tab, "Se&ttings")):
             self.tabs.addTab(widget, title)
-        self.setCentralWidget(self.tabs)
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("QLabel { background: #fde2e1; color: #5c0b07; padding: 6px; }")
+        self.notice.hide()
+        self._notices: dict[str, str] = {}
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
         self.statusBar().showMessage("Opening workspace…")
         controller.sig_error.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
         controller.sig_snapshot.connect(self._status)
@@ -42,10 +52,22 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
 
     def _status(self, snapshot: dict) -> None:
+        status = snapshot.get("status", {})
+        if "notifications_ok" in status:
+            self.set_notice("notify-status", None if status["notifications_ok"] else status.get("notifications"))
         if snapshot.get("offline_since"):
             self.statusBar().showMessage(f"Offline since {snapshot['offline_since']} — showing cached tickets")
         elif snapshot.get("last_poll_local"):
             self.statusBar().showMessage(f"Last checked {snapshot['last_poll_local']}")
+
+    def set_notice(self, key: str, text: str | None) -> None:
+        """Persistent warnings (no tray, notifications failing) that a status message would hide."""
+        if text:
+            self._notices[key] = text
+        else:
+            self._notices.pop(key, None)
+        self.notice.setText("\n".join(self._notices.values()))
+        self.notice.setVisible(bool(self._notices))
 
     def _workspace_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)

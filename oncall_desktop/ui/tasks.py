@@ -7,14 +7,18 @@ queue behind a database write.  Tests can pass ``synchronous=True``.
 """
 from __future__ import annotations
 
-import logging
-import traceback
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+
+def _log_failure(exc: BaseException) -> None:
+    import logging
+
+    logging.getLogger(__name__).error("background task failed: %s", exc, exc_info=exc)
 
 
 class _Relay(QObject):
@@ -28,8 +32,8 @@ class TaskRunner:
 
     def __init__(self, synchronous: bool = False) -> None:
         self.synchronous = synchronous
-        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oncall-db")
-        self._net = ThreadPoolExecutor(max_workers=3, thread_name_prefix="oncall-net")
+        self._db: ThreadPoolExecutor | None = None
+        self._net: ThreadPoolExecutor | None = None
         self._relay = _Relay()
         self._relay.sig_done.connect(lambda thunk: thunk())
         self._closed = False
@@ -37,14 +41,24 @@ class TaskRunner:
     def db(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
            on_error: Callable[[BaseException], None] | None = None) -> None:
         """Work that touches the workspace store (serialised on one thread)."""
-        self._submit(self._db, fn, on_done, on_error)
+        self._submit("_db", 1, fn, on_done, on_error)
 
     def net(self, fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
         """Work that waits on the network."""
-        self._submit(self._net, fn, on_done, on_error)
+        self._submit("_net", 3, fn, on_done, on_error)
 
-    def _submit(self, pool: ThreadPoolExecutor, fn: Callable[[], Any],
+    def _pool(self, name: str, workers: int) -> ThreadPoolExecutor:
+        # created on first use: start-up does not pay for threads it has not needed yet
+        pool = getattr(self, name)
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"oncall{name}")
+            setattr(self, name, pool)
+        return pool
+
+    def _submit(self, pool_name: str, workers: int, fn: Callable[[], Any],
                 on_done: Callable[[Any], None] | None,
                 on_error: Callable[[BaseException], None] | None) -> None:
         if self._closed:
@@ -54,11 +68,10 @@ class TaskRunner:
             try:
                 result = fn()
             except BaseException as exc:  # noqa: BLE001 — handed to on_error on the GUI thread
-                log.debug("background task failed: %s", "".join(traceback.format_exception(exc)))
                 if on_error is not None:
                     self._deliver(lambda: on_error(exc))
                 else:
-                    log.error("background task failed: %s", exc)
+                    _log_failure(exc)
                 return
             if on_done is not None:
                 self._deliver(lambda: on_done(result))
@@ -66,7 +79,7 @@ class TaskRunner:
         if self.synchronous:
             call()
         else:
-            pool.submit(call)
+            self._pool(pool_name, workers).submit(call)
 
     def _deliver(self, thunk: Callable[[], None]) -> None:
         if self.synchronous:
@@ -77,5 +90,7 @@ class TaskRunner:
     def shutdown(self) -> None:
         """Finish queued store writes, then stop; network waits are abandoned."""
         self._closed = True
-        self._net.shutdown(wait=False, cancel_futures=True)
-        self._db.shutdown(wait=True)
+        if self._net is not None:
+            self._net.shutdown(wait=False, cancel_futures=True)
+        if self._db is not None:
+            self._db.shutdown(wait=True)

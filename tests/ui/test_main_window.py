@@ -131,3 +131,33 @@ def test_tray_icons_differ_and_are_not_blank(qapp) -> None:
     for image in images.values():
         assert image.pixelColor(32, 32).alpha() == 255
     assert len({images[s].pixelColor(20, 20).name() for s in TrayState}) == 3
+
+
+def test_runbooks_tab_lists_bundled_runbooks_and_renders_markdown(qtbot, controller, fake_clock) -> None:
+    window = _window(qtbot, controller, fake_clock)
+    tab = window.runbooks_tab
+    assert tab.list.count() >= 12
+    tab.filter.setText("ransom")
+    visible = [tab.list.item(i) for i in range(tab.list.count()) if not tab.list.item(i).isHidden()]
+    assert visible
+    for item in visible:
+        rb = tab.runbooks[item.data(Qt.ItemDataRole.UserRole)]
+        assert "ransom" in (rb["title"] + " ".join(rb["tags"])).lower()
+    tab.list.setCurrentItem(visible[0])
+    assert "ransom" in tab.view.toPlainText().lower()
+
+
+def test_hostile_markdown_renders_inert(qtbot) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    from oncall_desktop.ui.runbooks_tab import SafeBrowser
+
+    view = SafeBrowser()
+    qtbot.addWidget(view)
+    view.document().setMarkdown("# Hi\n\n![x](http://evil.example/p.png)\n\n[click](javascript:alert(1))\n")
+    view.show()
+    view.grab()
+    assert view.loadResource(int(QTextDocument.ResourceType.ImageResource), QUrl("http://evil.example/p.png")) is None
+    assert not view.openExternalLinks() and not view.openLinks()
+    assert view.source().isEmpty()
