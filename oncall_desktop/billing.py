@@ -747,15 +747,7 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
         # Round, then top up to the minimum once per call-out (inlined: this is the hot path).
         # A call-out is (last end, first start, rounded minutes so far); its entries add up to
         # max(minimum, rounded total), and a later session never changes an earlier entry.
-        increment = agreement.rounding_increment
-        rest = premium_minutes % increment if increment > 1 else 0
-        rounded = premium_minutes
-        if rest:
-            rounded = premium_minutes - rest
-            mode = agreement.rounding
-            if mode == "up" or (mode == "nearest" and 2 * rest >= increment):
-                rounded += increment
-            reasons.append(f"rounded {premium_minutes} → {rounded}")
+        rounded = _rounded(premium_minutes, agreement, reasons)
         minimum = agreement.minimum_minutes
         key = (session.client, session.ticket, agreement.name)
         callout = callouts.get(key)

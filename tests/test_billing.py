@@ -386,3 +386,12 @@ def test_entry_json_times_are_formatted_exactly_like_clock_iso(value: datetime) 
     end = value.astimezone(timezone.utc) + timedelta(minutes=5)  # not value + 5 min: that drops fold=1
     entry = bill([WorkSession("T1", "acme", value, end)], [STANDARD], NY)[0]
     assert entry.to_json()["start"] == iso(value)
+
+
+def test_session_over_a_whole_working_day_keeps_both_parts() -> None:
+    normal, after = bill([WorkSession("T1", "acme", ny(2026, 3, 10, 8, 0), ny(2026, 3, 10, 18, 0))], [STANDARD], NY)
+    assert (normal.start, normal.end, normal.billable_minutes, normal.multiplier) == (
+        ny(2026, 3, 10, 9), ny(2026, 3, 10, 17), 480, 1.0)
+    # 08:00–09:00 and 17:00–18:00: one call-out of 120 minutes, spanning the in-hours entry
+    assert (after.start, after.end, after.worked_minutes, after.billable_minutes, after.multiplier) == (
+        ny(2026, 3, 10, 8), ny(2026, 3, 10, 18), 120, 120, 2.0)
