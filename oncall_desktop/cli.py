@@ -10,149 +10,33 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, Callable, Sequence
 
 from oncall_desktop import __version__
-
-PROG = "oncall-desktop"
-
-
-class UsageError(Exception):
-    """The command line is wrong (exit 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors as one line instead of a usage dump."""
-
-    def error(self, message: str) -> NoReturn:
-        if message.startswith(("argument COMMAND", "argument ACTION")):
-            message = message.split(": ", 1)[1].replace("invalid choice: ", "unknown subcommand ")
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+from oncall_desktop.commands.common import PROG, Parser, UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="The on-call technician's tray companion.")
+    import importlib
+
+    from oncall_desktop.commands import MODULES
+
+    parser = Parser(prog=PROG, description="The on-call technician's tray companion.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--workspace", metavar="DIR", help="workspace folder (default: your user data folder)")
     parser.add_argument("--show", action="store_true", help="open the main window at start (tray app only)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    def command(name: str, handler: Callable[..., int], help: str, **kw: Any) -> argparse.ArgumentParser:
+    def add(name: str, handler: Callable[[argparse.Namespace], int] | None, help: str,
+            **kw: Any) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help, **kw)
-        p.set_defaults(handler=handler)
+        if handler is not None:
+            p.set_defaults(handler=handler)
         return p
 
-    command("demo", cmd_demo, "fill the workspace with a believable demo MSP (idempotent)")
-
-    p = command("now", cmd_now, "who is on call now, and the pages waiting")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-
-    p = command("ticket", lambda a: _missing(a, "ticket"), "tickets in the local book")
-    tsub = p.add_subparsers(dest="ticket_command", metavar="ACTION", parser_class=_Parser)
-    add = tsub.add_parser("add", help="put a ticket into the local book", description="put a ticket into the local book")
-    add.set_defaults(handler=cmd_ticket_add)
-    add.add_argument("--title", required=True)
-    add.add_argument("--client", default="unknown")
-    add.add_argument("--body", default="")
-    add.add_argument("--priority", type=int, choices=(1, 2, 3, 4), default=3, help="1 most urgent")
-    add.add_argument("--contact", default="")
-    add.add_argument("--json", action="store_true")
-
-    p = command("events", cmd_events, "the workspace's event log (audit trail)")
-    p.add_argument("--kind", help="only events of this kind")
-    p.add_argument("--json", action="store_true")
-
-    p = command("sync", cmd_sync, "poll the ticket system once and page for escalated tickets")
-    p.add_argument("--once", action="store_true", help="poll once and exit (the only mode for now)")
-    p.add_argument("--json", action="store_true")
+    for module in MODULES:
+        importlib.import_module(f"oncall_desktop.commands.{module}").register(add)
     return parser
-
-
-def _missing(args: argparse.Namespace, name: str) -> int:
-    raise UsageError(f"'{name}' needs an action (see '{PROG} {name} --help')")
-
-
-# --------------------------------------------------------------------- helpers
-def _workspace(args: argparse.Namespace):
-    from oncall_desktop.services.paths import default_workspace_dir
-    from oncall_desktop.services.workspace import Workspace
-
-    return Workspace(Path(args.workspace) if args.workspace else default_workspace_dir())
-
-
-def _print_json(value: Any) -> None:
-    import json
-
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
-
-# -------------------------------------------------------------------- commands
-def cmd_demo(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.demo import seed_demo
-
-    ws = _workspace(args)
-    summary = seed_demo(ws)
-    print(f"Demo workspace ready in {ws.directory}: {summary}")
-    return 0
-
-
-def cmd_now(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.now import now_report
-
-    ws = _workspace(args)
-    report = now_report(ws)
-    if args.json:
-        _print_json(report)
-        return 0
-    if report["on_call"]:
-        for entry in report["on_call"]:
-            backup = f", backup {entry['backup']}" if entry.get("backup") else ""
-            print(f"{entry['schedule']}: {entry['person']} until {entry['shift_end']}{backup}")
-    else:
-        print("Nobody is on call in any schedule right now.")
-    if not report["pages"]:
-        print("No pages waiting.")
-    for page in report["pages"]:
-        print(f"[{page['state']}] {page['ticket']} {page['client']}: {page['title']} — {page['reason']}")
-    return 0
-
-
-def cmd_ticket_add(args: argparse.Namespace) -> int:
-    from oncall_desktop.tickets import Ticket
-
-    ws = _workspace(args)
-    ticket = Ticket(title=args.title, client=args.client, body=args.body, priority=args.priority,
-                    contact=args.contact)
-    stored = ws.book.add(ticket)
-    if args.json:
-        _print_json(stored.to_json())
-    else:
-        print(f"Added {stored.id}: {stored.title} ({stored.client}, P{stored.priority})")
-    return 0
-
-
-def cmd_events(args: argparse.Namespace) -> int:
-    import json
-
-    ws = _workspace(args)
-    events = ws.store.events(kind=args.kind)
-    if args.json:
-        _print_json(events)
-    else:
-        for e in events:
-            print(f"{e['at']}  {e['kind']:<24} {e['subject']:<16} {json.dumps(e['data'], ensure_ascii=False)}")
-    return 0
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    ws = _workspace(args)
-    result = ws.poller.poll_once()
-    if args.json:
-        _print_json(result.to_json())
-    else:
-        print(result.summary())
-    return 1 if result.errors and not result.fetched else 0
 
 
 def cmd_tray(args: argparse.Namespace) -> int:

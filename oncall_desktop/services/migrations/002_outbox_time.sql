@@ -1,0 +1,1 @@
+-- Issue 6 (billing): the outbox (durable writes to ticket systems), time entries, timer segments.

@@ -1,0 +1,1 @@
+-- Issue 4 (ack clock, SLA): page state machine columns and the clock's stored deadlines.

@@ -1,0 +1,1 @@
+-- Issue 2 (rotation): swap proposals, iCalendar sources and their offline cache.

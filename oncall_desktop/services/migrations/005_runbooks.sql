@@ -1,0 +1,1 @@
+-- Issue 5 (runbooks): workspace runbooks with version history, team pack state.

@@ -1,0 +1,1 @@
+-- Issue 7 (shift life): handoff notes, maintenance windows, readiness results.
