@@ -91,28 +91,49 @@ class AppController(QObject):
 
     def acknowledge(self, page_id: int | None = None) -> None:
         """Acknowledge a page (the newest pending one when no id is given)."""
-        self._act(lambda ws: ws.acknowledge(page_id))
+        self.act(lambda ws: ws.acknowledge(page_id))
 
     def resolve(self, page_id: int) -> None:
-        self._act(lambda ws: ws.resolve(page_id))
+        self.act(lambda ws: ws.resolve(page_id))
 
     def toggle_timer(self, page_id: int | None = None) -> None:
-        self._act(lambda ws: ws.toggle_timer(page_id))
+        self.act(lambda ws: ws.toggle_timer(page_id))
 
     def set_setting(self, key: str, value: Any) -> None:
-        self._act(lambda ws: ws.store.set_setting(key, value))
+        self.act(lambda ws: ws.store.set_setting(key, value))
 
-    def _act(self, fn: Callable[[Any], Any]) -> None:
+    def act(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None) -> None:
+        """Change something through the services, then redraw every view.
+
+        ``fn(ws)`` runs on the store thread; ``on_done(result)`` on the GUI
+        thread after the new snapshot is published.  Failures reach
+        ``sig_error`` as one readable sentence.
+        """
         if self.ws is None:
             self.sig_error.emit("The workspace is still opening; try again in a moment.")
             return
         ws = self.ws
 
-        def work() -> dict[str, Any]:
-            fn(ws)
-            return ws.snapshot()
+        def work() -> tuple[Any, dict[str, Any]]:
+            result = fn(ws)
+            return result, ws.snapshot()
 
-        self.runner.db(work, self._publish, self._failed)
+        def done(pair: tuple[Any, dict[str, Any]]) -> None:
+            result, snapshot = pair
+            self._publish(snapshot)
+            if on_done is not None:
+                on_done(result)
+
+        self.runner.db(work, done, self._failed)
+
+    def query(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None],
+              on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Read something from the services (store thread) without redrawing everything."""
+        if self.ws is None:
+            self.sig_error.emit("The workspace is still opening; try again in a moment.")
+            return
+        ws = self.ws
+        self.runner.db(lambda: fn(ws), on_done, on_error or self._failed)
 
     # ------------------------------------------------------------- plumbing
     def _tick(self) -> None:
