@@ -78,7 +78,7 @@ def _schedules(now: datetime, zone_name: str) -> list[Any]:
     backup = Schedule(
         name="Backup", time_zone=zone_name,
         layers=(Layer("After hours", backup_members, anchor, "weekly", "09:00",
-                      Restriction.on_days("weekdays", "17:00", "09:00")
+                      (Restriction.daily("17:00", "09:00"),)
                       + Restriction.on_days(["sat", "sun"], "00:00", "00:00")),),
         lead="Erin Walsh",
     )

@@ -32,8 +32,9 @@ def on_call_now(ws: Workspace) -> list[dict[str, Any]]:
     now = ws.clock.now()
     schedules = ws.directory_service.schedules()
     by_name = {s.name: s for s in schedules}
+    first = ws.paging_schedule()
     out = []
-    for schedule in schedules:
+    for schedule in sorted(schedules, key=lambda s: (s.name != first, s.name)):
         shift = on_call(schedule, now)
         if shift is None:
             continue
