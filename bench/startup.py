@@ -95,6 +95,8 @@ def main() -> int:
         print(f"{'figure':<34}{'bare':>10}{'ours':>10}{'ratio':>9}{'target':>14}")
         print(f"{'exec → tray shown, loop idle (ms)':<34}{bt:>10.0f}{ot:>10.0f}{ot / bt:>8.2f}x{'≤ 1.30x':>14}")
         print(f"{'peak RSS (MB)':<34}{br:>10.1f}{orss:>10.1f}{orss - br:>+8.1f}M{'≤ +40 MB':>14}")
+        print(f"RESULT\tstartup: exec → tray idle (bare {bt:.0f} ms)\t{ot:.0f} ms\t≤ 1.30× bare\t{ot / bt:.2f}×")
+        print(f"RESULT\tstartup: peak RSS (bare {br:.1f} MB)\t{orss:.1f} MB\t≤ bare + 40 MB\t+{orss - br:.1f} MB")
         return 0
     finally:
         for p in procs:
