@@ -10,6 +10,8 @@ run_pkgs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-rend
           fonts-dejavu-core libnotify-bin dbus)
 # e2e: a virtual screen, a tray host, a real notification daemon, screenshots, input
 test_pkgs=(xvfb x11-utils xauth imagemagick xdotool dunst dbus-x11 trayer)
+# e2e: a real Redmine (SQLite, served by thin) and a real IMAP server (tests/e2e/redmine.py, imap_server.py)
+test_pkgs+=(redmine redmine-sqlite thin dovecot-imapd)
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
 
@@ -22,6 +24,8 @@ done
 if [ "$(id -u)" = 0 ]; then
   echo "installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # redmine asks which database to use; answer SQLite up front (scripts/e2e/redmine.debconf)
+  [ "$what" = test ] && debconf-set-selections "$(dirname "$0")/e2e/redmine.debconf"
   if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/oncall-apt.log 2>&1; then
     apt-get update -qq >>/tmp/oncall-apt.log 2>&1 || true
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/oncall-apt.log 2>&1 || {

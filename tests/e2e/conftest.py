@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.desktop import start_desktop
+from tests.e2e.redmine import start_redmine
 
 ARTIFACTS = Path(os.environ.get("ONCALL_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))
 
@@ -22,6 +23,14 @@ def desktop(tmp_path: Path):
     d = start_desktop(tmp_path / "desktop")
     yield d
     d.close()
+
+
+@pytest.fixture(scope="session")
+def redmine():
+    """A real Redmine on 127.0.0.1 for the session (see tests/e2e/redmine.py)."""
+    server = start_redmine()
+    yield server
+    server.close()
 
 
 def pytest_collection_modifyitems(items) -> None:
