@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--workspace", metavar="DIR", help="workspace folder (default: your user data folder)")
     parser.add_argument("--show", action="store_true", help="open the main window at start (tray app only)")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check this installation (workspace, rules, runbooks, Qt) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def add(name: str, handler: Callable[[argparse.Namespace], int] | None, help: str,
@@ -82,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.selftest:
+            from oncall_desktop.ui.selftest import run_selftest
+
+            return run_selftest()
         handler = getattr(args, "handler", cmd_tray)
         return handler(args)
     except UsageError as exc:

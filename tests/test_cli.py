@@ -89,3 +89,13 @@ def test_tray_without_display_says_what_to_do(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "no display found" in out.stderr and "xvfb-run" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_selftest_passes_in_a_clean_process(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+           "DBUS_SESSION_BUS_ADDRESS": "disabled:"}
+    out = subprocess.run([sys.executable, "-m", "oncall_desktop", "--selftest"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("selftest ok") and "rendered" in out.stdout
+    assert out.stderr == ""

@@ -27,6 +27,10 @@ def test_frozen_app_answers_version(tmp_path: Path) -> None:
     done = subprocess.run([str(app), "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"oncall-desktop {__version__}"
+    done = subprocess.run([str(app), "--selftest"], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("selftest ok")
     # the frozen CLI reaches the store and the bundled data too
     ws = tmp_path / "ws"
     done = subprocess.run([str(app), "--workspace", str(ws), "demo"], capture_output=True, text=True, timeout=120)
