@@ -1,8 +1,148 @@
-"""Commands: connect, rules test (issue 4)."""
+"""Commands: connect, rules test|load|show|reset (issue 4).
+
+Why the secret comes from stdin: command lines end up in shell history and
+``ps`` output; stdin does not.  ``connect`` saves first, then tests, so a
+technician setting up on a train keeps the settings and only re-runs the test.
+"""
 from __future__ import annotations
 
-from oncall_desktop.commands.common import AddCommand
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from oncall_desktop.commands.common import AddCommand, UsageError, actions, open_workspace, print_json
 
 
 def register(add: AddCommand) -> None:
-    """Adds this area's subcommands (none yet)."""
+    from oncall_desktop.services.ticket_systems import SYSTEMS
+
+    p = add("connect", cmd_connect, "choose the ticket system to poll; the secret is read from stdin")
+    p.add_argument("system", metavar="SYSTEM", choices=list(SYSTEMS), help=", ".join(SYSTEMS))
+    p.add_argument("--url", default="", help="address of the system (host name or https://…)")
+    p.add_argument("--user", default="", help="user name, e-mail, public key or client id (see Settings)")
+    p.add_argument("--company", default="", help="company id / tenant where the system needs one")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="vendor option such as client_id=… or project=… (repeatable)")
+    p.add_argument("--no-test", action="store_true", help="save without signing in")
+
+    rules = actions(add("rules", None, "escalation rules: test a ticket, load or show the rules"), "rules")
+    p = rules("test", cmd_rules_test, "judge one ticket (JSON file, only 'title' required) with this workspace's rules")
+    p.add_argument("file", metavar="FILE.json", help="a ticket in the JSON form; '-' reads stdin")
+    p.add_argument("--json", action="store_true")
+    p = rules("load", cmd_rules_load, "replace the rules with a TOML file (rejected whole if invalid)")
+    p.add_argument("file", metavar="FILE.toml")
+    p = rules("show", cmd_rules_show, "print the rules in use (TOML)")
+    p.add_argument("--json", action="store_true")
+    rules("reset", cmd_rules_reset, "go back to the built-in rules")
+
+
+def _options(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--option takes KEY=VALUE, not {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _read_secret(label: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{label}: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_connect(args: argparse.Namespace) -> int:
+    from oncall_desktop.services import credentials
+    from oncall_desktop.services.psa.base import TicketSystemError
+    from oncall_desktop.services.ticket_systems import LOCAL, SYSTEMS
+
+    info = SYSTEMS[args.system]
+    ws = open_workspace(args)
+    secret = ""
+    if args.system != LOCAL:
+        secret = _read_secret(info.secret_label)
+        if not secret and not credentials.get_secret(args.system, args.user or args.url):
+            raise UsageError(f"type the {info.secret_label.lower()} on standard input, e.g. "
+                             f"'printf %s \"$KEY\" | oncall-desktop connect {args.system} --url …'")
+    conn = ws.connect(args.system, url=args.url, user=args.user, company=args.company, secret=secret or None,
+                      options=_options(args.option))
+    print(f"Saved: {conn.describe()} (secret in the keyring, not in the workspace).")
+    if args.no_test:
+        return 0
+    try:
+        print(ws.test_connection())
+    except TicketSystemError as exc:
+        print(f"Test connection failed ({exc.kind.value}): {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _load_ticket(path: str, now: Any) -> Any:
+    import json
+
+    from oncall_desktop.tickets import Ticket, TicketError
+
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TicketError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TicketError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    return Ticket.from_json(data, now)
+
+
+def cmd_rules_test(args: argparse.Namespace) -> int:
+    from oncall_desktop.escalation import evaluate
+    from oncall_desktop.services.rules_store import RulesStore
+
+    ws = open_workspace(args)
+    now = ws.clock.now()
+    ticket = _load_ticket(args.file, now)
+    decision = evaluate(ticket, RulesStore(ws.store).rules(), ws._context([ticket]), now)
+    if args.json:
+        print_json(decision.to_json())
+    else:
+        verdict = "PAGES" if decision.page else "does not page"
+        print(f"{decision.severity}: {verdict}")
+        for reason in decision.reasons:
+            print(f"  - {reason}")
+    return 0
+
+
+def cmd_rules_load(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.rules_store import RulesStore
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror}") from None
+    ws = open_workspace(args)
+    rules = RulesStore(ws.store).save_text(text, path.name)
+    print(f"Loaded {len(rules.rules)} rule(s) from {path.name}; pages at P{rules.page_at} or more urgent.")
+    return 0
+
+
+def cmd_rules_show(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.rules_store import RulesStore
+
+    store = RulesStore(open_workspace(args).store)
+    if args.json:
+        print_json(store.rules().to_dict())
+    else:
+        sys.stdout.write(store.text())
+    return 0
+
+
+def cmd_rules_reset(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.rules_store import RulesStore
+
+    RulesStore(open_workspace(args).store).reset()
+    print("Back to the built-in rules.")
+    return 0

@@ -100,7 +100,8 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     me = ws.me
     timer = ws.timers.running()
     settings = {key: ws.store.get_setting(key, default) for key, default in
-                (("poll_seconds", 60), ("demo_feed", False), ("first_poll_seconds", 2))}
+                (("poll_seconds", 60), ("demo_feed", False), ("first_poll_seconds", 2),
+                 ("poll_failures", 0))}
     last_poll = ws.store.get_setting("last_poll")
     offline = ws.store.get_setting("offline_since")
     notifications_ok, notifications = ws.notifier.status()
@@ -121,7 +122,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         "offline_since": local_time(_parse(offline)) if offline else "",
         "offline_reason": ws.store.get_setting("offline_reason") or "",
         "status": {
-            "ticket_system": ws.ticket_system().name,
+            "ticket_system": ws.connection().describe(),
             "notifications": notifications,
             "notifications_ok": notifications_ok,
             "keyring": _keyring_status(),

@@ -27,6 +27,24 @@ CLOSED_STATUSES = frozenset({"resolved", "closed", "done", "completed", "cancell
 REPEAT_WINDOW = timedelta(hours=2)
 
 
+RETRY_FIRST_SECONDS = 30
+RETRY_CAP_SECONDS = 600
+
+
+def poll_delay(interval: float, failures: int, first: float = RETRY_FIRST_SECONDS,
+               cap: float = RETRY_CAP_SECONDS) -> float:
+    """Seconds until the next poll after ``failures`` failed polls in a row.
+
+    Healthy: the interval.  Offline: retry soon (a blip), then back off by
+    doubling — 30 s, 60, 120 … — up to ``cap`` (or the interval, if longer),
+    so a laptop on a train does not hammer the PSA or drain its battery.
+    """
+    if failures <= 0:
+        return float(interval)
+    step = min(first, interval) * (2 ** min(failures - 1, 20))
+    return float(min(max(cap, interval), step))
+
+
 def is_closed(status: str) -> bool:
     return status.strip().lower() in CLOSED_STATUSES
 
@@ -130,6 +148,7 @@ class Poller:
             (self.source, cursor, iso(now)))
 
     def _went_offline(self, why: str) -> None:
+        self.store.set_setting("poll_failures", int(self.store.get_setting("poll_failures", 0) or 0) + 1)
         if not self.store.get_setting("offline_since"):
             now = self.store.clock.now()
             self.store.set_setting("offline_since", iso(now))
@@ -137,6 +156,8 @@ class Poller:
         self.store.set_setting("offline_reason", why)
 
     def _came_online(self) -> None:
+        if self.store.get_setting("poll_failures"):
+            self.store.set_setting("poll_failures", 0)
         since = self.store.get_setting("offline_since")
         if since:
             self.store.set_setting("offline_since", None)

@@ -79,8 +79,53 @@ class Workspace:
         return Poller(self.store, self.ticket_system(), self._open_page, self._context)
 
     def ticket_system(self) -> Any:
-        """The configured ticket system; the local book when none is set up."""
-        return self.book
+        """The configured ticket system; the local book when none is set up.
+
+        Built once (the secret is read from the keyring then); a system that
+        cannot be built stands in as ``Unusable`` whose polls say why.
+        """
+        if "_system" not in self.__dict__:
+            from oncall_desktop.services.psa.factory import build_or_unusable
+
+            conn = self.connection()
+            self.__dict__["_system"] = build_or_unusable(conn, local=self.book,
+                                                         domain_clients=self._domain_clients())
+        return self.__dict__["_system"]
+
+    def connection(self) -> Any:
+        """The stored ``ticket_systems.Connection`` (kind, URL, user; never the secret)."""
+        from oncall_desktop.services import ticket_systems
+
+        return ticket_systems.load(self.store)
+
+    def connect(self, kind: str, *, url: str = "", user: str = "", company: str = "", secret: str | None = None,
+                options: dict[str, Any] | None = None) -> Any:
+        """Store a new ticket system (secret to the keyring); the next poll uses it."""
+        from oncall_desktop.services import ticket_systems
+
+        conn = ticket_systems.save(self.store, ticket_systems.Connection(
+            kind=kind, url=url.strip(), user=user.strip(), company=company.strip(), options=dict(options or {})),
+            secret)
+        self.__dict__.pop("_system", None)
+        self.__dict__.pop("poller", None)
+        return conn
+
+    def test_connection(self, conn: Any = None, secret: str | None = None) -> str:
+        """Sign in to ``conn`` (default: the stored one) and say so; raises TicketSystemError."""
+        from oncall_desktop.services.psa.factory import build
+
+        system = build(conn or self.connection(), secret=secret, local=self.book,
+                       domain_clients=self._domain_clients())
+        try:
+            return str(system.test_connection())
+        finally:
+            if system is not self.book and hasattr(system, "close"):
+                system.close()
+
+    def _domain_clients(self) -> dict[str, str]:
+        """Mail domain → client, from each client's ``domains`` list (the IMAP inbox's map)."""
+        return {str(d).lower(): name for name, data in self.directory_service.clients().items()
+                for d in data.get("domains", []) or []}
 
     @property
     def me(self) -> str:

@@ -88,6 +88,16 @@ class AppController(QObject):
         for note in notifications:
             self.sig_paged.emit(note)
         self._publish(snapshot)
+        self._reschedule(snapshot)
+
+    def _reschedule(self, snapshot: dict[str, Any]) -> None:
+        """Next poll after the interval, or later while offline (services.poller.poll_delay)."""
+        from oncall_desktop.services.poller import poll_delay
+
+        settings = snapshot.get("settings", {})
+        interval = self._poll_seconds or int(settings.get("poll_seconds", 60))
+        delay = poll_delay(max(1, interval), int(settings.get("poll_failures", 0) or 0))
+        self._poll_timer.start(int(delay * 1000))
 
     def acknowledge(self, page_id: int | None = None) -> None:
         """Acknowledge a page (the newest pending one when no id is given)."""
