@@ -115,7 +115,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         "timer": timer.to_json() if timer else None,
         "work": [{"ticket_id": t.ticket_id, "client": t.client, "start_local": local_stamp(t.started),
                   "minutes": t.minutes(ws.clock.now())} for t in ws.timers.recent(20) if t.stopped],
-        "runbooks": _runbooks(),
+        **runbook_snapshot(ws),
         "insights": insights(ws),
         "settings": settings,
         "last_poll_local": local_time(_parse(last_poll), "%H:%M:%S") if last_poll else "",
@@ -146,18 +146,11 @@ def insights(ws: Workspace) -> dict[str, Any]:
     }
 
 
-_RUNBOOK_CACHE: list[dict[str, Any]] | None = None
-
-
-def _runbooks() -> list[dict[str, Any]]:
-    """Bundled runbooks for the viewer (parsed once per process)."""
-    global _RUNBOOK_CACHE
-    if _RUNBOOK_CACHE is None:
-        from oncall_desktop.services.runbook_library import load_library
-
-        _RUNBOOK_CACHE = [{"id": r.id, "title": r.title, "tags": list(r.tags), "body": r.body}
-                          for r in load_library().runbooks.values()]
-    return _RUNBOOK_CACHE
+def runbook_snapshot(ws: Workspace) -> dict[str, Any]:
+    """The runbook library (bundled + team pack + workspace) and the team pack's status."""
+    summary = ws.runbooks.summaries()
+    return {"runbooks": summary["runbooks"], "trees": summary["trees"], "runbooks_refused": summary["refused"],
+            "team_pack": ws.team_pack.status().to_dict()}
 
 
 def _keyring_status() -> str:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.pages import PageService
     from oncall_desktop.services.poller import Poller
     from oncall_desktop.services.psa.local import LocalBook
+    from oncall_desktop.services.runbook_store import RunbookStore
+    from oncall_desktop.services.team_pack import TeamPack
     from oncall_desktop.services.timers import TimerService
     from oncall_desktop.tickets import Ticket
 
@@ -65,6 +67,21 @@ class Workspace:
         from oncall_desktop.services.timers import TimerService
 
         return TimerService(self.store)
+
+    @cached_property
+    def runbooks(self) -> RunbookStore:
+        """Bundled + team pack + workspace runbooks and trees, with history and search."""
+        from oncall_desktop.services.runbook_store import RunbookStore
+
+        return RunbookStore(self.store, pack_texts=self.team_pack.runbook_texts)
+
+    @cached_property
+    def team_pack(self) -> TeamPack:
+        from oncall_desktop.services.team_pack import TeamPack
+
+        rotation = getattr(type(self), "rotation", None)  # the rotation service, when this build has one
+        save_schedule = (lambda s: self.rotation.save(s, by="team pack")) if rotation is not None else None
+        return TeamPack(self.store, self.directory_service, save_schedule=save_schedule)
 
     @cached_property
     def notifier(self) -> Notifier:
