@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.escalation import Context, Decision
     from oncall_desktop.services.directory import Directory
     from oncall_desktop.services.notifier import Notifier
+    from oncall_desktop.services.outbox import Outbox
     from oncall_desktop.services.pages import PageService
     from oncall_desktop.services.poller import Poller
     from oncall_desktop.services.psa.local import LocalBook
@@ -82,6 +83,13 @@ class Workspace:
         rotation = getattr(type(self), "rotation", None)  # the rotation service, when this build has one
         save_schedule = (lambda s: self.rotation.save(s, by="team pack")) if rotation is not None else None
         return TeamPack(self.store, self.directory_service, save_schedule=save_schedule)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Every write to a ticket system goes through here (durable, ordered, never twice)."""
+        from oncall_desktop.services.outbox import Outbox
+
+        return Outbox(self.store)
 
     @cached_property
     def notifier(self) -> Notifier:
@@ -170,7 +178,13 @@ class Workspace:
         maybe_drop(self)
         result = self.poller.poll_once()
         notes = [self._notify(page) for page in result.pages]
+        self.deliver_outbox()
         return result, notes
+
+    def deliver_outbox(self) -> Any:
+        """Send the outbox's due rows to the configured ticket system (each row's fate is logged)."""
+        self.last_delivery = self.outbox.deliver(self.ticket_system(), self.clock.now())
+        return self.last_delivery
 
     def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _, notes = self.poll()
