@@ -1,8 +1,111 @@
-"""Commands: ack, resolve, escalate, tick (issue 5)."""
+"""Commands: ack, resolve, escalate, snooze, tick (issue 5).
+
+TICKET is our ticket id (``local:3``, ``redmine:12``), the ticket system's own
+number (``12``) or ``#N`` for page N.  ``tick --at`` runs the clock as if it
+were that instant, so scripts and tests can walk through a night in a second.
+"""
 from __future__ import annotations
 
-from oncall_desktop.commands.common import AddCommand
+import argparse
+from typing import Any
+
+from oncall_desktop.commands.common import AddCommand, UsageError, open_workspace, print_json
 
 
 def register(add: AddCommand) -> None:
-    """Adds this area's subcommands (none yet)."""
+    for name, handler, text in (
+        ("ack", cmd_ack, "acknowledge the page for TICKET (stops the escalation clock)"),
+        ("resolve", cmd_resolve, "resolve the page for TICKET (stops its timer)"),
+        ("escalate", cmd_escalate, "escalate the page for TICKET to the next level now"),
+    ):
+        p = add(name, handler, text)
+        p.add_argument("ticket", metavar="TICKET", help="local:3, the remote id 3, or #N for page N")
+        p.add_argument("--by", metavar="NAME", help="who does it (default: the workspace's 'me')")
+        p.add_argument("--json", action="store_true", help="print the page as JSON")
+
+    p = add("snooze", cmd_snooze, "quiet the reminders for TICKET; the ack deadline keeps running")
+    p.add_argument("ticket", metavar="TICKET")
+    p.add_argument("--minutes", type=int, choices=(5, 10, 15), default=10)
+    p.add_argument("--json", action="store_true")
+
+    p = add("tick", cmd_tick, "fire every page transition due by --at (default now); prints them as JSON")
+    p.add_argument("--at", metavar="ISO", help="the instant, e.g. 2026-11-25T22:40:00Z (default: now)")
+
+
+def _page_json(page: Any) -> dict[str, Any]:
+    from oncall_desktop.clock import iso
+
+    return {"id": page.id, "ticket": page.ticket_id, "state": page.state, "level": page.level,
+            "person": page.person, "ack_deadline": iso(page.ack_deadline) if page.ack_deadline else None,
+            "sla_deadline": iso(page.sla_deadline) if page.sla_deadline else None,
+            "acknowledged_by": page.acknowledged_by}
+
+
+def _act(args: argparse.Namespace, verb: str) -> int:
+    ws = open_workspace(args)
+    try:
+        page = ws.pages.find(args.ticket)
+        if verb == "ack":
+            page = ws.acknowledge(int(page.id), by=args.by)
+            words = f"Acknowledged {page.ticket_id} as {page.acknowledged_by}"
+        elif verb == "resolve":
+            page = ws.resolve(int(page.id), by=args.by)
+            words = f"Resolved {page.ticket_id}"
+        else:
+            page = ws.escalate(int(page.id), by=args.by)
+            words = f"Escalated {page.ticket_id} to {page.person} (level {page.level})"
+        if args.json:
+            print_json(_page_json(page))
+        else:
+            print(f"{words}; the note is queued for the ticket system.")
+        return 0
+    finally:
+        ws.close()
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    return _act(args, "ack")
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    return _act(args, "resolve")
+
+
+def cmd_escalate(args: argparse.Namespace) -> int:
+    return _act(args, "escalate")
+
+
+def cmd_snooze(args: argparse.Namespace) -> int:
+    ws = open_workspace(args)
+    try:
+        page = ws.snooze(int(ws.pages.find(args.ticket).id), args.minutes)
+        if args.json:
+            print_json(_page_json(page))
+        else:
+            print(f"Reminders for {page.ticket_id} quiet for {args.minutes} min; it still escalates at its deadline.")
+        return 0
+    finally:
+        ws.close()
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from oncall_desktop.clock import FakeClock, parse_instant
+    from oncall_desktop.services.paths import default_workspace_dir
+    from oncall_desktop.services.workspace import Workspace
+
+    if args.at:
+        try:
+            at = parse_instant(args.at)
+        except ValueError as exc:
+            raise UsageError(f"--at: {exc}") from None
+        # the whole workspace runs at that instant: event times, outbox rows and notes agree
+        ws = Workspace(Path(args.workspace) if args.workspace else default_workspace_dir(), FakeClock(at))
+    else:
+        ws = open_workspace(args)
+    try:
+        print_json(ws.clock_service.tick())
+        return 0
+    finally:
+        ws.close()

@@ -6,6 +6,7 @@ store thread) keeps the widgets free of logic.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -55,7 +56,7 @@ def on_call_now(ws: Workspace) -> list[dict[str, Any]]:
 def page_rows(ws: Workspace, include_resolved: bool = False) -> list[dict[str, Any]]:
     conn = ws.store.db.conn
     sql = ("SELECT p.id, p.ticket_id, p.state, p.level, p.person, p.severity, p.reason, p.created, "
-           "p.ack_deadline, p.sla_deadline, p.acknowledged_by, t.client, t.title "
+           "p.ack_deadline, p.sla_deadline, p.acknowledged_by, t.client, t.title, p.data "
            "FROM pages p LEFT JOIN tickets t ON t.id = p.ticket_id")
     if not include_resolved:
         sql += " WHERE p.state != 'resolved'"
@@ -67,6 +68,7 @@ def page_rows(ws: Workspace, include_resolved: bool = False) -> list[dict[str, A
             "reason": r[6], "created": r[7], "ack_deadline": r[8], "sla_deadline": r[9],
             "acknowledged_by": r[10], "client": r[11] or "unknown", "title": r[12] or r[1],
             "ack_deadline_local": local_time(_parse(r[8])) if r[8] else "",
+            "sla": json.loads(r[13] or "{}").get("sla"),  # services/pages.py: kind, target, paused…
         })
     return rows
 

@@ -1,15 +1,21 @@
-"""Pages as stored rows: opened by the poller, acknowledged and resolved by people.
+"""Pages as stored rows driven by the pure ack clock (``oncall_desktop/ack.py``).
 
-Why rows and not memory: a page must survive a restart with its deadline
-intact (the ack window keeps running while the laptop sleeps), and every
-transition lands in the event log for insights and disputes.
+Why rows holding the whole ``PageState`` as JSON: a page must survive a
+restart with its deadline intact (the window keeps running while the laptop
+sleeps), so the clock's state lives in the store, never in memory.  Every
+change goes through :meth:`PageService.apply`: one transaction stores the new
+state, appends the event to the audit log and hands the transition's effects
+(notes, timers, reassignment) to the workspace; notifications go out only
+after the commit, so a crash can never announce a change that was not kept.
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Callable, Protocol, Sequence
 
+from oncall_desktop import ack, sla
 from oncall_desktop.clock import iso, parse_instant
 from oncall_desktop.services.store import Store
 from oncall_desktop.tickets import Page, Ticket
@@ -17,33 +23,74 @@ from oncall_desktop.tickets import Page, Ticket
 ACK_WINDOW_MINUTES = 15
 ACTIVE_STATES = ("pending", "acknowledged", "escalated")
 
+#: The audit-log kind for each event (Timeout and StaleCheck depend on the outcome).
+_KINDS: dict[type, str] = {
+    ack.Acknowledge: "page.acknowledged", ack.Resolve: "page.resolved", ack.Escalate: "page.escalated",
+    ack.Unack: "page.unacknowledged", ack.Reassign: "page.reassigned", ack.Snooze: "page.snoozed",
+    ack.Renotify: "page.renotified",
+}
+
 
 class PageError(ValueError):
     """An action that does not fit the page's state, worded for the user."""
 
 
-class PageService:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+class EffectSink(Protocol):
+    """Carries out a transition's effects; returns what must wait for the commit."""
 
+    def run(self, page: Page, transition: ack.Transition, key: str) -> list[Callable[[], None]]:
+        ...
+
+
+class PageService:
+    """Opens pages and applies ack events to them; the only writer of the ``pages`` table.
+
+    ``policy`` and ``chain`` are asked at the moment they matter (the
+    settings may change while the app runs); ``contract(client)`` gives the
+    client's SLA; ``effects`` is the workspace's executor (None: effects are
+    only logged, which is what a bare store in a test wants).
+    """
+
+    def __init__(self, store: Store, *, policy: Callable[[], ack.AckPolicy] | None = None,
+                 chain: Callable[[datetime], Sequence[str]] | None = None,
+                 contract: Callable[[str], sla.Contract] | None = None,
+                 effects: EffectSink | None = None) -> None:
+        self.store = store
+        self.policy = policy or (lambda: ack.AckPolicy(ack_minutes=int(
+            store.get_setting("ack_window_minutes", ACK_WINDOW_MINUTES))))
+        self.chain = chain or (lambda at: [])
+        self.contract = contract or (lambda client: sla.Contract())
+        self.effects = effects
+
+    # ------------------------------------------------------------------ open
     def open(self, ticket: Ticket, severity: str, reason: str, person: str = "") -> Page:
-        """Open a page for a ticket unless one is already active for it."""
+        """Open a page for a ticket unless one is already active for it.
+
+        The opening notification is the poller's job (it knows the reason
+        text), so the Notify effect of opening is not re-sent here.
+        """
         existing = self.active_for_ticket(ticket.id)
         if existing is not None:
             return existing
         now = self.store.clock.now()
-        window = int(self.store.get_setting("ack_window_minutes", ACK_WINDOW_MINUTES))
-        deadline = now + timedelta(minutes=window)
+        chain = clean_chain(self.chain(now))
+        if person and person not in chain:
+            chain = [person, *chain]
+        policy = self.policy()
+        opened = ack.open_page("", now, policy, chain, client=ticket.client, severity=severity)
         with self.store.transaction() as db:
             cur = db.conn.execute(
-                "INSERT INTO pages (ticket_id, state, level, person, severity, reason, created, ack_deadline) "
-                "VALUES (?, 'pending', 1, ?, ?, ?, ?, ?)",
-                (ticket.id, person, severity, reason, iso(now), iso(deadline)))
+                "INSERT INTO pages (ticket_id, state, level, person, severity, reason, created) "
+                "VALUES (?, 'pending', 1, ?, ?, ?, ?)", (ticket.id, opened.state.person, severity, reason, iso(now)))
             page_id = int(cur.lastrowid)
-            self.store.log("page.opened", ticket.id, {"page": page_id, "severity": severity, "reason": reason,
-                                                     "person": person, "ack_deadline": iso(deadline)})
+            state = replace(opened.state, page_id=str(page_id))
+            self._save(page_id, state, now, seq=0)
+            self.store.log("page.opened", ticket.id, {
+                "page": page_id, "severity": severity, "reason": reason, "person": state.person,
+                "chain": list(state.chain), "ack_deadline": iso(state.deadline) if state.deadline else None})
         return self.get(page_id)
 
+    # ----------------------------------------------------------------- reads
     def get(self, page_id: int) -> Page:
         row = self.store.db.conn.execute(f"SELECT {_COLS} FROM pages WHERE id = ?", (page_id,)).fetchone()
         if row is None:
@@ -64,7 +111,7 @@ class PageService:
     def active(self) -> list[Page]:
         rows = self.store.db.conn.execute(
             f"SELECT {_COLS} FROM pages WHERE state IN ('pending','acknowledged','escalated') "
-            "ORDER BY COALESCE(ack_deadline, created), id").fetchall()
+            "ORDER BY COALESCE(ack_deadline, sla_deadline, created), id").fetchall()
         return [_page(r) for r in rows]
 
     def newest_waiting(self) -> Page | None:
@@ -72,28 +119,203 @@ class PageService:
             f"SELECT {_COLS} FROM pages WHERE state IN ('pending','escalated') ORDER BY id DESC LIMIT 1").fetchone()
         return _page(row) if row else None
 
+    def find(self, ref: str) -> Page:
+        """The page a person means by ``ref``: our ticket id (``local:3``), the remote id (``3``) or ``#page``.
+
+        The active page wins; otherwise the latest one (so ``resolve`` after
+        a restart still finds it).  Two systems with the same remote id is
+        an error that lists both, never a guess.
+        """
+        ref = str(ref).strip()
+        if ref.startswith("#") and ref[1:].isdigit():
+            return self.get(int(ref[1:]))
+        conn = self.store.db.conn
+        ids = [ref] if conn.execute("SELECT 1 FROM pages WHERE ticket_id = ?", (ref,)).fetchone() else []
+        if not ids:
+            ids = [r[0] for r in conn.execute(
+                "SELECT DISTINCT p.ticket_id FROM pages p JOIN tickets t ON t.id = p.ticket_id WHERE t.remote_id = ?",
+                (ref,))]
+        if not ids:
+            ids = [r[0] for r in conn.execute("SELECT DISTINCT ticket_id FROM pages WHERE ticket_id LIKE ?",
+                                               (f"%:{ref}",))]
+        if not ids:
+            raise PageError(f"no page for ticket '{ref}'; use the id shown by 'oncall-desktop now' (such as local:3)")
+        if len(ids) > 1:
+            raise PageError(f"ticket '{ref}' is ambiguous ({', '.join(sorted(ids))}); give the full id")
+        page = self.active_for_ticket(ids[0]) or self.latest_for_ticket(ids[0])
+        assert page is not None
+        return page
+
+    def state(self, page_id: int) -> ack.PageState:
+        row = self.store.db.conn.execute(
+            "SELECT p.ack_state, p.id, p.state, p.level, p.person, p.created, p.ack_deadline, p.acknowledged_at, "
+            "p.acknowledged_by, p.resolved_at, p.severity, t.client FROM pages p "
+            "LEFT JOIN tickets t ON t.id = p.ticket_id WHERE p.id = ?", (page_id,)).fetchone()
+        if row is None:
+            raise PageError(f"there is no page {page_id}")
+        if row[0]:
+            try:
+                return ack.PageState.from_dict(json.loads(row[0]))
+            except (ack.AckError, ValueError) as exc:
+                raise PageError(f"page {page_id} is damaged in the workspace ({exc}); resolve it by hand") from None
+        # a page stored before the ack clock existed: rebuild its state from the columns
+        created = parse_instant(row[5])
+        return ack.PageState(
+            page_id=str(row[1]), state=row[2], level=row[3], person=row[4], created=created, window_start=created,
+            deadline=parse_instant(row[6]) if row[6] and row[2] in ack.WAITING else None,
+            chain=(row[4],) if row[4] else (), client=row[11] or "", severity=row[10],
+            acknowledged_at=parse_instant(row[7]) if row[7] else None, acknowledged_by=row[8] or "",
+            resolved_at=parse_instant(row[9]) if row[9] else None)
+
+    # ----------------------------------------------------------------- verbs
     def acknowledge(self, page_id: int, by: str) -> Page:
-        page = self.get(page_id)
-        if page.state not in ("pending", "escalated"):
-            raise PageError(f"page {page_id} is {page.state}; only waiting pages can be acknowledged")
-        now = self.store.clock.now()
-        after = max(0, int((now - page.created).total_seconds() // 60))
-        with self.store.transaction() as db:
-            db.conn.execute("UPDATE pages SET state='acknowledged', acknowledged_at=?, acknowledged_by=? WHERE id=?",
-                            (iso(now), by, page_id))
-            self.store.log("page.acknowledged", page.ticket_id,
-                           {"page": page_id, "by": by, "after_minutes": after})
+        self.apply(page_id, ack.Acknowledge(by))
         return self.get(page_id)
 
     def resolve(self, page_id: int, by: str) -> Page:
-        page = self.get(page_id)
-        if page.state == "resolved":
-            raise PageError(f"page {page_id} is already resolved")
-        now = self.store.clock.now()
-        with self.store.transaction() as db:
-            db.conn.execute("UPDATE pages SET state='resolved', resolved_at=? WHERE id=?", (iso(now), page_id))
-            self.store.log("page.resolved", page.ticket_id, {"page": page_id, "by": by})
+        self.apply(page_id, ack.Resolve(by))
         return self.get(page_id)
+
+    def escalate(self, page_id: int, by: str | None = None) -> Page:
+        self.apply(page_id, ack.Escalate(by))
+        return self.get(page_id)
+
+    def snooze(self, page_id: int, minutes: int) -> Page:
+        """Quiet the reminders for ``minutes``; the ack deadline (and escalation) stays where it was."""
+        self.apply(page_id, ack.Snooze(minutes))
+        return self.get(page_id)
+
+    def unacknowledge(self, page_id: int, by: str) -> Page:
+        self.apply(page_id, ack.Unack(by))
+        return self.get(page_id)
+
+    def reassign(self, page_id: int, to: str, by: str) -> Page:
+        self.apply(page_id, ack.Reassign(to, by))
+        return self.get(page_id)
+
+    def apply(self, page_id: int, event: ack.Event, now: datetime | None = None,
+              due: datetime | None = None) -> tuple[Page, ack.Transition]:
+        """One event on one page: stored, logged and carried out, or nothing at all."""
+        now = now or self.store.clock.now()
+        after: list[Callable[[], None]] = []
+        with self.store.transaction():
+            state = self.state(page_id)
+            before = self.get(page_id)
+            try:
+                step = ack.transition(state, event, now, self.policy())
+            except ack.AckError as exc:
+                raise PageError(f"page {page_id} ({before.ticket_id}): {exc}") from None
+            seq = int(self.store.db.conn.execute("SELECT clock_seq FROM pages WHERE id = ?",
+                                                 (page_id,)).fetchone()[0]) + 1
+            self._save(page_id, step.state, now, seq)
+            page = self.get(page_id)
+            self.store.log(_kind(event, state, step), page.ticket_id,
+                           _log_data(page_id, event, state, step, due), at=now)
+            if self.effects is not None:
+                after = self.effects.run(page, step, f"page-{page_id}-{seq}")
+        for action in after:
+            action()
+        return page, step
+
+    # ---------------------------------------------------------- clock support
+    def due(self, now: datetime) -> list[tuple[int, datetime]]:
+        """Pages with something due by ``now``, as (page id, the instant it fell due)."""
+        rows = self.store.db.conn.execute(
+            "SELECT id FROM pages WHERE next_due IS NOT NULL AND next_due <= ? AND state != 'resolved'",
+            (iso(now),)).fetchall()
+        out = []
+        for (page_id,) in rows:
+            state = self.state(page_id)
+            if ack.due(state, now):
+                out.append((page_id, state.deadline))
+            elif ack.renotify_due(state, now):
+                out.append((page_id, state.renotify_at))
+        return sorted(out, key=lambda x: (x[1], x[0]))  # type: ignore[arg-type, return-value]
+
+    def next_due(self) -> datetime | None:
+        row = self.store.db.conn.execute(
+            "SELECT MIN(next_due) FROM pages WHERE next_due IS NOT NULL AND state != 'resolved'").fetchone()
+        return parse_instant(row[0]) if row and row[0] else None
+
+    def set_waiting_on_client(self, page_id: int, waiting: bool, now: datetime) -> bool:
+        """Pause or resume the SLA clock; True when that changed anything (then logged)."""
+        row = self.store.db.conn.execute("SELECT sla_pauses, ticket_id FROM pages WHERE id = ?",
+                                         (page_id,)).fetchone()
+        pauses = sla.pauses_from_json(json.loads(row[0] or "[]"))
+        updated = sla.update_pauses(pauses, waiting, now)
+        if updated == pauses:
+            return False
+        with self.store.transaction() as db:
+            db.conn.execute("UPDATE pages SET sla_pauses = ? WHERE id = ?",
+                            (json.dumps(sla.pauses_to_json(updated)), page_id))
+            self._save_sla(page_id, self.state(page_id), now)
+            self.store.log("page.sla_paused" if waiting else "page.sla_resumed", row[1], {"page": page_id}, at=now)
+        return True
+
+    # -------------------------------------------------------------- internals
+    def _save(self, page_id: int, state: ack.PageState, now: datetime, seq: int) -> None:
+        waiting = state.state in ack.WAITING
+        dues = [d for d in (state.deadline, state.renotify_at if waiting else None) if d is not None]
+        self.store.db.conn.execute(
+            "UPDATE pages SET state=?, level=?, person=?, ack_deadline=?, acknowledged_at=?, acknowledged_by=?, "
+            "resolved_at=?, ack_state=?, next_due=?, clock_seq=? WHERE id=?",
+            (state.state, state.level, state.person, iso(state.deadline) if waiting and state.deadline else None,
+             iso(state.acknowledged_at) if state.acknowledged_at else None, state.acknowledged_by,
+             iso(state.resolved_at) if state.resolved_at else None, json.dumps(state.to_dict(), sort_keys=True),
+             iso(min(dues)) if dues and state.state != ack.RESOLVED else None, seq, page_id))
+        self._save_sla(page_id, state, now)
+
+    def _save_sla(self, page_id: int, state: ack.PageState, now: datetime) -> None:
+        conn = self.store.db.conn
+        raw_pauses, raw_data = conn.execute("SELECT sla_pauses, data FROM pages WHERE id = ?", (page_id,)).fetchone()
+        pauses = sla.pauses_from_json(json.loads(raw_pauses or "[]"))
+        clock = sla.current(self.contract(state.client), state.severity, state.created, now, pauses,
+                            state.acknowledged_at, state.resolved_at)
+        data = json.loads(raw_data or "{}")
+        data["sla"] = clock.to_json() if clock else None
+        conn.execute("UPDATE pages SET sla_deadline = ?, data = ? WHERE id = ?",
+                     (iso(clock.deadline) if clock and clock.deadline else None, json.dumps(data, sort_keys=True),
+                      page_id))
+
+
+def clean_chain(chain: Sequence[str | None]) -> list[str]:
+    """The rotation's [on call, backup, lead] without the gaps and repeats.
+
+    Nobody in the backup slot means the lead is next; the lead who is also on
+    call is not paged twice.
+    """
+    out: list[str] = []
+    for person in chain:
+        if person and person.strip() and person.strip() not in out:
+            out.append(person.strip())
+    return out
+
+
+def _kind(event: ack.Event, before: ack.PageState, step: ack.Transition) -> str:
+    if isinstance(event, ack.Timeout):
+        return "page.escalated" if step.state.level > before.level else "page.unanswered"
+    if isinstance(event, ack.StaleCheck):
+        return "page.stale" if step.state.state != ack.ACKNOWLEDGED else "page.stale_check_passed"
+    return _KINDS[type(event)]
+
+
+def _log_data(page_id: int, event: ack.Event, before: ack.PageState, step: ack.Transition,
+              due: datetime | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"page": page_id, "event": type(event).__name__.lower(), "from": before.state,
+                            "state": step.state.state, "level": step.state.level, "person": step.state.person,
+                            "deadline": iso(step.deadline) if step.deadline else None,
+                            "effects": [e.to_json() for e in step.effects]}
+    by = getattr(event, "by", None)
+    data["by"] = by if by else ("clock" if due is not None else "")
+    if due is not None:
+        data["due"] = iso(due)
+    if isinstance(event, ack.Acknowledge) and step.state.acknowledged_at:
+        data["after_minutes"] = max(0, int((step.state.acknowledged_at - before.created).total_seconds() // 60))
+    if isinstance(event, ack.Snooze):
+        data["minutes"] = event.minutes
+    if isinstance(event, ack.Reassign):
+        data["to"] = event.to
+    return data
 
 
 _COLS = ("id, ticket_id, state, level, person, severity, reason, created, ack_deadline, sla_deadline, "
@@ -108,6 +330,5 @@ def _page(row: tuple[Any, ...]) -> Page:
     return Page(
         id=row[0], ticket_id=row[1], state=row[2], level=row[3], person=row[4], severity=row[5],
         reason=row[6], created=parse_instant(row[7]), ack_deadline=_opt(row[8]), sla_deadline=_opt(row[9]),
-        acknowledged_at=_opt(row[10]), acknowledged_by=row[11], resolved_at=_opt(row[12]),
-        extra=json.loads(row[13] or "{}"),
+        acknowledged_at=_opt(row[10]), acknowledged_by=row[11], resolved_at=_opt(row[12]), extra=json.loads(row[13] or "{}"),
     )

@@ -14,6 +14,7 @@ from oncall_desktop.clock import Clock, SystemClock
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.escalation import Context, Decision
+    from oncall_desktop.services.clock import ClockService
     from oncall_desktop.services.directory import Directory
     from oncall_desktop.services.notifier import Notifier
     from oncall_desktop.services.outbox import Outbox
@@ -53,9 +54,20 @@ class Workspace:
 
     @cached_property
     def pages(self) -> PageService:
+        from oncall_desktop.services import clock as page_clock
         from oncall_desktop.services.pages import PageService
 
-        return PageService(self.store)
+        return PageService(self.store, policy=lambda: page_clock.ack_policy(self),
+                           chain=lambda at: page_clock.escalation_chain(self, at),
+                           contract=lambda client: page_clock.sla_contract(self, client),
+                           effects=page_clock.WorkspaceEffects(self))
+
+    @cached_property
+    def clock_service(self) -> ClockService:
+        """Fires ack windows, stale checks and reminders from their stored deadlines (``tick``)."""
+        from oncall_desktop.services.clock import ClockService
+
+        return ClockService(self)
 
     @cached_property
     def directory_service(self) -> Directory:
@@ -206,6 +218,14 @@ class Workspace:
         if running is not None and running.ticket_id == page.ticket_id:
             self.timers.stop()
         return page
+
+    def escalate(self, page_id: int, by: str | None = None) -> Any:
+        """Escalate now: the next level is paged at once and the note says who asked."""
+        return self.pages.escalate(page_id, by if by is not None else (self.me or None))
+
+    def snooze(self, page_id: int, minutes: int) -> Any:
+        """Quiet the reminders; the ack deadline keeps running."""
+        return self.pages.snooze(page_id, minutes)
 
     def toggle_timer(self, page_id: int | None = None) -> Any:
         from oncall_desktop.services.pages import PageError

@@ -28,6 +28,12 @@ class AppController(QObject):
     sig_workspace_failed = Signal(str)
     """The workspace could not be opened at all (message for a dialog)."""
 
+    sig_open_triage = Signal(int, str)
+    """Open triage on a page: (page id, decision tree id) for the runbook walker to start."""
+
+    sig_clock_fired = Signal(list)
+    """The clock service fired transitions (escalations, reminders, stale acks); JSON records."""
+
     def __init__(self, directory: Path, *, runner: TaskRunner | None = None,
                  clock: Any = None, poll_seconds: int | None = None) -> None:
         super().__init__()
@@ -43,6 +49,7 @@ class AppController(QObject):
         self._refresh_timer.setInterval(1000)
         self._refresh_timer.timeout.connect(self._tick)
         self._polling = False
+        self._ticking = False
 
     # ------------------------------------------------------------------ life
     def start(self) -> None:
@@ -106,6 +113,42 @@ class AppController(QObject):
     def resolve(self, page_id: int) -> None:
         self.act(lambda ws: ws.resolve(page_id))
 
+    def escalate(self, page_id: int) -> None:
+        """Escalate now: the next level in the chain is paged at once."""
+        self.act(lambda ws: ws.escalate(page_id))
+
+    def snooze(self, page_id: int, minutes: int) -> None:
+        """Quiet the page's reminders for ``minutes``; the ack deadline keeps running."""
+        self.act(lambda ws: ws.snooze(page_id, minutes))
+
+    def open_triage(self, page_id: int, tree_id: str = "after-hours-triage") -> None:
+        """Ask whoever walks decision trees to start ``tree_id`` for this page."""
+        self.sig_open_triage.emit(page_id, tree_id)
+
+    def tick_clock(self) -> None:
+        """Fire due page transitions on the store thread; redraw only when something fired."""
+        if self.ws is None or self._ticking:
+            return
+        self._ticking = True
+        ws = self.ws
+
+        def work() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+            fired = ws.clock_service.tick()
+            return fired, (ws.snapshot() if fired else None)
+
+        def done(result: tuple[list[dict[str, Any]], dict[str, Any] | None]) -> None:
+            self._ticking = False
+            fired, snapshot = result
+            if snapshot is not None:
+                self._publish(snapshot)
+                self.sig_clock_fired.emit(fired)
+
+        def failed(exc: BaseException) -> None:
+            self._ticking = False
+            self._failed(exc)
+
+        self.runner.db(work, done, failed)
+
     def toggle_timer(self, page_id: int | None = None) -> None:
         self.act(lambda ws: ws.toggle_timer(page_id))
 
@@ -150,6 +193,7 @@ class AppController(QObject):
         # countdowns are recomputed from stored deadlines; no store access needed
         if self.snapshot:
             self.sig_snapshot.emit(self.snapshot)
+        self.tick_clock()  # the ack clock fires due transitions off the GUI thread
 
     def _publish(self, snapshot: dict[str, Any]) -> None:
         self.snapshot = snapshot

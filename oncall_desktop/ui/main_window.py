@@ -49,6 +49,8 @@ class MainWindow(QMainWindow):
         controller.sig_snapshot.connect(self._status)
         controller.sig_workspace_failed.connect(self._workspace_failed)
         QShortcut(QKeySequence("Ctrl+R"), self, controller.check_now)
+        # "Open triage" (Now tab): show the Runbooks tab; the tree walker takes the signal from there
+        controller.sig_open_triage.connect(lambda page_id, tree_id: self.tabs.setCurrentWidget(self.runbooks_tab))
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
 
     def _status(self, snapshot: dict) -> None:

@@ -1,4 +1,9 @@
-"""The Now tab: pages waiting, nearest deadline first, with one-key actions."""
+"""The Now tab: pages waiting, nearest deadline first, with one-key actions.
+
+Everything shown is computed from the snapshot's stored deadlines and the
+clock function, so the countdowns tick every second without touching the
+store; every button goes through the controller (off the GUI thread).
+"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,13 +12,17 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableWidget,
+    QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
 )
 
 from oncall_desktop.ui.controller import AppController
 
-COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State")
+COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State", "SLA left")
+SLA_COLUMN = 6
+SNOOZE_MINUTES = (5, 10, 15)
+TRIAGE_TREE = "after-hours-triage"
+WAITING = ("pending", "escalated")
 AMBER = QColor("#f2a600")
 RED = QColor("#d93025")
 
@@ -27,6 +36,34 @@ def countdown(deadline_iso: str | None, now: datetime) -> tuple[str, int | None]
     sign = "-" if left < 0 else ""
     m, s = divmod(abs(left), 60)
     return f"{sign}{m:02d}:{s:02d}", left
+
+
+def sla_left(page: dict[str, Any], now: datetime) -> tuple[str, int | None]:
+    """("response 42m", seconds left) for the SLA column; None seconds when paused or absent.
+
+    Business-hours targets show the wall time until they run out (a target
+    that falls at 09:30 tomorrow reads "11h 20m"): that is when it matters.
+    """
+    clock = page.get("sla")
+    if not clock:
+        return "—", None
+    kind = clock.get("kind", "")
+    if clock.get("paused"):
+        return f"{kind} paused ({clock.get('remaining_minutes', 0)}m left)", None
+    deadline = page.get("sla_deadline") or clock.get("deadline")
+    if not deadline:
+        return "—", None
+    left = int((datetime.fromisoformat(deadline.replace("Z", "+00:00")) - now).total_seconds())
+    minutes = abs(left) // 60
+    text = f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    return (f"{kind} missed by {text}" if left < 0 else f"{kind} {text}"), left
+
+
+def _order(page: dict[str, Any]) -> tuple[int, str, int]:
+    """Waiting pages first, nearest ack deadline first; then the rest by SLA deadline."""
+    if page["state"] in WAITING:
+        return 0, page.get("ack_deadline") or page.get("created") or "", page["id"]
+    return 1, page.get("sla_deadline") or page.get("created") or "", page["id"]
 
 
 class NowTab(QWidget):
@@ -52,15 +89,32 @@ class NowTab(QWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.empty = QLabel("No pages waiting. New escalated tickets appear here and as a notification.")
         self.ack_button = QPushButton("&Acknowledge")
+        self.ack_button.setToolTip("Acknowledge the selected page (Enter)")
+        self.escalate_button = QPushButton("&Escalate now")
+        self.escalate_button.setToolTip("Page the next person in the escalation chain now")
+        self.triage_button = QPushButton("Open tri&age")
+        self.triage_button.setToolTip("Walk the after-hours triage questions for this page")
         self.resolve_button = QPushButton("&Resolve")
         self.timer_button = QPushButton("Start &timer")
+        self.snooze_button = QToolButton()
+        self.snooze_button.setText("S&nooze")
+        self.snooze_button.setToolTip("Quiet the reminders; the acknowledgement deadline keeps running")
+        self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.snooze_menu = QMenu(self.snooze_button)
+        for minutes in SNOOZE_MINUTES:
+            action = self.snooze_menu.addAction(f"Reminders off for {minutes} min")
+            action.triggered.connect(lambda _=False, m=minutes: self._snooze(m))
+        self.snooze_button.setMenu(self.snooze_menu)
         self.check_button = QPushButton("&Check now")
         self.ack_button.clicked.connect(self._acknowledge)
+        self.escalate_button.clicked.connect(self._escalate)
+        self.triage_button.clicked.connect(self._triage)
         self.resolve_button.clicked.connect(self._resolve)
         self.timer_button.clicked.connect(self._timer)
         self.check_button.clicked.connect(controller.check_now)
         buttons = QHBoxLayout()
-        for b in (self.ack_button, self.resolve_button, self.timer_button):
+        for b in (self.ack_button, self.escalate_button, self.triage_button, self.timer_button,
+                  self.resolve_button, self.snooze_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.check_button)
@@ -89,13 +143,16 @@ class NowTab(QWidget):
                  for e in snapshot.get("on_call", [])]
         self.on_call.setText("<br>".join(lines) or "Nobody is on call in any schedule right now.")
         selected = self.selected_page_id()
-        self.pages = [p for p in snapshot.get("pages", []) if p["state"] != "resolved"]
+        self.pages = sorted((p for p in snapshot.get("pages", []) if p["state"] != "resolved"), key=_order)
         now = self.now_fn()
         self.table.setRowCount(len(self.pages))
         for row, page in enumerate(self.pages):
-            text, left = countdown(page.get("ack_deadline") if page["state"] in ("pending", "escalated") else None, now)
-            values = (text, page["client"], page["title"], page["reason"], page["severity"],
-                      page["state"] + (f" (level {page['level']})" if page.get("level", 1) > 1 else ""))
+            text, left = countdown(page.get("ack_deadline") if page["state"] in WAITING else None, now)
+            sla_text, sla_seconds = sla_left(page, now)
+            state = page["state"] + (f" (level {page['level']})" if page.get("level", 1) > 1 else "")
+            if page.get("person") and page["state"] in WAITING:
+                state += f" · {page['person']}"
+            values = (text, page["client"], page["title"], page["reason"], page["severity"], state, sla_text)
             for col, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 item.setData(Qt.ItemDataRole.UserRole, page["id"])
@@ -106,6 +163,14 @@ class NowTab(QWidget):
                     elif left <= 300:
                         item.setBackground(QBrush(AMBER))
                         item.setForeground(QBrush(QColor("black")))
+                if col == SLA_COLUMN and sla_seconds is not None:
+                    if sla_seconds < 0:
+                        item.setForeground(QBrush(RED))
+                    elif sla_seconds <= 15 * 60:
+                        item.setForeground(QBrush(AMBER.darker(130)))
+                    if page.get("sla_deadline"):
+                        item.setToolTip(f"SLA {page['sla'].get('kind', '')} target due {page['sla_deadline']}"
+                                        + (" (business hours)" if page["sla"].get("business_hours") else ""))
                 self.table.setItem(row, col, item)
         self.empty.setVisible(not self.pages)
         if selected is not None:
@@ -117,9 +182,12 @@ class NowTab(QWidget):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        has = self.selected_page_id() is not None
-        for b in (self.ack_button, self.resolve_button):
-            b.setEnabled(has)
+        page = self.selected_page()
+        waiting = page is not None and page["state"] in WAITING
+        self.ack_button.setEnabled(waiting)
+        self.snooze_button.setEnabled(waiting)
+        for b in (self.resolve_button, self.escalate_button, self.triage_button):
+            b.setEnabled(page is not None)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 — Qt override
         # Enter on the page list acknowledges: the one key a tired tech needs
@@ -133,6 +201,10 @@ class NowTab(QWidget):
     def selected_page_id(self) -> int | None:
         items = self.table.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def selected_page(self) -> dict[str, Any] | None:
+        page_id = self.selected_page_id()
+        return next((p for p in self.pages if p["id"] == page_id), None)
 
     def _select_id(self, page_id: int) -> None:
         for row, page in enumerate(self.pages):
@@ -149,6 +221,21 @@ class NowTab(QWidget):
         page_id = self.selected_page_id()
         if page_id is not None:
             self.controller.acknowledge(page_id)
+
+    def _escalate(self) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.escalate(page_id)
+
+    def _triage(self) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.open_triage(page_id, TRIAGE_TREE)
+
+    def _snooze(self, minutes: int) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.snooze(page_id, minutes)
 
     def _resolve(self) -> None:
         page_id = self.selected_page_id()

@@ -1,0 +1,220 @@
+"""The ack and SLA clocks of the workspace: stored deadlines, fired by ``tick(now)``.
+
+Why no timers of its own: a QTimer (or a thread) forgets everything when the
+laptop sleeps or the app restarts, and a page must still move to the backup.
+So every deadline lives in the ``pages`` table and :meth:`ClockService.tick`
+fires whatever is due by ``now`` — one transition at a time, earliest first
+across all pages, each in its own transaction and each in the event log.  The
+app calls it every second; after sleep or a restart the first call fires the
+overdue transitions at once, in the order they fell due.  ``oncall-desktop
+tick --at ISO`` calls it with a chosen instant.
+
+This module also turns the transitions' *effects* into real work
+(:class:`WorkspaceEffects`): notes go to the outbox, timers to the timer
+service, notifications to the notifier.  Reassigning the ticket in the PSA is
+recorded in the event log only: no adapter has an "assign" call yet.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from oncall_desktop import ack, sla
+from oncall_desktop.clock import as_utc, iso
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.workspace import Workspace
+    from oncall_desktop.tickets import Page
+
+#: Safety bound for one tick (a page fires at most ``levels + 2`` times per catch-up).
+MAX_FIRES_PER_TICK = 1000
+
+
+class ClockService:
+    """Fires due page transitions; the only caller of Timeout, StaleCheck and Renotify."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+
+    def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Fire everything due by ``now`` (default: the workspace clock), earliest first.
+
+        Returns one JSON-ready record per fired transition: page, ticket, the
+        event, when it fell ``due`` and when it fired (``at``), the new state
+        and the effects.
+        """
+        now = as_utc(now or self.ws.clock.now())
+        pages = self.ws.pages
+        self._sync_sla_pauses(now)
+        fired: list[dict[str, Any]] = []
+        for _ in range(MAX_FIRES_PER_TICK):
+            due = pages.due(now)
+            if not due:
+                break
+            page_id, at = due[0]
+            state = pages.state(page_id)
+            event: ack.Event
+            if ack.due(state, now):
+                event = ack.Timeout() if state.state in ack.WAITING else ack.StaleCheck(self._timer_on(page_id))
+            else:
+                event = ack.Renotify()
+            page, step = pages.apply(page_id, event, now, due=at)
+            fired.append({"page": page_id, "ticket": page.ticket_id, "event": type(event).__name__.lower(),
+                          "due": iso(at), "at": iso(now), **step.to_json()})
+        return fired
+
+    def next_due(self) -> datetime | None:
+        """When the next transition will fire on its own (None: nothing waits)."""
+        return self.ws.pages.next_due()
+
+    def _timer_on(self, page_id: int) -> bool:
+        running = self.ws.timers.running()
+        return running is not None and running.ticket_id == self.ws.pages.get(page_id).ticket_id
+
+    def _sync_sla_pauses(self, now: datetime) -> None:
+        """Pause each open page's SLA clock while its ticket waits on the client (status from the last poll)."""
+        import json
+
+        rows = self.ws.store.db.conn.execute(
+            "SELECT p.id, p.sla_pauses, t.status FROM pages p JOIN tickets t ON t.id = p.ticket_id "
+            "WHERE p.state != 'resolved'").fetchall()
+        for page_id, raw, status in rows:
+            pauses = json.loads(raw or "[]")
+            paused = bool(pauses) and pauses[-1][1] is None
+            waiting = sla.is_waiting_on_client(status or "")
+            if waiting != paused:
+                self.ws.pages.set_waiting_on_client(page_id, waiting, now)
+
+
+# ----------------------------------------------------------------- settings --
+
+def local_zone() -> str:
+    from oncall_desktop.billing import BillingError, local_zone_name
+
+    try:
+        return local_zone_name(os.environ)
+    except BillingError:
+        return "UTC"
+
+
+def _client_data(ws: Workspace) -> dict[str, dict[str, Any]]:
+    return {name.casefold(): data for name, data in ws.directory_service.clients().items()}
+
+
+def ack_policy(ws: Workspace) -> ack.AckPolicy:
+    """The workspace's ack policy: setting ``ack_policy``, then each client's own minutes.
+
+    A client may carry ``ack_minutes``, ``ack_by_severity`` ({"P1": 5}) and
+    ``stale_minutes`` (see docs/billing.md for the clients file).
+    """
+    base = dict(ws.store.get_setting("ack_policy", {}) or {})
+    legacy = ws.store.get_setting("ack_window_minutes")
+    if legacy is not None:
+        base.setdefault("ack_minutes", int(legacy))
+    base.setdefault("zone", str(ws.store.get_setting("time_zone") or local_zone()))
+    by_client = dict(base.get("by_client", {}))
+    by_client_severity = {k: dict(v) for k, v in dict(base.get("by_client_severity", {})).items()}
+    stale = dict(base.get("stale_by_client", {}))
+    for name, data in ws.directory_service.clients().items():
+        if "ack_minutes" in data:
+            by_client.setdefault(name, data["ack_minutes"])
+        if isinstance(data.get("ack_by_severity"), Mapping):
+            by_client_severity.setdefault(name, {str(k).upper(): v for k, v in data["ack_by_severity"].items()})
+        if "stale_minutes" in data:
+            stale.setdefault(name, data["stale_minutes"])
+    base.update(by_client=by_client, by_client_severity=by_client_severity, stale_by_client=stale)
+    return ack.AckPolicy.from_dict(base)
+
+
+def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
+    """[on call, backup, lead] of the paging schedule at ``at``, gaps and repeats removed."""
+    from oncall_desktop.rotation import escalation_chain as chain_of
+    from oncall_desktop.services.pages import clean_chain
+
+    name = ws.paging_schedule()
+    if not name:
+        return []
+    schedules = {s.name: s for s in ws.directory_service.schedules()}
+    schedule = schedules.get(name)
+    if schedule is None:
+        return []
+    return clean_chain(chain_of(schedules, schedule, at))
+
+
+def sla_contract(ws: Workspace, client: str) -> sla.Contract:
+    """The client's SLA (its ``sla`` table, else the workspace setting ``sla``, else the defaults)."""
+    from oncall_desktop.billing import Calendar
+
+    data = _client_data(ws).get(client.casefold(), {})
+    raw = data.get("sla") or ws.store.get_setting("sla") or {}
+    calendar = None
+    if raw.get("business_hours"):
+        zone = (data.get("calendar") or {}).get("time_zone") or data.get("time_zone") or local_zone()
+        calendar = Calendar(time_zone=str(zone))
+    try:
+        return sla.Contract.from_dict(raw, calendar)
+    except sla.SlaError as exc:
+        raise sla.SlaError(f"client '{client}': {exc}") from None
+
+
+# ------------------------------------------------------------------ effects --
+
+class WorkspaceEffects:
+    """Carries out a transition's effects inside the page's transaction.
+
+    Notes and timers are store writes, so they commit (or roll back) with the
+    page; notifications leave the machine, so they are returned to run after
+    the commit.
+    """
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+
+    def run(self, page: Page, transition: ack.Transition, key: str) -> list[Callable[[], None]]:
+        after: list[Callable[[], None]] = []
+        notes = [e.text for e in transition.effects if isinstance(e, ack.Note)]
+        for index, effect in enumerate(transition.effects):
+            if isinstance(effect, ack.Note):
+                self._note(page, effect.text, f"{key}-{index}")
+            elif isinstance(effect, ack.StartTimer):
+                client = self.ws._ticket_field(page.ticket_id, "client") or transition.state.client or "unknown"
+                self.ws.timers.start(page.ticket_id, client)
+            elif isinstance(effect, ack.StopTimer):
+                running = self.ws.timers.running()
+                if running is not None and running.ticket_id == page.ticket_id:
+                    self.ws.timers.stop()
+            elif isinstance(effect, ack.AssignTicket):
+                # Documented limitation: no adapter can reassign yet; the note says who has it.
+                self.ws.store.log("page.assign_not_supported", page.ticket_id, {
+                    "page": page.id, "person": effect.person, "system": getattr(self.ws.ticket_system(), "name", "")})
+            elif isinstance(effect, ack.Notify):
+                after.append(lambda effect=effect: self._notify(page, transition, effect, notes))
+        return after
+
+    def _note(self, page: Page, text: str, key: str) -> None:
+        outbox = getattr(self.ws, "outbox", None)
+        if outbox is None:  # the outbox (issue 6) is not part of this build yet
+            self.ws.store.log("page.note_unsent", page.ticket_id, {"page": page.id, "text": text, "key": key})
+            return
+        outbox.enqueue_note(page.ticket_id, text, key)
+
+    def _notify(self, page: Page, transition: ack.Transition, effect: ack.Notify, notes: list[str]) -> None:
+        from oncall_desktop.services.notifier import Notification
+        from oncall_desktop.services.now import local_time
+
+        state = transition.state
+        client = self.ws._ticket_field(page.ticket_id, "client") or state.client or "unknown"
+        title_text = self.ws._ticket_field(page.ticket_id, "title") or page.ticket_id
+        me = self.ws.me
+        if effect.level > 1 and notes:
+            title = f"Escalated to {effect.person} (level {effect.level}) · {client}: {title_text}"
+        else:
+            title = f"Still waiting · {page.severity} · {client}: {title_text}"
+        deadline = f" Acknowledge by {local_time(state.deadline)}." if state.deadline else ""
+        body = (notes[0] + "." if notes else f"Not acknowledged yet by {effect.person}.") + deadline
+        urgent = not me or effect.person.casefold() == me.casefold()
+        delivery = self.ws.notifier.publish(Notification(title, body, page.id, page.ticket_id, urgent=urgent))
+        self.ws.store.log("notification.sent" if delivery.delivered else "notification.failed", page.ticket_id,
+                          {"page": page.id, "backend": delivery.backend, "problem": delivery.problem,
+                           "person": effect.person, "level": effect.level})
