@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.desktop import start_desktop
+from tests.e2e.imap_server import start_imap_server
 from tests.e2e.redmine import start_redmine
 
 ARTIFACTS = Path(os.environ.get("ONCALL_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output"))
@@ -31,6 +32,14 @@ def redmine():
     server = start_redmine()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    """A private dovecot on 127.0.0.1 for the session (see tests/e2e/imap_server.py)."""
+    server = start_imap_server()
+    yield server
+    server.stop()
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -56,6 +56,7 @@ DATABASE = Path(f"/var/lib/dbconfig-common/sqlite3/redmine/instances/{INSTANCE}/
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts" / "e2e"
 PACKAGES = ("redmine", "redmine-sqlite", "thin")
 BOOT_TIMEOUT = 120.0
+APT_LOG = Path(tempfile.gettempdir()) / "oncall-e2e-apt.log"
 
 
 def free_port() -> int:
@@ -86,20 +87,24 @@ def apt_install(packages: list[str], log: Path, *, preseed: Path | None = None) 
                 pytest.fail(f"apt-get install {' '.join(packages)} failed:\n{tail}")
 
 
-def ensure_packages(packages: tuple[str, ...], tools: tuple[str, ...], log: Path, *,
-                    preseed: Path | None = None) -> None:
+def ensure_packages(packages: tuple[str, ...], tools: tuple[str, ...], *, preseed: Path | None = None) -> None:
     """Install what ``make test`` did not (root only), then require the tools (skip, or fail under CI)."""
     missing = [p for p in packages if not installed(p)]
     if missing and os.geteuid() == 0 and shutil.which("apt-get"):
-        apt_install(missing, log, preseed=preseed)
+        apt_install(missing, APT_LOG, preseed=preseed)
     require(*tools)
 
 
-def ensure_redmine(log: Path) -> None:
-    ensure_packages(PACKAGES, ("thin", "bundle", "setpriv"), log, preseed=SCRIPTS / "redmine.debconf")
+def need_root(why: str) -> None:
+    """Like ``desktop.require``: skip without root, but under CI=true fail."""
     if os.geteuid() != 0:
-        message = "the Redmine e2e tests run Redmine as www-data, which needs root"
+        message = f"{why}, which needs root"
         pytest.fail(message) if os.environ.get("CI") == "true" else pytest.skip(message)
+
+
+def ensure_redmine() -> None:
+    ensure_packages(PACKAGES, ("thin", "bundle", "setpriv"), preseed=SCRIPTS / "redmine.debconf")
+    need_root("the Redmine e2e tests run Redmine as www-data")
     if not DATABASE.is_file():
         pytest.fail(f"Redmine is installed but its SQLite database {DATABASE} is missing; reinstall it with "
                     f"`debconf-set-selections {SCRIPTS / 'redmine.debconf'}` then "
@@ -270,9 +275,9 @@ class RedmineServer:
 
 def start_redmine() -> RedmineServer:
     """Install if needed (root), boot, configure; the caller must ``close()`` it."""
+    ensure_redmine()
     state = Path(tempfile.mkdtemp(prefix="oncall-redmine-"))  # not under pytest's 0700 root: www-data enters it
     state.chmod(0o755)
-    ensure_redmine(state / "apt.log")
     server = RedmineServer(state)
     try:
         server.boot()
