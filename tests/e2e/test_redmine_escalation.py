@@ -1,0 +1,72 @@
+"""A page nobody acknowledges leaves its escalation note on the real Redmine issue.
+
+The whole chain as a tech's laptop runs it: the workspace is connected to a
+real Redmine 5.0 (``ws.connect``), an Urgent issue pages on poll, the clock
+service ticks past the 15-minute window, and the outbox delivers the note —
+which must then be in the issue's journals (Redmine REST API wiki,
+"Rest_Issues": ``GET /issues/{id}.json?include=journals``).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from oncall_desktop.clock import FakeClock
+from oncall_desktop.rotation import Layer, Schedule
+from oncall_desktop.services.notifier import Notifier
+from oncall_desktop.services.workspace import Workspace
+from tests.e2e.redmine import RedmineServer
+
+
+def _always(name: str, person: str, start: datetime, **kw: str) -> Schedule:
+    return Schedule(name=name, time_zone="UTC", layers=(Layer("All week", [person], start, "weekly", "00:00"),), **kw)
+
+
+def _workspace(tmp_path, clock: FakeClock, redmine: RedmineServer, recorder) -> Workspace:
+    ws = Workspace(tmp_path / "ws", clock, notifier=Notifier(backends=[recorder]))
+    start = clock.now() - timedelta(days=1)
+    ws.directory_service.save_schedule(_always("Primary", "Ana Souza", start, backup="Backup", lead="Erin Walsh"))
+    ws.directory_service.save_schedule(_always("Backup", "Ben Okafor", start))
+    ws.store.set_setting("page_schedule", "Primary")
+    ws.store.set_setting("me", "Ana Souza")
+    ws.store.set_setting("time_zone", "UTC")
+    ws.connect("redmine", url=redmine.url, secret=redmine.api_key, options={"project": redmine.project})
+    return ws
+
+
+def _notes(redmine: RedmineServer, issue: int) -> list[str]:
+    return [j.get("notes") or "" for j in redmine.journals(issue)]
+
+
+def test_unacknowledged_page_escalates_through_the_outbox_to_redmine(tmp_path, redmine, recorder) -> None:
+    clock = FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
+    ws = _workspace(tmp_path, clock, redmine, recorder)
+    try:
+        issue = redmine.create_issue(f"Server down at Acme ({uuid.uuid4().hex[:6]})", priority="Urgent",
+                                     description="Exchange unreachable")
+        result, _ = ws.poll()
+        assert not result.errors, result.errors
+        page = ws.pages.find(f"redmine:{issue}")
+        assert (page.state, page.person) == ("pending", "Ana Souza")
+
+        clock.advance(minutes=16)
+        fired = [f for f in ws.clock_service.tick() if f["ticket"] == f"redmine:{issue}"]
+        assert [(f["event"], f["level"], f["person"]) for f in fired] == [("timeout", 2, "Ben Okafor")]
+        assert ws.pages.get(page.id).state == "escalated"
+
+        report = ws.deliver_outbox()
+        assert not report.errors, report.errors
+        rows = ws.outbox.rows(f"redmine:{issue}")
+        assert [r.state for r in rows] == ["sent"]
+        escalated = "Not acknowledged within 15 min by Ana Souza; escalated to Ben Okafor"
+        assert any(escalated in note for note in _notes(redmine, issue)), _notes(redmine, issue)
+
+        # the backup answers: the acknowledgement follows the same road
+        clock.advance(minutes=2)
+        ws.acknowledge(page.id, by="Ben Okafor")
+        assert not ws.deliver_outbox().errors
+        notes = _notes(redmine, issue)
+        assert any(f"Acknowledged by Ben Okafor at {clock.now():%H:%M} (after 18 min)" in n for n in notes), notes
+        assert [n for n in notes if escalated in n][0] == notes[-2]  # in order: escalation, then the ack
+    finally:
+        ws.close()
