@@ -114,6 +114,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         "pages": page_rows(ws),
         "schedules": [{"name": s.name} for s in ws.directory_service.schedules()],
         "shifts": timeline(ws),
+        "rotation": ws.rotation.snapshot(me),
         "timer": timer.to_json() if timer else None,
         "work": [{"ticket_id": t.ticket_id, "client": t.client, "start_local": local_stamp(t.started),
                   "minutes": t.minutes(ws.clock.now())} for t in ws.timers.recent(20) if t.stopped],

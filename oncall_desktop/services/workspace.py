@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.psa.local import LocalBook
     from oncall_desktop.services.runbook_store import RunbookStore
     from oncall_desktop.services.team_pack import TeamPack
+    from oncall_desktop.services.rotation_service import RotationService
     from oncall_desktop.services.timers import TimerService
     from oncall_desktop.tickets import Ticket
 
@@ -74,6 +75,12 @@ class Workspace:
         from oncall_desktop.services.directory import Directory
 
         return Directory(self.store)
+
+    @cached_property
+    def rotation(self) -> RotationService:
+        from oncall_desktop.services.rotation_service import RotationService
+
+        return RotationService(self.store, self.directory_service, self.clock)
 
     @cached_property
     def timers(self) -> TimerService:
@@ -190,6 +197,7 @@ class Workspace:
         maybe_drop(self)
         result = self.poller.poll_once()
         notes = [self._notify(page) for page in result.pages]
+        self._rotation_notices()
         self.deliver_outbox()
         return result, notes
 
@@ -197,6 +205,15 @@ class Workspace:
         """Send the outbox's due rows to the configured ticket system (each row's fate is logged)."""
         self.last_delivery = self.outbox.deliver(self.ticket_system(), self.clock.now())
         return self.last_delivery
+
+    def _rotation_notices(self) -> None:
+        """Shift heads-ups ride on the poll cycle, so they also fire after the laptop sleeps."""
+        from oncall_desktop.rotation import RotationError
+
+        try:
+            self.rotation.send_notices(self.notifier)
+        except RotationError as exc:  # a broken schedule must not stop paging
+            self.store.log("rotation.notice_failed", "", {"problem": str(exc)})
 
     def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _, notes = self.poll()
