@@ -193,11 +193,8 @@ class WorkspaceEffects:
         return after
 
     def _note(self, page: Page, text: str, key: str) -> None:
-        outbox = getattr(self.ws, "outbox", None)
-        if outbox is None:  # the outbox (issue 6) is not part of this build yet
-            self.ws.store.log("page.note_unsent", page.ticket_id, {"page": page.id, "text": text, "key": key})
-            return
-        outbox.enqueue_note(page.ticket_id, text, key)
+        # same transaction as the page: the note exists exactly when the transition does
+        self.ws.outbox.enqueue_note(page.ticket_id, text, key)
 
     def _notify(self, page: Page, transition: ack.Transition, effect: ack.Notify, notes: list[str]) -> None:
         from oncall_desktop.services.notifier import Notification
