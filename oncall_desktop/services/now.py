@@ -80,6 +80,7 @@ def now_report(ws: Workspace) -> dict[str, Any]:
                     for e in on_call_now(ws)],
         "pages": [{k: p[k] for k in ("id", "ticket", "client", "title", "state", "level", "severity", "reason",
                                      "ack_deadline", "sla_deadline")} for p in page_rows(ws)],
+        "suppressed": ws.maintenance.suppressed_recently(),
     }
 
 
@@ -124,6 +125,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         "last_poll_local": local_time(_parse(last_poll), "%H:%M:%S") if last_poll else "",
         "offline_since": local_time(_parse(offline)) if offline else "",
         "offline_reason": ws.store.get_setting("offline_reason") or "",
+        **shift_life(ws),
         "status": {
             "ticket_system": ws.connection().describe(),
             "notifications": notifications,
@@ -167,3 +169,14 @@ def _parse(value: str) -> datetime:
     from oncall_desktop.clock import parse_instant
 
     return parse_instant(value)
+
+def shift_life(ws: Workspace) -> dict[str, Any]:
+    """Issue 8's part of the picture: tickets kept quiet and why, maintenance, the handoff to read."""
+    now = ws.clock.now()
+    pending = ws.handoffs.pending()
+    return {
+        "suppressed": [{**s, "at_local": local_time(_parse(s["at"]))} for s in ws.maintenance.suppressed_recently()],
+        "maintenance": [{**w.to_json(now), "label": w.window.label(now.astimezone().tzinfo)}
+                        for w in ws.maintenance.windows()],
+        "handoff_pending": pending.to_json() if pending is not None else None,
+    }

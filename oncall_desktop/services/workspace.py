@@ -29,6 +29,11 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
 
 from oncall_desktop.services.paths import default_workspace_dir  # noqa: F401 — re-exported
 
+if TYPE_CHECKING:  # shift life (issue 8)
+    from oncall_desktop.services.handoff_service import HandoffService
+    from oncall_desktop.services.maintenance_service import MaintenanceService
+    from oncall_desktop.services.readiness import Readiness
+
 
 class Workspace:
     """Services bound to one open store."""
@@ -45,6 +50,34 @@ class Workspace:
 
     def close(self) -> None:
         self.store.close()
+
+    # ------------------------------------------------- shift life (issue 8)
+    @cached_property
+    def maintenance(self) -> MaintenanceService:
+        from oncall_desktop.services.maintenance_service import MaintenanceService
+
+        return MaintenanceService(self.store)
+
+    @cached_property
+    def handoffs(self) -> HandoffService:
+        from oncall_desktop.services.handoff_service import HandoffService
+
+        return HandoffService(self)
+
+    @cached_property
+    def readiness(self) -> Readiness:
+        from oncall_desktop.services.readiness import Readiness
+
+        return Readiness(self)
+
+    def _shift_life_after_poll(self) -> None:
+        """Maintenance reminders and ticket notes ride on the poll cycle (they also fire after sleep)."""
+        from oncall_desktop.services.notifier import Notification
+
+        self.maintenance.remind_ended(lambda title, body: self.notifier.publish(Notification(title, body, urgent=False)))
+        outbox = getattr(self, "outbox", None)  # the outbox, when this build has one
+        self.maintenance.annotate_suppressed(getattr(outbox, "enqueue_note", None))
+        self.handoffs.import_folder()
 
     # --------------------------------------------------------------- services
     @cached_property
@@ -197,6 +230,7 @@ class Workspace:
         maybe_drop(self)
         result = self.poller.poll_once()
         notes = [self._notify(page) for page in result.pages]
+        self._shift_life_after_poll()
         self._rotation_notices()
         self.deliver_outbox()
         return result, notes
@@ -297,4 +331,6 @@ class Workspace:
         production = {name: list(data.get("production_systems", [])) for name, data in clients.items()
                       if data.get("production_systems")}
         return Context(tiers=tiers, production=production,
-                       recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()))
+                       recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()),
+                       maintenance=self.maintenance.active(self.clock.now()),
+                       display_tz=self.clock.now().astimezone().tzinfo)
