@@ -14,19 +14,23 @@ Use it through the session fixture ``redmine`` (registered in
         ...
         redmine.journals(issue_id)      # [{"id", "notes", "private_notes", "created_on", ...}, ...]
         redmine.time_entries(issue_id)  # [{"id", "hours", "comments", "activity", "custom_fields", ...}]
-        redmine.stop(); ...; redmine.start()   # network down / back: same port, same data
+        with redmine.down():                    # network down ... back: same port, same data
+            ...
 
 Attributes: ``url`` (http://127.0.0.1:<free port>), ``api_key`` (admin's),
-``project`` (identifier of a project made for this session, deleted at the
-end, so every session starts with no issues), ``urgent_priority_id``,
+``project`` (identifier of the project made for this session; each session
+runs on its own copy of the packaged database, so it starts with no issues
+and leaves nothing behind), ``urgent_priority_id``,
 ``escalated_status_id``, ``activity_id`` ("After-hours support"),
 ``billable_cf_id`` (boolean "Billable" time-entry field), ``priority_ids``
 (name → id).  ``api(method, path, json=None, params=None)`` calls the REST
-API as admin and returns the parsed JSON (None for 204).
+API as admin and returns the parsed JSON (None for 204).  ``stop()`` and
+``start()`` are there too; prefer ``down()``, which always restarts, so one
+failing test cannot leave the server off for the rest of the session.
 
 Cost: installing the packages ~20 s once per machine (as root, when
-``make test`` has not already done it); booting Redmine ~6 s once per
-session.  Without the packages and without root the tests are skipped —
+``make test`` has not already done it); booting and configuring Redmine
+4–6 s once per session; ``start()`` after ``stop()`` ~3 s.  Without the packages and without root the tests are skipped —
 under ``CI=true`` they fail instead (see ``desktop.require``).
 """
 from __future__ import annotations
@@ -40,9 +44,10 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import requests
@@ -52,11 +57,13 @@ from tests.e2e.desktop import require, wait_for
 HOST = "127.0.0.1"
 INSTANCE = "default"
 REDMINE_DIR = Path("/usr/share/redmine")
-DATABASE = Path(f"/var/lib/dbconfig-common/sqlite3/redmine/instances/{INSTANCE}/redmine_{INSTANCE}")
+PACKAGED_DATABASE = Path(f"/var/lib/dbconfig-common/sqlite3/redmine/instances/{INSTANCE}/redmine_{INSTANCE}")
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts" / "e2e"
 PACKAGES = ("redmine", "redmine-sqlite", "thin")
 BOOT_TIMEOUT = 120.0
 APT_LOG = Path(tempfile.gettempdir()) / "oncall-e2e-apt.log"
+# memory-backed when the machine has it: SQLite's fsync per commit costs ~60 ms per issue on disk
+SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
 def free_port() -> int:
@@ -105,8 +112,8 @@ def need_root(why: str) -> None:
 def ensure_redmine() -> None:
     ensure_packages(PACKAGES, ("thin", "bundle", "setpriv"), preseed=SCRIPTS / "redmine.debconf")
     need_root("the Redmine e2e tests run Redmine as www-data")
-    if not DATABASE.is_file():
-        pytest.fail(f"Redmine is installed but its SQLite database {DATABASE} is missing; reinstall it with "
+    if not PACKAGED_DATABASE.is_file():
+        pytest.fail(f"Redmine is installed but its SQLite database {PACKAGED_DATABASE} is missing; reinstall it with "
                     f"`debconf-set-selections {SCRIPTS / 'redmine.debconf'}` then "
                     "`apt-get install --reinstall redmine redmine-sqlite`.")
 
@@ -141,7 +148,20 @@ class RedmineServer:
         """
         return ["setpriv", "--reuid=www-data", "--regid=www-data", "--init-groups",
                 "env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", f"HOME={self.state / 'home'}", "LANG=C.UTF-8",
-                f"REDMINE_INSTANCE={INSTANCE}", "RAILS_ENV=production", *argv]
+                f"REDMINE_INSTANCE={INSTANCE}", "RAILS_ENV=production",
+                f"DATABASE_URL=sqlite3:{self.database}?timeout=10000", *argv]
+
+    @property
+    def database(self) -> Path:
+        """This session's own copy of the freshly installed database.
+
+        Rails merges ``DATABASE_URL`` over Debian's database.yml, so the
+        package's database stays untouched, sessions (several engineers, or
+        CI jobs, on one machine) never see each other's issues or lock each
+        other's writes, and deleting the folder removes every trace.  The
+        timeout makes SQLite wait for a lock instead of answering HTTP 500.
+        """
+        return self.state / "redmine.sqlite3"
 
     def _spawn_server(self) -> subprocess.Popen:
         # `rails server` cannot create /usr/share/redmine/tmp as www-data; thin can serve it.
@@ -186,6 +206,8 @@ class RedmineServer:
         home.mkdir(exist_ok=True)
         shutil.chown(self.state, "www-data", "www-data")
         shutil.chown(home, "www-data", "www-data")
+        shutil.copyfile(PACKAGED_DATABASE, self.database)
+        shutil.chown(self.database, "www-data", "www-data")
         script = self.state / "configure.rb"
         shutil.copyfile(SCRIPTS / "redmine_configure.rb", script)
         script.chmod(0o644)
@@ -229,6 +251,15 @@ class RedmineServer:
         self._proc = self._spawn_server()
         self._wait_up()
 
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The server is off inside the block and back (same port, same data) after it, even on failure."""
+        self.stop()
+        try:
+            yield
+        finally:
+            self.start()
+
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
@@ -263,25 +294,21 @@ class RedmineServer:
                 return entries
 
     def close(self) -> None:
-        """End of session: drop the session's project (and its issues), stop the server."""
-        try:
-            if self.project and self.running:
-                self.api("DELETE", f"/projects/{self.project}.json")
-        finally:
-            self.stop()
-            self._http.close()
-            shutil.rmtree(self.state, ignore_errors=True)
+        """End of session: stop the server and delete the session's folder (database included)."""
+        self.stop()
+        self._http.close()
+        shutil.rmtree(self.state, ignore_errors=True)
 
 
 def start_redmine() -> RedmineServer:
     """Install if needed (root), boot, configure; the caller must ``close()`` it."""
     ensure_redmine()
-    state = Path(tempfile.mkdtemp(prefix="oncall-redmine-"))  # not under pytest's 0700 root: www-data enters it
+    state = Path(tempfile.mkdtemp(prefix="oncall-redmine-", dir=SCRATCH))  # not under pytest's 0700 root: www-data enters it
     state.chmod(0o755)
     server = RedmineServer(state)
     try:
         server.boot()
     except BaseException:
-        server.stop()
+        server.close()
         raise
     return server
