@@ -333,6 +333,19 @@ class Outbox:
                 self.store.log("outbox.requeued", "", {"rows": count, "row": row_id})
         return count
 
+    def cancel(self, key: str) -> bool:
+        """Withdraw a row that certainly never reached the system (never tried, nothing in doubt)."""
+        with self.store.transaction() as db:
+            row = self.get(key)
+            if row is None:
+                return False
+            if row.state == "sent" or row.in_doubt:
+                raise OutboxError(f"the {row.kind.replace('_', ' ')} {key} may already be in the ticket system; "
+                                  "it cannot be withdrawn here — correct it there")
+            db.conn.execute("DELETE FROM outbox WHERE id = ?", (row.id,))
+            self.store.log("outbox.cancelled", row.ticket_id, {"key": key, "kind": row.kind})
+        return True
+
     def _pending(self) -> list[OutboxRow]:
         return [_row(r) for r in self.store.db.conn.execute(
             f"SELECT {_COLS} FROM outbox WHERE state = 'pending' ORDER BY ticket_id, id")]

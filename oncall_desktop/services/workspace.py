@@ -14,6 +14,7 @@ from oncall_desktop.clock import Clock, SystemClock
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.escalation import Context, Decision
+    from oncall_desktop.services.billing_service import BillingService
     from oncall_desktop.services.clock import ClockService
     from oncall_desktop.services.directory import Directory
     from oncall_desktop.services.notifier import Notifier
@@ -119,7 +120,18 @@ class Workspace:
     def timers(self) -> TimerService:
         from oncall_desktop.services.timers import TimerService
 
-        return TimerService(self.store)
+        # finished work is billed (and queued for the PSA) in the same transaction that stops it
+        return TimerService(self.store, did_finish=lambda timer_id: self.billing.bill_timer(timer_id),
+                            will_change=lambda timer_id: self.billing.unbill(timer_id))
+
+    @cached_property
+    def billing(self) -> BillingService:
+        """Clients file, billed entries, reports and CSV export."""
+        from oncall_desktop.services.billing_service import BillingService
+        from oncall_desktop.services.outbox import system_source
+
+        return BillingService(self.store, self.outbox, source=lambda: system_source(self.ticket_system()),
+                              person=lambda: self.me)
 
     @cached_property
     def runbooks(self) -> RunbookStore:
@@ -237,6 +249,7 @@ class Workspace:
 
     def deliver_outbox(self) -> Any:
         """Send the outbox's due rows to the configured ticket system (each row's fate is logged)."""
+        self.billing.bill_pending()  # work finished but not billed (a crash mid-stop, an older version)
         self.last_delivery = self.outbox.deliver(self.ticket_system(), self.clock.now())
         return self.last_delivery
 
