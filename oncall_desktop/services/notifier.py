@@ -12,8 +12,10 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from datetime import datetime, time
+from typing import Any, Callable, Protocol
 
 log = logging.getLogger(__name__)
 APP_NAME = "oncall-desktop"
@@ -103,12 +105,194 @@ class PlyerBackend:
                                 timeout=0 if note.urgent else 10)
 
 
+DBUS_NAME = "org.freedesktop.Notifications"
+DBUS_PATH = "/org/freedesktop/Notifications"
+ACK_ACTION = "ack"
+
+
+class FreedesktopBackend:
+    """org.freedesktop.Notifications over D-Bus, with an **Acknowledge** button.
+
+    Why not QtDBus: PySide6 cannot mark an argument as UINT32, so the
+    ``Notify`` call (signature ``susssasa{sv}i``) is refused by the server.
+    jeepney (pure Python, already installed with keyring on Linux) marshals
+    exact types and is thread-safe through its router, so the store thread
+    can send while a listener thread waits for ``ActionInvoked``.  The
+    button is added only when the server lists the ``actions`` capability;
+    ``on_action(page_id, key)`` runs on the listener thread — the UI hops
+    to its own thread before touching anything.
+    """
+
+    name = "freedesktop"
+
+    def __init__(self, on_action: Callable[[int, str], None] | None = None,
+                 environ: dict[str, str] | None = None) -> None:
+        self.on_action = on_action
+        self.environ = environ
+        self._router: Any = None
+        self._caps: frozenset[str] | None = None
+        self._pages: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+
+    def available(self) -> tuple[bool, str]:
+        env = os.environ if self.environ is None else self.environ
+        address = env.get("DBUS_SESSION_BUS_ADDRESS", "")
+        if not address or address.startswith("disabled:"):
+            return False, "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)"
+        try:
+            if not self._server_present(self._connect()):
+                self.close()
+                return False, "no notification server is running on this desktop session"
+            return True, ""
+        except Exception as exc:  # noqa: BLE001 — any failure means "cannot deliver this way"
+            self.close()
+            return False, f"the notification server cannot be reached ({exc})"
+
+    def capabilities(self) -> frozenset[str]:
+        self._connect()
+        return self._caps or frozenset()
+
+    def send(self, note: Notification) -> None:
+        router = self._connect()
+        try:
+            self._notify(router, note)
+        except Exception:
+            self.close()  # a dead bus connection: reconnect on the next page
+            raise
+
+    def _notify(self, router: Any, note: Notification) -> None:
+        from jeepney import DBusAddress, MessageType, new_method_call
+
+        actions = [ACK_ACTION, "Acknowledge"] if note.page_id is not None and "actions" in (self._caps or ()) else []
+        hints = {"urgency": ("y", 2 if note.urgent else 1)}
+        address = DBusAddress(DBUS_PATH, bus_name=DBUS_NAME, interface=DBUS_NAME)
+        reply = router.send_and_get_reply(new_method_call(address, "Notify", "susssasa{sv}i", (
+            APP_NAME, 0, "", note.title, note.body, actions, hints, 0 if note.urgent else 10_000)), timeout=5)
+        if reply.header.message_type is MessageType.error:
+            raise RuntimeError(f"the notification server refused it: {reply.body[0] if reply.body else '?'}")
+        if note.page_id is not None:
+            with self._lock:
+                self._pages[int(reply.body[0])] = int(note.page_id)
+
+    def close(self) -> None:
+        router, self._router = self._router, None
+        if router is not None:
+            router.close()
+            router.conn.close()
+
+    # ------------------------------------------------------------- internals
+    def _connect(self) -> Any:
+        if self._router is not None:
+            return self._router
+        from jeepney import DBusAddress, MatchRule, message_bus, new_method_call
+        from jeepney.io.threading import DBusRouter, Proxy, open_dbus_connection
+
+        env = os.environ if self.environ is None else self.environ
+        conn = open_dbus_connection(env.get("DBUS_SESSION_BUS_ADDRESS", "SESSION"))
+        router = DBusRouter(conn)
+        try:
+            bus = Proxy(message_bus, router, timeout=3)
+            if not self._server_present(router):
+                raise RuntimeError("no notification server is running on this desktop session")
+            address = DBusAddress(DBUS_PATH, bus_name=DBUS_NAME, interface=DBUS_NAME)
+            caps = router.send_and_get_reply(new_method_call(address, "GetCapabilities"), timeout=3).body
+            self._caps = frozenset(caps[0]) if caps else frozenset()
+            rule = MatchRule(type="signal", interface=DBUS_NAME, path=DBUS_PATH)
+            bus.AddMatch(rule)  # some servers broadcast ActionInvoked; dunst sends it to us only
+            handle = router.filter(rule, bufsize=256)
+        except BaseException:
+            router.close()
+            conn.close()
+            raise
+        self._router = router
+        self._listener = threading.Thread(target=self._listen, args=(handle,), name="oncall-notify-actions",
+                                          daemon=True)
+        self._listener.start()
+        return router
+
+    @staticmethod
+    def _server_present(router: Any) -> bool:
+        """Someone owns the Notifications name, or the bus can start a server on demand."""
+        from jeepney import message_bus
+        from jeepney.io.threading import Proxy
+
+        bus = Proxy(message_bus, router, timeout=3)
+        return bool(bus.NameHasOwner(DBUS_NAME)[0]) or DBUS_NAME in bus.ListActivatableNames()[0]
+
+    def _listen(self, handle: Any) -> None:
+        import queue
+
+        from jeepney.low_level import HeaderFields
+
+        while self._router is not None:
+            try:
+                msg = handle.queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            if member == "ActionInvoked":
+                self.action_invoked(int(msg.body[0]), str(msg.body[1]))
+            elif member == "NotificationClosed":
+                with self._lock:
+                    self._pages.pop(int(msg.body[0]), None)
+
+    def action_invoked(self, notification_id: int, key: str) -> None:
+        """A button was pressed on one of our notifications (listener thread)."""
+        with self._lock:
+            page_id = self._pages.pop(notification_id, None)
+        if page_id is not None and self.on_action is not None:
+            try:
+                self.on_action(page_id, key)
+            except Exception:  # noqa: BLE001 — a failing callback must not kill the listener
+                log.exception("notification action %r for page %s failed", key, page_id)
+
+
+# ------------------------------------------------------------------ policy --
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A nightly stretch (e.g. 22:00–07:00, local time) with no pop-ups — *only while off call*."""
+
+    start: time
+    end: time
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours | None:
+        """``"22:00-07:00"`` → QuietHours; empty → None; anything else is a ValueError with an example."""
+        raw = (text or "").strip()
+        if not raw:
+            return None
+        try:
+            first, second = (part.strip() for part in raw.replace("–", "-").split("-"))
+            return cls(time.fromisoformat(first), time.fromisoformat(second))
+        except ValueError:
+            raise ValueError(f"quiet hours '{text}' are not like 22:00-07:00 (start-end, 24-hour clock)") from None
+
+    def covers(self, local: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+
+def silenced_by(quiet: QuietHours | None, local_now: datetime, on_call: bool) -> str | None:
+    """Why a pop-up is held back now, or None.  On call, nothing is ever held back."""
+    if on_call or quiet is None or not quiet.covers(local_now.time()):
+        return None
+    return f"quiet hours {quiet} (you are off call)"
+
+
 @dataclass
 class Notifier:
     """A Qt-free bus: tries backends in order; subscribers hear about every delivery."""
 
     backends: list[NotificationBackend] = field(default_factory=lambda: [PlyerBackend()])
     subscribers: list[Callable[[Notification, Delivery], None]] = field(default_factory=list)
+    #: why pop-ups are held back right now (quiet hours while off call), or None
+    hold: Callable[[], str | None] | None = None
 
     def status(self) -> tuple[bool, str]:
         problems = []
@@ -120,6 +304,18 @@ class Notifier:
         return False, "notifications are not reaching you — " + "; ".join(problems)
 
     def publish(self, note: Notification) -> Delivery:
+        """Deliver through the first backend that can.
+
+        A pop-up held back on purpose (quiet hours) is ``Delivery(True, "held",
+        reason)``: handled as configured, so nobody raises a delivery alarm,
+        and the reason lands in the event log.
+        """
+        held = self.hold() if self.hold is not None else None
+        if held:
+            quiet = Delivery(True, "held", held)
+            for subscriber in self.subscribers:
+                subscriber(note, quiet)
+            return quiet
         problems = []
         delivery: Delivery | None = None
         for backend in self.backends:

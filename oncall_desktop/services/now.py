@@ -104,7 +104,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     timer = ws.timers.running()
     settings = {key: ws.store.get_setting(key, default) for key, default in
                 (("poll_seconds", 60), ("demo_feed", False), ("first_poll_seconds", 2),
-                 ("poll_failures", 0))}
+                 ("poll_failures", 0), ("sound", False), ("quiet_hours", ""))}
     last_poll = ws.store.get_setting("last_poll")
     offline = ws.store.get_setting("offline_since")
     notifications_ok, notifications = ws.notifier.status()

@@ -48,6 +48,8 @@ class Workspace:
         self.store = Store.open(self.directory, self.clock)
         if notifier is not None:
             self.notifier = notifier
+            if notifier.hold is None:
+                notifier.hold = self.quiet_reason
 
     def close(self) -> None:
         self.store.close()
@@ -159,7 +161,25 @@ class Workspace:
     def notifier(self) -> Notifier:
         from oncall_desktop.services.notifier import Notifier
 
-        return Notifier()
+        return Notifier(hold=self.quiet_reason)
+
+    def quiet_reason(self) -> str | None:
+        """Why pop-ups are held back now: quiet hours (setting ``quiet_hours``), only while *I* am off call."""
+        text = self.store.get_setting("quiet_hours")
+        if not text or not self.me:
+            return None
+        from oncall_desktop.services.notifier import QuietHours, silenced_by
+        from oncall_desktop.services.now import on_call_now
+
+        try:
+            quiet = QuietHours.parse(str(text))
+        except ValueError:
+            return None  # Settings refuses such text; an old value must not silence pages
+        local = self.clock.now().astimezone()
+        if quiet is None or not quiet.covers(local.time()):
+            return None
+        on_call = any(e["person"].casefold() == self.me.casefold() for e in on_call_now(self))
+        return silenced_by(quiet, local, on_call)
 
     @cached_property
     def poller(self) -> Poller:

@@ -49,17 +49,24 @@ class AppController(QObject):
         self._refresh_timer.setInterval(1000)
         self._refresh_timer.timeout.connect(self._tick)
         self._polling = False
+        self.actions: Any = None  # ui.notify_dbus.NotificationActions, made in start()
         self._ticking = False
 
     # ------------------------------------------------------------------ life
     def start(self) -> None:
         """Open the workspace in the background, then poll on the interval."""
+        if self.actions is None:
+            from oncall_desktop.ui.notify_dbus import NotificationActions
+
+            self.actions = NotificationActions(self)  # Acknowledge buttons on notifications, sound
         self.runner.db(self._open, self._opened, self._open_failed)
 
     def _open(self) -> dict[str, Any]:
         from oncall_desktop.services.workspace import Workspace
 
         self.ws = Workspace(self.directory, self._clock)
+        if self.actions is not None:
+            self.actions.install(self.ws)
         return self.ws.snapshot()
 
     def _opened(self, snapshot: dict[str, Any]) -> None:
@@ -76,6 +83,8 @@ class AppController(QObject):
     def shutdown(self) -> None:
         self._poll_timer.stop()
         self._refresh_timer.stop()
+        if self.actions is not None:
+            self.actions.shutdown()
         if self.ws is not None:
             ws = self.ws
             self.runner.db(ws.close)
