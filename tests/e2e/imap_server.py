@@ -29,7 +29,6 @@ import pwd
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -40,7 +39,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from tests.e2e.desktop import wait_for
-from tests.e2e.redmine import HOST, ensure_packages, free_port, need_root
+from tests.e2e.redmine import HOST, ensure_packages, free_port, log_tail, need_root, terminate
 
 MAIL_USER = "nobody"  # any unprivileged account; dovecot refuses uid 0 for mail
 CONFIG = """\
@@ -124,12 +123,7 @@ class ImapServer:
             return False
 
     def _log_tail(self) -> str:
-        lines: list[str] = []
-        for name in ("dovecot.out", "dovecot.log"):
-            path = self.root / name
-            if path.exists():
-                lines += path.read_text(errors="replace").splitlines()[-20:]
-        return "\n".join(lines)
+        return log_tail(self.root, "dovecot.out", "dovecot.log")
 
     def stop(self) -> None:
         """Stop dovecot by its PID (the master stops its children) and delete its folder."""
@@ -137,13 +131,8 @@ class ImapServer:
         if mailer is not None:
             mailer.logout()
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)  # our own session: the master and its children only
-                proc.wait(timeout=10)
+        if proc is not None:
+            terminate(proc)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def connect(self) -> imaplib.IMAP4:

@@ -73,6 +73,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def log_tail(folder: Path, *names: str, lines: int = 20) -> str:
+    """The last lines of a server's logs, for a failure message that explains itself."""
+    out: list[str] = []
+    for name in names:
+        path = folder / name
+        if path.exists():
+            out += path.read_text(errors="replace").splitlines()[-lines:]
+    return "\n".join(out)
+
+
+def terminate(proc: subprocess.Popen) -> None:
+    """Stop a server we started, by its PID: SIGTERM, then SIGKILL to its own process group."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # started with start_new_session: only its own children
+        proc.wait(timeout=15)
+
+
 def installed(package: str) -> bool:
     done = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
     return done.returncode == 0 and "ok installed" in done.stdout
@@ -188,12 +210,7 @@ class RedmineServer:
         wait_for(up, BOOT_TIMEOUT, f"Redmine on {self.url} (log: {self.state / 'thin.out'})", interval=0.2)
 
     def _log_tail(self) -> str:
-        lines: list[str] = []
-        for name in ("thin.out", "thin.log"):
-            path = self.state / name
-            if path.exists():
-                lines += path.read_text(errors="replace").splitlines()[-20:]
-        return "\n".join(lines)
+        return log_tail(self.state, "thin.out", "thin.log")
 
     def boot(self) -> None:
         """Start the server and configure Redmine at once: both boot Rails, so in parallel they cost one boot.
@@ -235,14 +252,8 @@ class RedmineServer:
     def stop(self) -> None:
         """Stop the server (by PID), as if the network went away; the data stays."""
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        if proc is not None:
+            terminate(proc)
 
     def start(self) -> None:
         """Start the server again on the same port, with the same database."""

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from oncall_desktop.clock import parse_instant
+from oncall_desktop.escalation import Context, default_rules, evaluate
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
 from oncall_desktop.services.psa.redmine import RedmineAdapter
@@ -60,6 +61,9 @@ def test_poll_reads_every_page_then_only_what_changed(redmine: RedmineServer) ->
         urgent, normal = by_id[created[0]], by_id[created[1]]
         assert (urgent.title, urgent.priority, urgent.source) == ("Backup job failed #0", 1, "redmine")
         assert normal.priority == 3
+        now = datetime.now(timezone.utc)
+        assert evaluate(urgent, default_rules(), Context(), now).page, "Redmine's Urgent pages"
+        assert not evaluate(normal, default_rules(), Context(), now).page
         assert urgent.client.startswith("On-call e2e")  # Redmine has no companies: the project is the client
         assert first.cursor is not None
         assert parse_instant(first.cursor) == max(t.updated for t in first.tickets if t.updated)
