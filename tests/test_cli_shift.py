@@ -136,3 +136,17 @@ def test_insights_json_matches_the_log(capsys, tmp_path) -> None:
     code, _, err = run(capsys, "--workspace", str(path), "insights", "--from", "2026-12-01T00:00:00Z",
                        "--to", "2026-11-01T00:00:00Z")
     assert code == 1 and "swap --from and --to" in err
+
+
+def test_demo_history_gives_insights_a_month(capsys, tmp_path) -> None:
+    path = str(tmp_path / "ws")
+    code, out, _ = run(capsys, "--workspace", path, "demo", "--history")
+    assert code == 0 and "past pages written" in out
+    code, out, _ = run(capsys, "--workspace", path, "insights", "--json")
+    data = json.loads(out)
+    assert data["totals"]["pages"] > 40 and data["totals"]["after_hours_minutes"] > 0
+    assert data["totals"]["amount_cents"] and len(data["top_issues"]) == 5
+    assert len({r["person"] for r in data["people"]}) >= 3
+    # idempotent: a second run writes nothing more
+    code, out, _ = run(capsys, "--workspace", path, "demo", "--history")
+    assert "; 0 past pages written" in out

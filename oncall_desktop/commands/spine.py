@@ -7,7 +7,8 @@ from oncall_desktop.commands.common import AddCommand, actions, open_workspace, 
 
 
 def register(add: AddCommand) -> None:
-    add("demo", cmd_demo, "fill the workspace with a believable demo MSP (idempotent)")
+    p = add("demo", cmd_demo, "fill the workspace with a believable demo MSP (idempotent)")
+    p.add_argument("--history", action="store_true", help="also write a past month of pages and work (for Insights)")
 
     p = add("now", cmd_now, "who is on call now, and the pages waiting")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -35,6 +36,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     ws = open_workspace(args)
     summary = seed_demo(ws)
+    if getattr(args, "history", False):
+        from oncall_desktop.services.demo_history import seed_history
+
+        summary += f"; {seed_history(ws)} past pages written"
     print(f"Demo workspace ready in {ws.directory}: {summary}")
     return 0
 
