@@ -344,13 +344,15 @@ class RunbookStore:
         })
 
 
-def apply_outcome(ws: Any, page_id: int, tree_id: str, answers: Sequence[str], by: str = "") -> dict[str, Any]:
+def apply_outcome(ws: Any, page_id: int, tree_id: str, answers: Sequence[str], by: str = "",
+                  record_walk: bool = True) -> dict[str, Any]:
     """A walk opened from a page: record it, queue its note to the ticket, set the page's severity.
 
     The outbox key is derived from page, tree and answers, so pressing Apply
-    twice (or after a crash) never queues the same note twice.
+    twice (or after a crash) never queues the same note twice.  The walker has
+    already recorded its walk when it reached the outcome (``record_walk=False``).
     """
-    result = ws.runbooks.walk(tree_id, answers, page_id)
+    result = ws.runbooks.walk(tree_id, answers, page_id) if record_walk else walk(ws.runbooks.tree(tree_id), answers)
     if result.outcome is None:
         raise RunbookStoreError(f"the walk through '{tree_id}' has not reached an outcome yet; answer "
                                 f"'{result.pending.question if result.pending else '?'}' first")

@@ -59,6 +59,7 @@ class TrayController:
         self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None))
         self.action_timer = self._action("Start timer", lambda: controller.toggle_timer(None))
         self.action_check = self._action("Check now", controller.check_now)
+        self.action_find = self._action("Find runbook…", lambda: (open_window(), controller.find_runbook()))
         self.menu.addSeparator()
         self.action_quit = self._action("Quit", quit_app)
         self.icon.setContextMenu(self.menu)
