@@ -1,0 +1,210 @@
+"""The Rotation tab with qtbot: timeline painting, editor validation, swaps, calendars, fairness."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from oncall_desktop.rotation import Override
+from oncall_desktop.services.demo import seed_demo
+from oncall_desktop.services.workspace import Workspace
+from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.rotation_tab import RotationTab
+from oncall_desktop.ui.rotation_timeline import MINE, OVERRIDE, RotationTimeline
+from oncall_desktop.ui.schedule_editor import parse_restrictions, restrictions_text
+from oncall_desktop.ui.tasks import TaskRunner
+
+UTC = timezone.utc
+SAT = datetime(2026, 11, 28, 8, tzinfo=UTC)
+
+
+@pytest.fixture
+def controller(qtbot, workspace_dir, fake_clock, recorder):
+    from oncall_desktop.services.notifier import Notifier
+
+    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
+    seed_demo(ws)
+    primary = ws.rotation.schedule("Primary")
+    ws.rotation.save(primary.with_override(Override("Dev Patel", SAT, SAT + timedelta(days=1), "dentist")))
+    ws.close()
+    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
+    yield ctl
+    ctl.shutdown()
+
+
+@pytest.fixture
+def tab(qtbot, controller) -> RotationTab:
+    widget = RotationTab(controller)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.show()
+    controller.start()
+    return widget
+
+
+def _colours(image, rect) -> set[str]:
+    r = rect.toRect()
+    return {image.pixelColor(x, y).name() for x in range(r.left(), r.right(), 2) for y in range(r.top(), r.bottom(), 2)}
+
+
+def test_timeline_paints_rows_overrides_and_my_shifts(qtbot, tab) -> None:
+    assert tab.picker.currentText() == "Primary"  # the paging schedule, not its backup
+    image = tab.timeline.grab().toImage()
+    assert len({image.pixelColor(x, y).name() for x in range(0, image.width(), 7)
+                for y in range(0, image.height(), 7)}) > 6  # not blank
+    assert {r["name"] for r in tab.timeline.rows} == {"Primary", "Backup"}
+    overrides = [b for b in tab.timeline.bars if b.override]
+    assert [(b.person, b.schedule) for b in overrides] == [("Dev Patel", "Primary")]
+    assert OVERRIDE.name() in _colours(image, overrides[0].rect)
+    plain = next(b for b in tab.timeline.bars if not b.override and not b.mine)
+    assert OVERRIDE.name() not in _colours(image, plain.rect)
+    mine = [b for b in tab.timeline.bars if b.mine]
+    assert mine and all(b.person == "Ana Souza" for b in mine)
+    assert MINE.name() in _colours(image, mine[0].rect)
+    assert "Ana Souza" in tab.summary.text() and "You (Ana Souza): on call now" in tab.summary.text()
+    assert tab.table.rowCount() > 0
+
+
+def test_empty_timeline_says_what_to_do(qtbot) -> None:
+    timeline = RotationTimeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(600, 120)
+    image = timeline.grab().toImage()
+    assert QColor(image.pixelColor(5, 5)).name() == "#ffffff"
+    assert timeline.bars == []
+
+
+def test_editor_validation_in_words_and_save(qtbot, tab, controller) -> None:
+    qtbot.mouseClick(tab.edit_button, Qt.MouseButton.LeftButton)
+    editor = tab.editor
+    assert editor is not None and editor.save_button.isEnabled() and not editor.errors.isVisibleTo(editor)
+    editor.members.setPlainText("")
+    assert "has no members; add at least one person" in editor.errors.text()
+    assert not editor.save_button.isEnabled()
+    editor.members.setPlainText("Ana Souza\nBen Okafor")
+    editor.turn.setCurrentText("0d")
+    assert "more than zero" in editor.errors.text()
+    editor.turn.setCurrentText("weekly")
+    editor.zone.setCurrentText("Mars/Olympus")
+    assert "Unknown time zone 'Mars/Olympus'" in editor.errors.text()
+    editor.zone.setCurrentText("Europe/Berlin")
+    editor.restrictions.setText("weekdays 17:00")
+    assert "restriction 1" in editor.errors.text() and "Layer 1 ('Weekly')" in editor.errors.text()
+    editor.restrictions.setText("weekdays 17:00-09:00; weekends 00:00-00:00")
+    qtbot.mouseClick(editor.add_layer_button, Qt.MouseButton.LeftButton)
+    assert "layer 'Layer 2' has no members" in editor.errors.text()
+    qtbot.mouseClick(editor.remove_layer_button, Qt.MouseButton.LeftButton)
+    assert editor.save_button.isEnabled()
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    saved = controller.ws.rotation.schedule("Primary")
+    assert saved.time_zone == "Europe/Berlin" and saved.layers[0].members == ("Ana Souza", "Ben Okafor")
+    assert len(saved.layers[0].restrictions) == 7 and len(saved.overrides) == 1
+    assert not editor.isVisible() and "Saved schedule 'Primary'" in tab.message.text()
+
+
+def test_new_schedule_from_the_editor(qtbot, tab, controller) -> None:
+    qtbot.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    editor = tab.editor
+    assert "give the schedule a name" in editor.errors.text().lower()
+    editor.name.setText("Weekend desk")
+    assert "Add at least one layer" in editor.errors.text()
+    qtbot.mouseClick(editor.add_layer_button, Qt.MouseButton.LeftButton)
+    editor.members.setPlainText("Ben Okafor\nDev Patel")
+    editor.backup.setCurrentText("Backup")
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    names = [tab.picker.itemText(i) for i in range(tab.picker.count())]
+    assert "Weekend desk" in names and tab.picker.currentText() == "Weekend desk"
+    assert controller.ws.rotation.schedule("Weekend desk").backup == "Backup"
+
+
+def test_restriction_text_round_trip() -> None:
+    stored = [{"kind": "weekly", "day": d, "start": "17:00", "minutes": 960} for d in range(1, 6)] + \
+             [{"kind": "weekly", "day": d, "start": "00:00", "minutes": 1440} for d in (6, 7)]
+    text = restrictions_text(stored)
+    assert text == "weekdays 17:00-09:00; weekends 00:00-00:00"
+    assert parse_restrictions(text) == [{"days": "weekdays", "from": "17:00", "to": "09:00"},
+                                        {"days": "weekends", "from": "00:00", "to": "00:00"}]
+    assert restrictions_text([{"kind": "weekly", "day": 5, "start": "17:00", "minutes": 3840}]) == "fri 17:00+64h"
+    assert parse_restrictions("fri 17:00+64h") == [{"kind": "weekly", "day": 5, "start": "17:00", "minutes": 3840}]
+
+
+def test_swap_propose_and_accept_through_buttons(qtbot, tab, controller, monkeypatch) -> None:
+    tab.pages.setCurrentIndex(1)
+    slice_start = datetime(2026, 11, 27, 9, tzinfo=UTC)
+
+    def answer(dialog) -> bool:
+        dialog.colleague.setCurrentText("Ben Okafor")
+        return True
+
+    monkeypatch.setattr(tab, "exec_dialog", answer)
+    monkeypatch.setattr("oncall_desktop.ui.rotation_tab.SwapDialog.values",
+                        lambda self: ("Ben Okafor", slice_start, slice_start + timedelta(hours=8)))
+    qtbot.mouseClick(tab.propose_button, Qt.MouseButton.LeftButton)
+    assert tab.swaps.rowCount() == 1 and "Swap offered to Ben Okafor" in tab.message.text()
+    tab.swaps.selectRow(0)
+    assert not tab.accept_button.isEnabled()  # offered to Ben, and I am Ana
+    assert tab.decline_button.isEnabled()  # but I may withdraw it
+    controller.act(lambda ws: ws.store.set_setting("me", "Ben Okafor"))
+    tab.swaps.selectRow(0)
+    assert tab.accept_button.isEnabled()
+    qtbot.mouseClick(tab.accept_button, Qt.MouseButton.LeftButton)
+    assert tab.swaps.rowCount() == 0
+    shown = controller.ws.rotation.show("Primary", slice_start + timedelta(hours=1))
+    assert shown["on_call"] == "Ben Okafor"
+    kinds = [e["kind"] for e in controller.ws.store.events() if e["kind"].startswith("rotation.swap")]
+    assert kinds == ["rotation.swap_proposed", "rotation.swap_accepted"]
+
+
+def test_import_and_export_buttons(qtbot, tab, controller, monkeypatch, tmp_path: Path) -> None:
+    out = tmp_path / "mine.ics"
+    monkeypatch.setattr(tab, "ask_export_person", lambda: "Ana Souza")
+    monkeypatch.setattr(tab, "ask_save_path", lambda *a: str(out))
+    qtbot.mouseClick(tab.export_button, Qt.MouseButton.LeftButton)
+    text = out.read_text(encoding="utf-8")
+    assert "SUMMARY:On call: Ana Souza" in text and "Ben Okafor" not in text
+    assert "Wrote" in tab.message.text()
+
+    before = [s.to_dict() for s in controller.ws.rotation.schedules()]
+    bad = tmp_path / "bad.ics"
+    bad.write_text("not a calendar", encoding="utf-8")
+    monkeypatch.setattr(tab, "ask_open_path", lambda: str(bad))
+    qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    assert "not a readable iCalendar" in tab.message.text()
+    assert [s.to_dict() for s in controller.ws.rotation.schedules()] == before
+
+    monkeypatch.setattr(tab, "ask_open_path", lambda: str(out))
+    qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    assert "Imported" in tab.message.text() and "into 'Primary' (file)" in tab.message.text()
+    assert any(o.note.startswith("ics:") for o in controller.ws.rotation.schedule("Primary").overrides)
+
+
+def test_fairness_report_and_csv(qtbot, tab, monkeypatch, tmp_path: Path) -> None:
+    tab.pages.setCurrentIndex(2)
+    qtbot.mouseClick(tab.fair_button, Qt.MouseButton.LeftButton)
+    people = [tab.fairness.item(r, 0).text() for r in range(tab.fairness.rowCount())]
+    assert "Ana Souza" in people and "Dev Patel" in people
+    assert "Night = 22:00–06:00" in tab.fair_note.text()
+    target = tmp_path / "pay.csv"
+    monkeypatch.setattr(tab, "ask_save_path", lambda *a: str(target))
+    assert tab.csv_button.isEnabled()
+    qtbot.mouseClick(tab.csv_button, Qt.MouseButton.LeftButton)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("schedule,person,from,to") and len(lines) == len(people) + 1
+
+
+def test_tray_shows_who_is_on_call_and_my_next_shift(qtbot, controller, fake_clock) -> None:
+    from oncall_desktop.ui.tray import TrayController, tooltip_text
+
+    controller.start()
+    controller.act(lambda ws: ws.store.set_setting("me", "Ben Okafor"))
+    tray = TrayController(controller, lambda: None, lambda: None)
+    tray.update(controller.snapshot)
+    assert tray.action_on_call.text().startswith("Primary: Ana Souza (backup ")
+    assert not tray.action_on_call.isEnabled() and tray.menu.actions()[0] is tray.action_on_call
+    tip = tooltip_text(controller.snapshot)
+    mine = controller.snapshot["rotation"]["my_next"]
+    assert mine["schedule"] in ("Primary", "Backup") and not mine["now"]
+    assert "Your next shift: " in tip and f"({mine['schedule']})" in tip
