@@ -31,6 +31,9 @@ class AppController(QObject):
     sig_open_triage = Signal(int, str)
     """Open triage on a page: (page id, decision tree id) for the runbook walker to start."""
 
+    sig_find_runbook = Signal()
+    """Show the Runbooks tab with its search box focused (tray: "Find runbook…")."""
+
     sig_clock_fired = Signal(list)
     """The clock service fired transitions (escalations, reminders, stale acks); JSON records."""
 
@@ -129,6 +132,10 @@ class AppController(QObject):
     def snooze(self, page_id: int, minutes: int) -> None:
         """Quiet the page's reminders for ``minutes``; the ack deadline keeps running."""
         self.act(lambda ws: ws.snooze(page_id, minutes))
+
+    def find_runbook(self) -> None:
+        """Ask the Runbooks tab to come forward with the search box focused."""
+        self.sig_find_runbook.emit()
 
     def open_triage(self, page_id: int, tree_id: str = "after-hours-triage") -> None:
         """Ask whoever walks decision trees to start ``tree_id`` for this page."""

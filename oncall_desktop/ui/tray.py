@@ -33,6 +33,12 @@ def tooltip_text(snapshot: dict[str, Any]) -> str:
         if entry.get("backup"):
             line += f", backup {entry['backup']}"
         lines.append(line)
+    mine = (snapshot.get("rotation") or {}).get("my_next")
+    if mine and not mine.get("now"):
+        from oncall_desktop.clock import parse_instant
+
+        when = parse_instant(mine["start"]).astimezone().strftime("%a %d %b %H:%M")
+        lines.append(f"Your next shift: {when} ({mine['schedule']})")
     waiting = [p for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated")]
     if waiting:
         lines.append(f"{len(waiting)} page(s) waiting")
@@ -62,6 +68,11 @@ class TrayController:
         self.action_find = self._action("Find runbook…", lambda: (open_window(), controller.find_runbook()))
         self.menu.addSeparator()
         self.action_quit = self._action("Quit", quit_app)
+        # who is on call, at the top of the menu (information, not a command)
+        self.action_on_call = QAction("Who is on call: opening workspace…", self.menu)
+        self.action_on_call.setEnabled(False)
+        self.menu.insertAction(self.action_open, self.action_on_call)
+        self.menu.insertSeparator(self.action_open)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self._open_window = open_window
@@ -88,6 +99,9 @@ class TrayController:
             self.state, self.count = state, count
             self.icon.setIcon(tray_icon(state, count))
         self.icon.setToolTip(tooltip_text(snapshot))
+        self.action_on_call.setText("; ".join(
+            f"{e['schedule']}: {e['person']}" + (f" (backup {e['backup']})" if e.get("backup") else "")
+            for e in snapshot.get("on_call", [])) or "Nobody is on call")
         self.action_ack.setEnabled(count > 0)
         running = snapshot.get("timer")
         self.action_timer.setText("Stop timer" if running else "Start timer")
