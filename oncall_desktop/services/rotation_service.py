@@ -313,7 +313,9 @@ class RotationService:
                         f"{cached['fetched_at']}")
             hint = " (the link may have expired or need a new token)" if response.status_code in (401, 403, 404) else ""
             raise RotationError(f"the calendar server answered HTTP {response.status_code}{hint}; nothing was imported")
-        body = response.content.decode(response.encoding or "utf-8", errors="replace")
+        # requests guesses ISO-8859-1 for any text/* without a charset; iCalendar is UTF-8 (RFC 5545 §3.1.4)
+        charset = response.encoding if "charset" in response.headers.get("Content-Type", "").lower() else "utf-8"
+        body = response.content.decode(charset or "utf-8", errors="replace")
         return body, "downloaded", response.headers.get("ETag", ""), ""
 
     # ------------------------------------------------------------------ swaps

@@ -155,6 +155,13 @@ def test_import_url_with_etag_and_offline_cache(workspace, httpserver) -> None:
         cut_off.import_ics(url.replace("oncall", "other"), "Other")
 
 
+def test_import_url_reads_utf8_without_a_charset(workspace, httpserver) -> None:
+    feed = calendar(("On call: Chloé", "20261125T080000Z", "20261202T080000Z"))
+    httpserver.expect_request("/c.ics").respond_with_data(feed.encode("utf-8"), content_type="text/calendar")
+    workspace.rotation.import_ics(httpserver.url_for("/c.ics"), "Primary")
+    assert workspace.rotation.show("Primary", datetime(2026, 11, 26, tzinfo=UTC))["on_call"] == "Chloé"
+
+
 def test_import_url_server_errors(workspace, httpserver) -> None:
     httpserver.expect_request("/gone.ics").respond_with_data("no", status=404)
     before = state(workspace)
