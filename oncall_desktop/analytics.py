@@ -263,19 +263,22 @@ def work_sessions(events: Iterable[Mapping[str, Any]], tickets: Mapping[str, Tic
     return out
 
 
-def _billed_entries(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Time entries other features logged already billed (any kind carrying the billing fields)."""
+def _billed_entries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Time entries the billing feature already billed (``TimeEntry.to_json(detailed=True)`` shape).
+
+    Event data carrying the same fields counts too, so an older or newer log
+    that records entries as events is read the same way.
+    """
     out = []
-    for event in events:
-        data = _data(event)
-        if {"client", "after_hours_minutes", "billable_minutes"} <= set(data) and data.get("start"):
+    for record in records:
+        if {"client", "after_hours_minutes", "billable_minutes"} <= set(record) and record.get("start"):
             try:
-                at = parse_instant(str(data["start"]))
-                out.append({"ticket": str(data.get("ticket") or event.get("subject") or ""),
-                            "client": str(data["client"]), "at": at,
-                            "worked": int(data.get("worked_minutes") or 0),
-                            "after": int(data["after_hours_minutes"]), "billable": int(data["billable_minutes"]),
-                            "amount": data.get("amount_cents") if isinstance(data.get("amount_cents"), int) else None})
+                at = parse_instant(str(record["start"]))
+                amount = record.get("amount_cents")
+                out.append({"ticket": str(record.get("ticket") or ""), "client": str(record["client"]), "at": at,
+                            "worked": int(record.get("worked_minutes") or 0),
+                            "after": int(record["after_hours_minutes"]), "billable": int(record["billable_minutes"]),
+                            "amount": amount if isinstance(amount, int) and not isinstance(amount, bool) else None})
             except (TypeError, ValueError):
                 continue
     return out
@@ -290,8 +293,13 @@ def compute(events: Iterable[Mapping[str, Any]], start: datetime, end: datetime,
             calendars: Mapping[str, Calendar] | None = None,
             agreements: Mapping[str, Sequence[Agreement]] | None = None,
             default_calendar: Calendar | None = None,
-            default_agreement: Agreement = DEFAULT_AGREEMENT) -> Insights:
-    """All figures for pages opened and work done in ``[start, end)``."""
+            default_agreement: Agreement = DEFAULT_AGREEMENT,
+            billed: Iterable[Mapping[str, Any]] = ()) -> Insights:
+    """All figures for pages opened and work done in ``[start, end)``.
+
+    ``billed`` are the billing feature's stored time entries; work on tickets
+    that have none is billed here from the timers with the clients' terms.
+    """
     start, end = as_utc(start), as_utc(end)
     if end <= start:
         raise AnalyticsError(f"the period ends ({iso(end)}) before it starts ({iso(start)}); "
@@ -335,8 +343,8 @@ def compute(events: Iterable[Mapping[str, Any]], start: datetime, end: datetime,
                     "count": len(v), "median_minutes": median(v), "p90_minutes": p90(v)}
                    for (y, w), v in sorted(weeks.items())]
 
-    clients = _client_rows(events, pages, start, end, tickets, calendars, agreements, default_calendar,
-                           default_agreement)
+    clients = _client_rows(events, list(billed), pages, start, end, tickets, calendars, agreements,
+                           default_calendar, default_agreement)
     totals["after_hours_minutes"] = sum(r["after_hours_minutes"] for r in clients)
     totals["billable_minutes"] = sum(r["billable_minutes"] for r in clients)
     amounts = [r["amount_cents"] for r in clients if r["amount_cents"] is not None]
@@ -351,7 +359,8 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def _client_rows(events: Sequence[Mapping[str, Any]], pages: Sequence[PageFacts], start: datetime, end: datetime,
+def _client_rows(events: Sequence[Mapping[str, Any]], billed_records: Sequence[Mapping[str, Any]],
+                 pages: Sequence[PageFacts], start: datetime, end: datetime,
                  tickets: Mapping[str, TicketInfo], calendars: Mapping[str, Calendar],
                  agreements: Mapping[str, Sequence[Agreement]], default_calendar: Calendar,
                  default_agreement: Agreement) -> list[dict[str, Any]]:
@@ -369,7 +378,8 @@ def _client_rows(events: Sequence[Mapping[str, Any]], pages: Sequence[PageFacts]
         r = row(page.client)
         r["pages"] += 1
         r["after_hours_pages"] += int(page.after_hours)
-    billed = [b for b in _billed_entries(events) if start <= b["at"] < end]
+    from_events = [{"ticket": e.get("subject"), **_data(e)} for e in events]
+    billed = [b for b in _billed_entries([*billed_records, *from_events]) if start <= b["at"] < end]
     billed_tickets = {b["ticket"] for b in billed}
     for b in billed:
         r = row(b["client"])

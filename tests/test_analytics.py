@@ -201,3 +201,13 @@ def test_malformed_records_are_skipped() -> None:
 def test_percentiles_and_issue_keys() -> None:
     assert median([1, 2, 3, 4]) == 2.5 and p90(list(range(1, 11))) == 9.0 and p90([7]) == 7.0
     assert issue_key("Backup failed on SRV01: job 12") == issue_key("backup FAILED on srv02 — job 9")
+
+
+def test_stored_time_entries_win_over_timers() -> None:
+    """The billing feature's entries (TimeEntry.to_json(detailed=True) shape) are used as billed."""
+    entries = [{"ticket": "local:1", "client": "Acme Dental", "start": at(2, 22, 5), "end": at(2, 22, 35),
+                "worked_minutes": 30, "in_hours_minutes": 0, "after_hours_minutes": 30, "billable_minutes": 60,
+                "multiplier": 2.0, "rate_class": "after_hours", "amount_cents": 18000}]
+    report = compute(EVENTS, START, END, tickets=TICKETS, billed=entries, agreements={"Acme Dental": ACME_TERMS})
+    acme = next(r for r in report.clients if r["client"] == "Acme Dental")
+    assert (acme["after_hours_minutes"], acme["billable_minutes"], acme["amount_cents"]) == (30, 60, 18000)

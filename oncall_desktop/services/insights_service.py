@@ -48,7 +48,22 @@ def insights_report(ws: Workspace, start: datetime, end: datetime, tz_name: str 
                for r in ws.store.db.conn.execute("SELECT id, client, title FROM tickets")}
     calendars, agreements = client_terms(ws.directory_service.clients())
     return compute(ws.store.events(since=start - timedelta(days=1)), start, end, tz=tz, zone_name=zone_name,
-                   tickets=tickets, shifts=_shifts(ws, start, end), calendars=calendars, agreements=agreements)
+                   tickets=tickets, shifts=_shifts(ws, start, end), calendars=calendars, agreements=agreements,
+                   billed=_stored_entries(ws, start, end))
+
+
+def _stored_entries(ws: Workspace, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """The billing service's time entries (its own clients file and agreements), when this build has them."""
+    conn = ws.store.db.conn
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'time_entries'").fetchone():
+        return []
+    from oncall_desktop.clock import iso
+
+    cols = ("ticket", "client", "start", "end", "worked_minutes", "after_hours_minutes", "billable_minutes",
+            "amount_cents")
+    rows = conn.execute(f"SELECT {', '.join(cols)} FROM time_entries WHERE start >= ? AND start < ?",
+                        (iso(start), iso(end))).fetchall()
+    return [dict(zip(cols, r)) for r in rows]
 
 
 def month_bounds(now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
