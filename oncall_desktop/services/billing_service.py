@@ -81,6 +81,9 @@ class BillingService:
     def load_clients(self, text: str, source: str = "") -> ClientBook:
         """Check and store a clients file; work finished from now on is billed by it."""
         book = parse_clients(text, self._local_zone())  # refuses the whole file on any error
+        if self.store.get_setting("clients_toml") == text:
+            self._book = (text, book)
+            return book  # the same file again: nothing changes, nothing to log
         with self.store.transaction():
             self.store.set_setting("clients_toml", text)
             self.store.log("clients.loaded", source, {"clients": sorted(book.clients),
@@ -267,6 +270,26 @@ class BillingService:
                  "reasons": json.loads(r[9]), "timer": r[10], "sync": _sync_words(r[11], r[12], r[13], r[14], r[15]),
                  "state": {"sent": "synced"}.get(r[11] or "", r[11] or "pending"), "last_error": r[12] or ""}
                 for r in rows]
+
+    def snapshot(self, now: datetime, local_zone: Any = None) -> dict[str, Any]:
+        """What the Time tab draws: today's and this week's totals per client, entries, sync health.
+
+        Days and weeks are the technician's own (the machine's zone), Monday first.
+        """
+        local = now.astimezone(local_zone) if local_zone is not None else now.astimezone()
+        today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        week = today - timedelta(days=today.weekday())
+        counts = self.outbox.counts()
+        clients = sorted({r[0] for r in self.store.db.conn.execute("SELECT DISTINCT client FROM time_entries")}
+                         | {p.name for p in self.book().clients.values()})
+        return {
+            "today": self.totals(Period(today, today + timedelta(days=1))),
+            "week": self.totals(Period(week, week + timedelta(days=7))),
+            "entries": self.recent_entries(50),
+            "sync": {**counts, "last_error": self.outbox.last_error()},
+            "clients": clients,
+            "today_start": iso(today), "week_start": iso(week),
+        }
 
 
 def _sync_words(state: str | None, error: str | None, attempts: int | None, in_doubt: int | None,

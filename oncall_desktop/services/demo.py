@@ -96,6 +96,9 @@ def seed_demo(ws: Workspace) -> str:
             directory.add_person(name, email, zone_name, role)
         for name, data in CLIENTS.items():
             directory.save_client(name, {**data, "calendar": {"time_zone": zone_name}})
+        from oncall_desktop.services.billing_service import demo_clients_toml
+
+        ws.billing.load_clients(demo_clients_toml(CLIENTS), source="demo")  # the demo's work is billable
         existing = {s.name for s in directory.schedules()}
         for schedule in _schedules(now, zone_name):
             if schedule.name not in existing:

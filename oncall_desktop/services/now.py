@@ -117,6 +117,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         "shifts": timeline(ws),
         "rotation": ws.rotation.snapshot(me),
         "timer": timer.to_json() if timer else None,
+        "time": ws.billing.snapshot(ws.clock.now()),
         "work": [{"ticket_id": t.ticket_id, "client": t.client, "start_local": local_stamp(t.started),
                   "minutes": t.minutes(ws.clock.now())} for t in ws.timers.recent(20) if t.stopped],
         **runbook_snapshot(ws),

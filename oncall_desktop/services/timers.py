@@ -143,6 +143,7 @@ class TimerService:
         The same ticket's current timer is returned as is (resumed when paused).
         """
         now = self.store.clock.now()
+        self._recovered = True  # this process runs the timer from now on: nothing of it to recover
         with self.store.transaction() as db:
             current = self.running()
             if current is not None:
@@ -257,6 +258,7 @@ class TimerService:
                 raise TimerError("there is no question about a gap to answer")
             db.conn.execute("UPDATE timers SET question = NULL WHERE id = ?", (current.id,))
             if working:  # the whole gap was work, and the work goes on
+                self._recovered = True
                 db.conn.execute("INSERT INTO timer_segments (timer_id, start) VALUES (?, ?)",
                                 (current.id, question["from"]))
                 db.conn.execute("UPDATE timers SET state = 'running', heartbeat = ? WHERE id = ?",
@@ -364,6 +366,7 @@ class TimerService:
                                    (iso(at), timer_id))
 
     def _resume(self, timer: Timer, now: datetime) -> None:
+        self._recovered = True
         conn = self.store.db.conn
         conn.execute("INSERT INTO timer_segments (timer_id, start) VALUES (?, ?)", (timer.id, iso(now)))
         conn.execute("UPDATE timers SET state = 'running', heartbeat = ?, question = NULL WHERE id = ?",

@@ -210,6 +210,26 @@ class AppController(QObject):
         if self.snapshot:
             self.sig_snapshot.emit(self.snapshot)
         self.tick_clock()  # the ack clock fires due transitions off the GUI thread
+        self.beat_timer()
+
+    def beat_timer(self) -> None:
+        """The running timer's heartbeat (crash safety, sleep detection); redraws only when it changed."""
+        timer = self.snapshot.get("timer") or {}
+        if self.ws is None or getattr(self, "_beating", False) or timer.get("state") != "running":
+            return
+        self._beating = True
+        ws = self.ws
+
+        def done(snapshot: dict[str, Any] | None) -> None:
+            self._beating = False
+            if snapshot is not None:
+                self._publish(snapshot)
+
+        def failed(exc: BaseException) -> None:
+            self._beating = False
+            self._failed(exc)
+
+        self.runner.db(lambda: ws.snapshot() if ws.timers.heartbeat() else None, done, failed)
 
     def _publish(self, snapshot: dict[str, Any]) -> None:
         self.snapshot = snapshot
