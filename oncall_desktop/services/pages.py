@@ -252,6 +252,21 @@ class PageService:
             self.store.log("page.sla_paused" if waiting else "page.sla_resumed", row[1], {"page": page_id}, at=now)
         return True
 
+    def set_severity(self, page_id: int, severity: str, by: str = "") -> Page:
+        """A triage outcome re-rates the page (P1–P4); the SLA deadline follows the new severity."""
+        if severity not in ("P1", "P2", "P3", "P4"):
+            raise PageError(f"severity must be P1, P2, P3 or P4, not {severity!r}")
+        page = self.get(page_id)
+        if page.severity == severity:
+            return page
+        now = self.store.clock.now()
+        with self.store.transaction() as db:
+            db.conn.execute("UPDATE pages SET severity = ? WHERE id = ?", (severity, page_id))
+            self._save_sla(page_id, self.state(page_id), now)
+            self.store.log("page.severity_set", page.ticket_id,
+                           {"page": page_id, "from": page.severity, "to": severity, "by": by})
+        return self.get(page_id)
+
     # -------------------------------------------------------------- internals
     def _save(self, page_id: int, state: ack.PageState, now: datetime, seq: int) -> None:
         waiting = state.state in ack.WAITING

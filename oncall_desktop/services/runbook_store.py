@@ -369,7 +369,7 @@ def apply_outcome(ws: Any, page_id: int, tree_id: str, answers: Sequence[str], b
     if severity and severity != page.severity:
         setter = getattr(ws.pages, "set_severity", None)
         if setter is not None:
-            setter(page_id, severity)
+            setter(page_id, severity, by)
             done["severity"] = severity
     ws.store.log("tree.applied", page.ticket_id, {**done, "tree": tree_id, "by": by})
     return done

@@ -180,3 +180,25 @@ def test_doc_id_of_reads_only_the_top_level_id() -> None:
     assert doc_id_of(TREE) == "printer-triage"
     assert doc_id_of(runbook()) == "printer-jam"
     assert doc_id_of("nodes:\n  - id: x\n") is None
+
+
+def test_apply_outcome_queues_the_note_once_and_rerates_the_page(workspace) -> None:
+    from oncall_desktop.services.demo import seed_demo
+    from oncall_desktop.services.runbook_store import apply_outcome
+
+    seed_demo(workspace)
+    workspace.poll()
+    page = workspace.pages.active()[0]
+    assert page.severity != "P4"
+    answers = ["no", "single-user", "no"]  # one user, can keep working: next business day
+    result = workspace.runbooks.walk("after-hours-triage", answers)
+    assert result.outcome is not None and result.outcome.severity == "P4"
+    first = apply_outcome(workspace, int(page.id), "after-hours-triage", answers, by="Ana Souza")
+    again = apply_outcome(workspace, int(page.id), "after-hours-triage", answers, by="Ana Souza")
+    assert first["note_queued"] and first["severity"] == "P4" and again["severity"] is None
+    row = workspace.outbox.get(first["key"])
+    assert row is not None and row.ticket_id == page.ticket_id and row.payload["text"] == result.note
+    assert len([r for r in workspace.outbox.rows(page.ticket_id) if r.kind == "note" and r.key == first["key"]]) == 1
+    assert workspace.pages.get(int(page.id)).severity == "P4"
+    changed = workspace.store.events(kind="page.severity_set")
+    assert [(e["data"]["to"], e["data"]["by"]) for e in changed] == [("P4", "Ana Souza")]
