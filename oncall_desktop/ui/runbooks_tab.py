@@ -126,12 +126,13 @@ class RunbooksTab(QWidget):
             return
         self.runbooks, self.trees = runbooks, trees
         if self.search.text().strip():
-            self._run_search()
+            self._run_search(quiet=True)
         else:
             self._fill([("tree", t) for t in sorted(trees)] + [("runbook", r["id"]) for r in
-                                                                sorted(runbooks.values(), key=lambda r: r["title"].lower())])
+                                                                sorted(runbooks.values(), key=lambda r: r["title"].lower())],
+                       quiet=True)
 
-    def _fill(self, entries: list[tuple[str, str]], keep: str | None = None) -> None:
+    def _fill(self, entries: list[tuple[str, str]], keep: str | None = None, quiet: bool = False) -> None:
         current = keep or self._current()[1]
         self.list.blockSignals(True)
         self.list.clear()
@@ -150,11 +151,12 @@ class RunbooksTab(QWidget):
             if data.get("origin") not in (None, "bundled"):
                 item.setToolTip(f"from the {data['origin']}")
             self.list.addItem(item)
-        self.list.blockSignals(False)
         row = next((i for i in range(self.list.count()) if self.list.item(i).data(Qt.ItemDataRole.UserRole) == current),
                    0 if self.list.count() else -1)
         self.list.setCurrentRow(row)
-        if row >= 0:
+        self.list.blockSignals(False)
+        self._sync_buttons()
+        if row >= 0 and not (quiet and self.stack.currentWidget() is self.walker):  # a walk in progress stays
             self._show(self.list.currentItem())
 
     # ----------------------------------------------------------------- search
@@ -174,13 +176,14 @@ class RunbooksTab(QWidget):
             item.setHidden(bool(needle) and needle not in hay)
         self._timer.start()
 
-    def _run_search(self) -> None:
+    def _run_search(self, quiet: bool = False) -> None:
         query = self.search.text().strip()
         self._search_seq += 1
         seq = self._search_seq
         if not query:
             self._fill([("tree", t) for t in sorted(self.trees)] +
-                       [("runbook", r["id"]) for r in sorted(self.runbooks.values(), key=lambda r: r["title"].lower())])
+                       [("runbook", r["id"]) for r in sorted(self.runbooks.values(), key=lambda r: r["title"].lower())],
+                       quiet=quiet)
             return
         words = query.casefold().split()
         trees = [t for t, d in sorted(self.trees.items())
@@ -188,7 +191,7 @@ class RunbooksTab(QWidget):
 
         def done(hits: list[Any]) -> None:
             if seq == self._search_seq:  # a newer keystroke wins
-                self._fill([("tree", t) for t in trees] + [("runbook", h.id) for h in hits])
+                self._fill([("tree", t) for t in trees] + [("runbook", h.id) for h in hits], quiet=quiet)
 
         self.controller.query(lambda ws: ws.runbooks.search(query, 25), done, lambda exc: None)
 

@@ -161,3 +161,15 @@ def test_tray_find_runbook_opens_the_tab_with_search_focused(qtbot, controller) 
     assert opened == [1] and window.tabs.currentWidget() is window.runbooks_tab
     qtbot.waitUntil(lambda: window.runbooks_tab.search.hasFocus() or not window.isActiveWindow(), timeout=1000)
     assert window.runbooks_tab.search.selectedText() == window.runbooks_tab.search.text()
+
+
+def test_a_library_change_does_not_interrupt_a_walk(qtbot, controller) -> None:
+    window = _window(qtbot, controller)
+    tab = window.runbooks_tab
+    tab.start_tree("security-triage")
+    qtbot.keyClick(tab.walker, Qt.Key.Key_1)
+    answered = list(tab.walker.answers)
+    text = controller.ws.runbooks.text_of("runbook", "dns-failure") + "\nLocal addition.\n"
+    controller.act(lambda ws: ws.runbooks.save("runbook", text))
+    assert any("Local addition." in r["body"] for r in controller.snapshot["runbooks"])
+    assert tab.stack.currentWidget() is tab.walker and tab.walker.answers == answered
