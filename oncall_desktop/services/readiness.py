@@ -63,9 +63,13 @@ class Readiness:
         self.disk_free = disk_free or (lambda: shutil.disk_usage(self.ws.directory).free)
         self.min_free_bytes = min_free_bytes
 
-    def run(self, confirm: Callable[[], bool] | None = None) -> ReadinessReport:
-        """All items; ``confirm`` (the UI's Yes/No) makes the notification item a real round trip."""
-        items = (self.notifications(confirm), self.ticket_system(), self.runbooks(), self.backup(), self.disk(),
+    def run(self, confirm: Callable[[], bool] | None = None, resend: bool = True) -> ReadinessReport:
+        """All items; ``confirm`` (the UI's Yes/No) makes the notification item a real round trip.
+
+        ``resend=False``: the UI already sent the test notification and asked;
+        ``confirm`` just returns that answer.
+        """
+        items = (self.notifications(confirm, send=resend), self.ticket_system(), self.runbooks(), self.backup(), self.disk(),
                  self.autostart())
         report = ReadinessReport(self.ws.clock.now(), items)
         self._record(report)
@@ -76,8 +80,13 @@ class Readiness:
                 for r in self.ws.store.db.conn.execute("SELECT item, ok, detail, fix, checked_at FROM readiness")]
 
     # ------------------------------------------------------------------ items
-    def notifications(self, confirm: Callable[[], bool] | None = None) -> CheckItem:
+    def notifications(self, confirm: Callable[[], bool] | None = None, send: bool = True) -> CheckItem:
         title = "Notifications reach you"
+        if confirm is not None and not send:
+            if confirm():
+                return CheckItem("notifications", title, True, "you saw the test notification")
+            return CheckItem("notifications", title, False, "a test notification was sent but you did not see it",
+                             "turn off Do Not Disturb / focus mode and allow notifications for oncall-desktop")
         if confirm is None:
             ok, how = self.ws.notifier.status()
             if not ok:

@@ -28,6 +28,9 @@ class AppController(QObject):
     sig_workspace_failed = Signal(str)
     """The workspace could not be opened at all (message for a dialog)."""
 
+    sig_open_shift_dialog = Signal(str)
+    """Open a shift-life dialog ("handoff", "readiness", "maintenance") — from the tray menu, say."""
+
     sig_open_triage = Signal(int, str)
     """Open triage on a page: (page id, decision tree id) for the runbook walker to start."""
 

@@ -11,6 +11,7 @@ from oncall_desktop.ui.now_tab import NowTab
 from oncall_desktop.ui.rotation_tab import RotationTab
 from oncall_desktop.ui.runbooks_tab import RunbooksTab
 from oncall_desktop.ui.settings_tab import SettingsTab
+from oncall_desktop.ui.shift_menu import ShiftMenu
 from oncall_desktop.ui.time_tab import TimeTab
 
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         # "Open triage" (Now tab): show the Runbooks tab; the tree walker takes the signal from there
         controller.sig_open_triage.connect(lambda page_id, tree_id: self.tabs.setCurrentWidget(self.runbooks_tab))
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
+        self.shift_menu = ShiftMenu(self, controller)  # handoff, readiness, maintenance (issue 8)
 
     def _status(self, snapshot: dict) -> None:
         status = snapshot.get("status", {})

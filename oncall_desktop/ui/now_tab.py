@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.maintenance_dialog import suppressed_text
 
 COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State", "SLA left")
 SLA_COLUMN = 6
@@ -76,6 +77,10 @@ class NowTab(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
         self.banner.hide()
+        self.suppressed = QLabel()  # tickets a maintenance window kept quiet, with the reason (issue 8)
+        self.suppressed.setWordWrap(True)
+        self.suppressed.setStyleSheet("QLabel { color: #57606a; }")
+        self.suppressed.hide()
         self.on_call = QLabel("Opening workspace…")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -123,6 +128,7 @@ class NowTab(QWidget):
         layout.addWidget(self.on_call)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+        layout.addWidget(self.suppressed)
         layout.addLayout(buttons)
         self.table.installEventFilter(self)
         for n in range(1, 10):
@@ -173,6 +179,8 @@ class NowTab(QWidget):
                                         + (" (business hours)" if page["sla"].get("business_hours") else ""))
                 self.table.setItem(row, col, item)
         self.empty.setVisible(not self.pages)
+        self.suppressed.setText(suppressed_text(snapshot))
+        self.suppressed.setVisible(bool(self.suppressed.text()))
         if selected is not None:
             self._select_id(selected)
         elif self.pages and not self.table.selectedItems():

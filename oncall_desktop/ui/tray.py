@@ -47,6 +47,8 @@ def tooltip_text(snapshot: dict[str, Any]) -> str:
             lines.append(f"Next deadline {nearest['ack_deadline_local']}: {nearest['client']} — {nearest['title']}")
     if snapshot.get("offline_since"):
         lines.append(f"Offline since {snapshot['offline_since']} — showing cached tickets")
+    if snapshot.get("handoff_pending"):
+        lines.append(f"Handoff from {snapshot['handoff_pending']['author']} waiting — open the window to read it")
     return "\n".join(lines)
 
 
@@ -65,6 +67,11 @@ class TrayController:
         self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None))
         self.action_timer = self._action("Start timer", lambda: controller.toggle_timer(None))
         self.action_check = self._action("Check now", controller.check_now)
+        self.menu.addSeparator()  # shift life (issue 8): the window opens, then the dialog
+        for text, kind in (("Write handoff…", "handoff"), ("Readiness check…", "readiness"),
+                           ("Maintenance windows…", "maintenance")):
+            self._action(text, lambda _=False, kind=kind: (open_window(),
+                                                            controller.sig_open_shift_dialog.emit(kind)))
         self.action_find = self._action("Find runbook…", lambda: (open_window(), controller.find_runbook()))
         self.menu.addSeparator()
         self.action_quit = self._action("Quit", quit_app)
