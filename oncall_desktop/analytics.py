@@ -46,6 +46,10 @@ FALSE_ALARM_OUTCOMES = frozenset({
 KNOWN_KINDS = frozenset({
     "page.opened", "page.acknowledged", "page.resolved", "page.suppressed", "page.escalated",
     "timer.started", "timer.stopped",
+    # the ack clock's other transitions: understood, they just do not change these figures
+    "page.unacknowledged", "page.reassigned", "page.snoozed", "page.renotified", "page.unanswered",
+    "page.stale", "page.stale_check_passed", "page.sla_paused", "page.sla_resumed",
+    "timer.paused", "timer.resumed", "timer.flagged", "timer.recovered", "timer.gap_answered",
 })
 
 #: A recurring issue is one seen at least this often after hours in the period.

@@ -56,7 +56,7 @@ EVENTS = [
     ev(at(5, 21), "page.suppressed", "local:7", reason="maintenance window 20:00–23:00 for Delta"),
     ev(at(7, 3), "page.opened", "local:4", page=4),                           # Sat 03:00, after hours
     ev(at(7, 3, 20), "page.acknowledged", "local:4", page=4),                 # 20.0 min; never resolved
-    ev(at(8, 1), "page.snoozed", "local:4", page=4),                          # a kind from a later version
+    ev(at(8, 1), "page.teleported", "local:4", page=4),                       # a kind from a later version
     ev(at(8, 2), "handoff.written", "", author="Ana"),                        # another feature's kind
     ev(at(10, 22, 15), "page.opened", "local:5", page=5),                     # Tue 22:15, after hours
     ev(at(10, 22, 16, 30), "page.acknowledged", "local:5", page=5),           # 1.5 min
@@ -150,7 +150,7 @@ def test_top_recurring_after_hours_issues(report) -> None:
 
 
 def test_unknown_kinds_are_listed_not_fatal(report) -> None:
-    assert report.ignored_kinds == ["page.snoozed"]
+    assert report.ignored_kinds == ["page.teleported"]
 
 
 def test_summary_text_a_lead_can_paste(report) -> None:
