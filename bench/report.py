@@ -1,0 +1,111 @@
+"""Speed of ``time report``: 100,000 billed entries → the contract JSON (issue 7 target: ≤ 1 s).
+
+Run: ``.venv/bin/python bench/report.py [--entries N] [--runs K]``.  Builds a
+workspace holding a year of billed work (sessions billed by the real
+``billing.bill`` under a client calendar with holidays and an agreement
+change, stored as the billing service stores them, half of them already
+synced), then times what ``oncall-desktop time report --json`` does — the JSON
+is built inside SQLite (``json_object``) — plus ``report()`` (parsed back into
+Python), the CSV export, and, for comparison, re-billing everything from
+scratch and serialising with ``json.dumps``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from oncall_desktop.billing import Agreement, Calendar, WorkSession, bill  # noqa: E402
+from oncall_desktop.clock import FakeClock, iso  # noqa: E402
+from oncall_desktop.services.billing_service import Period  # noqa: E402
+from oncall_desktop.services.workspace import Workspace  # noqa: E402
+
+TARGET_SECONDS = 1.0
+
+
+def sessions(count: int, seed: int = 7) -> list[WorkSession]:
+    rng = random.Random(seed)
+    start_of_year = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    out = []
+    for number in range(count):
+        start = start_of_year + timedelta(seconds=rng.randrange(365 * 24 * 3600))
+        length = timedelta(minutes=rng.choice((5, 12, 25, 38, 45, 70, 95, 180)), seconds=rng.randrange(60))
+        out.append(WorkSession(f"redmine:{number % 3000}", "acme", start, start + length,
+                               rng.choices((None, "no-charge", "regular-charge"), (96, 2, 2))[0]))
+    return out
+
+
+def build(directory: Path, count: int) -> tuple[Workspace, list[WorkSession], Calendar, list[Agreement]]:
+    calendar = Calendar("America/New_York", holidays_country="US", holidays_subdivision="NY")
+    agreements = [Agreement("2025 terms", date(2025, 1, 1), date(2026, 6, 30)),
+                  Agreement("2026 terms", date(2026, 7, 1), multiplier=1.5, normal_rate_cents=15000)]
+    work = sessions(count)
+    ws = Workspace(directory, FakeClock(datetime(2027, 1, 2, tzinfo=timezone.utc)))
+    conn = ws.store.db.conn
+    now = iso(ws.clock.now())
+    with ws.store.transaction():
+        conn.executemany("INSERT INTO timers (id, ticket_id, client, started, heartbeat, stopped, state, billed) "
+                         "VALUES (?, ?, ?, ?, ?, ?, 'stopped', 1)",
+                         ((n + 1, w.ticket, w.client, iso(w.start), iso(w.end), iso(w.end)) for n, w in enumerate(work)))
+        conn.executemany("INSERT INTO timer_segments (id, timer_id, start, end) VALUES (?, ?, ?, ?)",
+                         ((n + 1, n + 1, iso(w.start), iso(w.end)) for n, w in enumerate(work)))
+        rows, outbox = [], []
+        # the bench needs realistic entries, not the session each came from: segment ids are nominal
+        for number, e in enumerate(bill(work, agreements, calendar)):
+            key = f"ocbench-{number}-{e.rate_class}"
+            rows.append((key, number % len(work) + 1, e.ticket, e.client, iso(e.start), iso(e.end), e.worked_minutes,
+                         e.in_hours_minutes, e.after_hours_minutes, e.billable_minutes, e.multiplier, e.rate_class,
+                         json.dumps(e.reasons, ensure_ascii=False), e.agreement, e.amount_cents, now))
+            outbox.append((key, e.ticket, "{}", "sent" if number % 2 else "pending", now, now))
+        conn.executemany("INSERT INTO time_entries (key, segment_id, ticket, client, start, end, worked_minutes, "
+                         "in_hours_minutes, after_hours_minutes, billable_minutes, multiplier, rate_class, reasons, "
+                         "agreement, amount_cents, billed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         rows)
+        conn.executemany("INSERT INTO outbox (key, ticket_id, kind, payload, state, next_try, created) "
+                         "VALUES (?, ?, 'time_entry', ?, ?, ?, ?)", outbox)
+    return ws, work, calendar, agreements
+
+
+def timed(fn: object, runs: int) -> tuple[float, object]:
+    samples, result = [], None
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = fn()  # type: ignore[operator]
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=100_000, help="work sessions to bill (entries ≥ this)")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, work, calendar, agreements = build(Path(tmp) / "ws", args.entries)
+        year = Period(datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 2, tzinfo=timezone.utc))
+        count = ws.store.db.conn.execute("SELECT count(*) FROM time_entries").fetchone()[0]
+        report_s, text = timed(lambda: ws.billing.report_json(year), args.runs)
+        parsed_s, rows = timed(lambda: ws.billing.report(year), max(1, args.runs // 2))
+        csv_s, _ = timed(lambda: ws.billing.export_csv(year, Path(tmp) / "year.csv"), max(1, args.runs // 2))
+        scratch_s, _ = timed(lambda: json.dumps([e.to_json() for e in bill(work, agreements, calendar)]),
+                             max(1, args.runs // 2))
+        assert len(rows) == count and len(text) > count * 100  # type: ignore[arg-type]
+        ws.close()
+    print(f"entries in the report          {count:>10,}  (from {len(work):,} sessions)")
+    print(f"time report --json (SQLite)    {report_s:>8.3f} s   median of {args.runs}   target "
+          f"{TARGET_SECONDS:.1f} s   ratio {report_s / TARGET_SECONDS:.2f}")
+    print(f"report() as Python rows        {parsed_s:>8.3f} s")
+    print(f"time export CSV                {csv_s:>8.3f} s")
+    print(f"re-bill + json.dumps (compare) {scratch_s:>8.3f} s   (why entries are stored when billed)")
+
+
+if __name__ == "__main__":
+    main()
