@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -31,16 +30,15 @@ from oncall_desktop.services.workspace import Workspace  # noqa: E402
 TARGET_SECONDS = 1.0
 
 
-def sessions(count: int, seed: int = 7) -> list[WorkSession]:
-    rng = random.Random(seed)
-    start_of_year = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    out = []
-    for number in range(count):
-        start = start_of_year + timedelta(seconds=rng.randrange(365 * 24 * 3600))
-        length = timedelta(minutes=rng.choice((5, 12, 25, 38, 45, 70, 95, 180)), seconds=rng.randrange(60))
-        out.append(WorkSession(f"redmine:{number % 3000}", "acme", start, start + length,
-                               rng.choices((None, "no-charge", "regular-charge"), (96, 2, 2))[0]))
-    return out
+def sessions(count: int) -> list[WorkSession]:
+    """The same year of mixed work as bench/billing.py (one source of realistic sessions)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_billing", Path(__file__).with_name("billing.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.sessions(count))
 
 
 def build(directory: Path, count: int) -> tuple[Workspace, list[WorkSession], Calendar, list[Agreement]]:

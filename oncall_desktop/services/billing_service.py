@@ -180,7 +180,7 @@ class BillingService:
                 raise BillingServiceError(
                     f"this work is already on the ticket in the ticket system (entry {remote_id or key}); "
                     "correct it there, or add a correcting entry here — the local copy cannot change it")
-            if in_doubt or attempts:
+            if in_doubt:
                 raise BillingServiceError(
                     "this work is being sent to the ticket system right now (or may have arrived); "
                     "wait until its sync state shows synced or failed, then correct it")
@@ -280,8 +280,10 @@ class BillingService:
         today = local.replace(hour=0, minute=0, second=0, microsecond=0)
         week = today - timedelta(days=today.weekday())
         counts = self.outbox.counts()
-        clients = sorted({r[0] for r in self.store.db.conn.execute("SELECT DISTINCT client FROM time_entries")}
-                         | {p.name for p in self.book().clients.values()})
+        recent = iso(now - timedelta(days=92))  # the index on start keeps this cheap with a year of entries
+        clients = sorted({r[0] for r in self.store.db.conn.execute(
+            "SELECT DISTINCT client FROM time_entries WHERE start >= ?", (recent,))}
+            | {p.name for p in self.book().clients.values()})
         return {
             "today": self.totals(Period(today, today + timedelta(days=1))),
             "week": self.totals(Period(week, week + timedelta(days=7))),

@@ -254,8 +254,9 @@ class Outbox:
         else:
             delay = backoff_delay(attempts - 1, self.policy, lambda: 0.5 + 0.5 * self.rand())
         delay = math.ceil(delay)  # instants are stored to the second: never earlier than the backoff
-        # A note failure we are sure of leaves nothing remote; anything else stays in doubt.
-        in_doubt = 1 if (exc.uncertain or row.kind == "time_entry") else 0
+        # In doubt: the request may have been applied — sent and then no clear answer, or a 2xx
+        # whose body we could not read.  A refusal (4xx, refused connection, 429) left nothing.
+        in_doubt = 1 if (exc.uncertain or exc.kind is ErrorKind.BAD_RESPONSE) else 0
         with self.store.transaction() as db:
             db.conn.execute(
                 "UPDATE outbox SET state = ?, next_try = ?, last_error = ?, in_doubt = ?, "

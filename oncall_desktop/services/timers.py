@@ -312,11 +312,7 @@ class TimerService:
                 self._move_segment(timer_id, segment, start or segment.start, end or segment.end or segment.start)
             else:  # new keys all the same: the old entries were withdrawn
                 db.conn.execute("UPDATE timer_segments SET rev = rev + 1 WHERE timer_id = ?", (timer_id,))
-            after = self.get(timer_id)
-            self.store.log("time.edited", after.ticket_id, {"timer": timer_id, "before": _audit(before),
-                                                            "after": _audit(after)})
-            if self.did_finish is not None:
-                self.did_finish(timer_id)
+            self._edited(before)
         return self.get(timer_id)
 
     def edit_segment(self, segment_id: int, start: datetime, end: datetime) -> Timer:
@@ -335,11 +331,7 @@ class TimerService:
             db.conn.execute("UPDATE timer_segments SET rev = rev + 1 WHERE timer_id = ? AND id != ?",
                             (timer_id, segment_id))
             self._move_segment(timer_id, segment, start, end)
-            after = self.get(timer_id)
-            self.store.log("time.edited", after.ticket_id, {"timer": timer_id, "before": _audit(before),
-                                                            "after": _audit(after)})
-            if self.did_finish is not None:
-                self.did_finish(timer_id)
+            self._edited(before)
         return self.get(timer_id)
 
     def delete(self, timer_id: int) -> None:
@@ -395,6 +387,14 @@ class TimerService:
         self.store.log("timer.stopped", timer.ticket_id, data)
         if self.did_finish is not None:
             self.did_finish(timer.id)
+
+    def _edited(self, before: Timer) -> None:
+        """Audit a correction (values before and after), then bill the entry anew."""
+        after = self.get(before.id)
+        self.store.log("time.edited", after.ticket_id, {"timer": before.id, "before": _audit(before),
+                                                        "after": _audit(after)})
+        if self.did_finish is not None:
+            self.did_finish(before.id)
 
     def _move_segment(self, timer_id: int, segment: Segment, start: datetime, end: datetime) -> None:
         _check_interval(start, end)

@@ -232,6 +232,19 @@ def test_work_already_in_the_psa_cannot_be_changed_here(workspace, fake_clock) -
     assert workspace.timers.get(timer.id).segments[0].end == start + timedelta(minutes=30)
 
 
+def test_an_entry_the_system_refused_can_be_corrected(workspace) -> None:
+    start = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
+    timer = workspace.timers.add_manual("local:404", "Acme Dental", start, start + timedelta(minutes=30))
+    workspace.deliver_outbox()  # the local book has no ticket 404: refused, certainly not saved
+    assert [r.state for r in workspace.outbox.rows()] == ["failed"]
+    from oncall_desktop.tickets import Ticket
+
+    ticket = workspace.book.add(Ticket(title="Printer", client="Acme Dental"))
+    workspace.timers.edit(timer.id, ticket_id=ticket.id)
+    workspace.deliver_outbox()
+    assert [(r.ticket_id, r.state) for r in workspace.outbox.rows()] == [(ticket.id, "sent")]
+
+
 def test_bad_manual_entries_are_refused_in_words(workspace) -> None:
     start = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
     with pytest.raises(TimerError, match="is not after the start"):
