@@ -466,13 +466,18 @@ class RotationService:
         }
 
 
+#: Shifts of one person closer together than this are one stint for notices: a
+#: week of backup nights (17:00–09:00) is one "you are on call in 12 days", not five.
+STINT_GAP = timedelta(hours=24)
+
+
 def _stretches(items: Iterable[Shift], person: str) -> list[tuple[datetime, datetime]]:
-    """The person's continuous time on call: adjacent rotation and override pieces count as one."""
+    """The person's stints on call: adjacent pieces, and pieces less than a day apart, count as one."""
     out: list[tuple[datetime, datetime]] = []
     for x in items:
         if x.person != person:
             continue
-        if out and out[-1][1] == x.start:
+        if out and x.start - out[-1][1] < STINT_GAP:
             out[-1] = (out[-1][0], x.end)
         else:
             out.append((x.start, x.end))

@@ -294,3 +294,20 @@ def test_export_then_import_gives_the_same_shifts(workspace, tmp_path, fake_cloc
     a, b = now, now + timedelta(days=60)
     assert [(x.person, iso(x.start), iso(x.end)) for x in workspace.rotation.shifts("Copy", a, b)] == \
         [(x.person, iso(x.start), iso(x.end)) for x in shifts(sched, a, b)]
+
+
+def test_a_week_of_nights_gets_one_advance_notice(workspace, fake_clock, recorder) -> None:
+    """Backup nights 17:00–09:00 for a week are one stint: one notice, not one per night."""
+    from datetime import datetime, timezone
+
+    from oncall_desktop.rotation import Layer, Restriction, Schedule
+
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # two weeks out
+    nights = Schedule("Nights", "UTC", (Layer("n", ["Ana Souza"], start, "weekly", "09:00",
+                                                (Restriction.daily("17:00", "09:00"),)),))
+    workspace.store.set_setting("me", "Ana Souza")
+    workspace.rotation.save(nights)
+    fake_clock.set(datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc))
+    due = workspace.rotation.due_notices()
+    assert [n.kind for n in due] == ["before"]
+    assert "Mon 07 Dec" in due[0].body or "07 Dec" in due[0].body
