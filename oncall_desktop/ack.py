@@ -181,7 +181,10 @@ class Acknowledge:
 
 @dataclass(frozen=True)
 class Resolve:
+    """``outcome`` "no action needed" marks a false alarm (Insights counts them)."""
+
     by: str
+    outcome: str = "fixed"
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,11 @@ def test_unknown_ticket_and_bad_instant_are_one_line_errors(capsys, ws_dir) -> N
         "oncall-desktop: no page for ticket 'local:99'; use the id shown by 'oncall-desktop now' (such as local:3)")
     code, _, err = run(capsys, "--workspace", ws_dir, "tick", "--at", "tonight")
     assert code == 2 and "'tonight' is not a date-time" in err
+
+
+def test_resolve_no_action_records_a_false_alarm_that_insights_count(capsys, ws_dir) -> None:
+    code, out, err = run(capsys, "--workspace", ws_dir, "resolve", "local:1", "--no-action")
+    assert code == 0, err
+    assert "(no action needed)" in out
+    events = json.loads(run(capsys, "--workspace", ws_dir, "events", "--kind", "page.resolved", "--json")[1])
+    assert events[-1]["data"]["outcome"] == "no action needed"

@@ -22,6 +22,9 @@ def register(add: AddCommand) -> None:
         p.add_argument("ticket", metavar="TICKET", help="local:3, the remote id 3, or #N for page N")
         p.add_argument("--by", metavar="NAME", help="who does it (default: the workspace's 'me')")
         p.add_argument("--json", action="store_true", help="print the page as JSON")
+        if name == "resolve":
+            p.add_argument("--no-action", action="store_true",
+                           help="nothing needed doing: a false alarm (counted in insights)")
 
     p = add("snooze", cmd_snooze, "quiet the reminders for TICKET; the ack deadline keeps running")
     p.add_argument("ticket", metavar="TICKET")
@@ -49,8 +52,9 @@ def _act(args: argparse.Namespace, verb: str) -> int:
             page = ws.acknowledge(int(page.id), by=args.by)
             words = f"Acknowledged {page.ticket_id} as {page.acknowledged_by}"
         elif verb == "resolve":
-            page = ws.resolve(int(page.id), by=args.by)
-            words = f"Resolved {page.ticket_id}"
+            no_action = getattr(args, "no_action", False)
+            page = ws.resolve(int(page.id), by=args.by, outcome="no action needed" if no_action else "fixed")
+            words = f"Resolved {page.ticket_id}" + (" (no action needed)" if no_action else "")
         else:
             page = ws.escalate(int(page.id), by=args.by)
             words = f"Escalated {page.ticket_id} to {page.person} (level {page.level})"

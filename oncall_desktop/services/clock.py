@@ -179,7 +179,7 @@ class WorkspaceEffects:
                 self._note(page, effect.text, f"{key}-{index}")
             elif isinstance(effect, ack.StartTimer):
                 client = self.ws._ticket_field(page.ticket_id, "client") or transition.state.client or "unknown"
-                self.ws.timers.start(page.ticket_id, client)
+                self.ws.timers.start_on_acknowledge(page.ticket_id, client)
             elif isinstance(effect, ack.StopTimer):
                 running = self.ws.timers.running()
                 if running is not None and running.ticket_id == page.ticket_id:

@@ -172,8 +172,8 @@ class PageService:
         self.apply(page_id, ack.Acknowledge(by))
         return self.get(page_id)
 
-    def resolve(self, page_id: int, by: str) -> Page:
-        self.apply(page_id, ack.Resolve(by))
+    def resolve(self, page_id: int, by: str, outcome: str = "fixed") -> Page:
+        self.apply(page_id, ack.Resolve(by, outcome))
         return self.get(page_id)
 
     def escalate(self, page_id: int, by: str | None = None) -> Page:
@@ -330,6 +330,8 @@ def _log_data(page_id: int, event: ack.Event, before: ack.PageState, step: ack.T
         data["minutes"] = event.minutes
     if isinstance(event, ack.Reassign):
         data["to"] = event.to
+    if isinstance(event, ack.Resolve):
+        data["outcome"] = event.outcome
     return data
 
 

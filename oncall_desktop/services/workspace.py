@@ -296,8 +296,9 @@ class Workspace:
             page_id = int(page.id)  # type: ignore[arg-type]
         return self.pages.acknowledge(page_id, by or self.me or "me")
 
-    def resolve(self, page_id: int, by: str | None = None) -> Any:
-        page = self.pages.resolve(page_id, by or self.me or "me")
+    def resolve(self, page_id: int, by: str | None = None, outcome: str = "fixed") -> Any:
+        """Resolve a page; ``outcome="no action needed"`` records a false alarm."""
+        page = self.pages.resolve(page_id, by or self.me or "me", outcome)
         running = self.timers.running()
         if running is not None and running.ticket_id == page.ticket_id:
             self.timers.stop()

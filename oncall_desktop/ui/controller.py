@@ -125,8 +125,8 @@ class AppController(QObject):
         """Acknowledge a page (the newest pending one when no id is given)."""
         self.act(lambda ws: ws.acknowledge(page_id))
 
-    def resolve(self, page_id: int) -> None:
-        self.act(lambda ws: ws.resolve(page_id))
+    def resolve(self, page_id: int, outcome: str = "fixed") -> None:
+        self.act(lambda ws: ws.resolve(page_id, outcome=outcome))
 
     def escalate(self, page_id: int) -> None:
         """Escalate now: the next level in the chain is paged at once."""

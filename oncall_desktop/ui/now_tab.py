@@ -100,6 +100,9 @@ class NowTab(QWidget):
         self.triage_button = QPushButton("Open tri&age")
         self.triage_button.setToolTip("Walk the after-hours triage questions for this page")
         self.resolve_button = QPushButton("&Resolve")
+        self.resolve_button.setToolTip("Resolve the selected page: the work is done (stops its timer)")
+        self.false_alarm_button = QPushButton("No action &needed")
+        self.false_alarm_button.setToolTip("Resolve as a false alarm: nothing needed doing (Insights counts these)")
         self.timer_button = QPushButton("Start &timer")
         self.snooze_button = QToolButton()
         self.snooze_button.setText("S&nooze")
@@ -115,11 +118,12 @@ class NowTab(QWidget):
         self.escalate_button.clicked.connect(self._escalate)
         self.triage_button.clicked.connect(self._triage)
         self.resolve_button.clicked.connect(self._resolve)
+        self.false_alarm_button.clicked.connect(lambda: self._resolve("no action needed"))
         self.timer_button.clicked.connect(self._timer)
         self.check_button.clicked.connect(controller.check_now)
         buttons = QHBoxLayout()
         for b in (self.ack_button, self.escalate_button, self.triage_button, self.timer_button,
-                  self.resolve_button, self.snooze_button):
+                  self.resolve_button, self.false_alarm_button, self.snooze_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.check_button)
@@ -194,7 +198,7 @@ class NowTab(QWidget):
         waiting = page is not None and page["state"] in WAITING
         self.ack_button.setEnabled(waiting)
         self.snooze_button.setEnabled(waiting)
-        for b in (self.resolve_button, self.escalate_button, self.triage_button):
+        for b in (self.resolve_button, self.false_alarm_button, self.escalate_button, self.triage_button):
             b.setEnabled(page is not None)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 — Qt override
@@ -245,10 +249,10 @@ class NowTab(QWidget):
         if page_id is not None:
             self.controller.snooze(page_id, minutes)
 
-    def _resolve(self) -> None:
+    def _resolve(self, outcome: str = "fixed") -> None:
         page_id = self.selected_page_id()
         if page_id is not None:
-            self.controller.resolve(page_id)
+            self.controller.resolve(page_id, outcome)
 
     def _timer(self) -> None:
         self.controller.toggle_timer(self.selected_page_id())

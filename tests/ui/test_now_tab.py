@@ -136,3 +136,10 @@ def test_sla_left_words() -> None:
     assert sla_left({"sla": {"kind": "resolution", "paused": True, "remaining_minutes": 42}}, now) == (
         "resolution paused (42m left)", None)
     assert sla_left({"sla": None}, now) == ("—", None)
+
+
+def test_no_action_needed_button_resolves_as_a_false_alarm(qtbot, window, controller) -> None:
+    qtbot.mouseClick(window.now_tab.false_alarm_button, Qt.MouseButton.LeftButton)
+    assert window.now_tab.table.rowCount() == 0
+    resolved = controller.ws.store.events(kind="page.resolved")
+    assert resolved[-1]["data"]["outcome"] == "no action needed"
