@@ -151,8 +151,9 @@ class HttpClient:
         """POST; pass ``idempotent=True`` for searches that only read (Jira, Autotask)."""
         return self.request("POST", path, what=what, json=json, data=data, params=params, idempotent=idempotent)
 
-    def put(self, path: str, *, what: str, json: Any = None) -> Reply:
-        return self.request("PUT", path, what=what, json=json)
+    def put(self, path: str, *, what: str, json: Any = None, idempotent: bool = True) -> Reply:
+        """PUT; pass ``idempotent=False`` when the PUT appends (Redmine adds a journal note per call)."""
+        return self.request("PUT", path, what=what, json=json, idempotent=idempotent)
 
     def request(self, method: str, path: str, *, what: str, params: Mapping[str, Any] | None = None,
                 json: Any = None, data: Mapping[str, str] | None = None,

@@ -73,8 +73,10 @@ class RedmineAdapter(RestAdapter):
         return self._poll_result(convert_all(raw, lambda i: to_ticket(i, self.fmap), self.http.system), since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
+        # A PUT with notes appends a journal entry each time: not safe to resend
+        # blindly after a timeout (the outbox decides, knowing the key).
         self.http.put(f"/issues/{remote_id}.json", what=f"add a note to issue #{remote_id}",
-                      json={"issue": {"notes": text, "private_notes": internal}})
+                      json={"issue": {"notes": text, "private_notes": internal}}, idempotent=False)
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         room = _COMMENT_LIMIT - len(entry_text(entry)) + len(entry.note)

@@ -147,3 +147,21 @@ def test_committed_post_that_times_out_is_found_not_reposted(httpserver, redmine
         content_type="application/json"))
     assert redmine.log_time(ENTRY) == "40"
     assert len(stored) == 1 and redmine.find_time_entry("7", "other") is None
+
+
+def test_note_that_times_out_is_not_resent_blindly(httpserver, redmine, sleeps):
+    """A PUT with notes appends a journal entry: after a timeout the adapter must not send it again
+    (the outbox decides with the note's key), or the client's ticket gets the note twice."""
+    received = []
+
+    def slow(request: Request) -> Response:
+        received.append(request.get_json())
+        time.sleep(0.35)  # saved, but the answer comes after our read timeout
+        return Response("", status=204)
+
+    httpserver.expect_request("/issues/8.json", method="PUT").respond_with_handler(slow)
+    with pytest.raises(TicketSystemError) as err:
+        redmine.add_note("8", "Acknowledged by Ana")
+    assert err.value.uncertain
+    time.sleep(0.4)
+    assert len(received) == 1 and sleeps == []
