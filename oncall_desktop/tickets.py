@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Mapping
 
-from oncall_desktop.clock import as_utc, iso, parse_instant
+from oncall_desktop.clock import UTC, as_utc, iso, parse_instant
 
 #: The JSON form of a ticket uses exactly these names (scripts depend on them).
 TICKET_FIELDS = (
@@ -53,10 +53,12 @@ class Ticket:
             raise TicketError(f"priority must be a whole number 1–4 (1 most urgent), not {self.priority!r}")
         if not self.id and self.remote_id:
             object.__setattr__(self, "id", f"{self.source}:{self.remote_id}")
-        for name in ("created", "updated"):
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, as_utc(value))
+        # adapters already hand over aware UTC: skip the conversion then (a 10k-ticket poll builds 20k times)
+        created, updated = self.created, self.updated
+        if created is not None and created.tzinfo is not UTC:
+            object.__setattr__(self, "created", as_utc(created))
+        if updated is not None and updated.tzinfo is not UTC:
+            object.__setattr__(self, "updated", as_utc(updated))
 
     def stamped(self, now: datetime) -> Ticket:
         """Fill missing times with ``now`` (input rarely carries them)."""
