@@ -171,6 +171,7 @@ def _parse(value: str) -> datetime:
 
     return parse_instant(value)
 
+
 def shift_life(ws: Workspace) -> dict[str, Any]:
     """Issue 8's part of the picture: tickets kept quiet and why, maintenance, the handoff to read."""
     now = ws.clock.now()

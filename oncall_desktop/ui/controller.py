@@ -55,8 +55,8 @@ class AppController(QObject):
         self._refresh_timer.setInterval(1000)
         self._refresh_timer.timeout.connect(self._tick)
         self._polling = False
-        self.actions: Any = None  # ui.notify_dbus.NotificationActions, made in start()
         self._ticking = False
+        self.actions: Any = None  # ui.notify_dbus.NotificationActions, made in start()
 
     # ------------------------------------------------------------------ life
     def start(self) -> None:
