@@ -41,14 +41,27 @@ def run_selftest() -> int:
             raise RuntimeError(f"bundled runbooks incomplete: {len(library.runbooks)} loaded, refused {library.refused}")
         runbook = library.runbooks[sorted(library.runbooks)[0]]
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "xcb")
-        from PySide6.QtGui import QGuiApplication, QTextDocument
+        from PySide6.QtGui import QTextDocument
+        from PySide6.QtWidgets import QApplication
 
-        app = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+        app = QApplication.instance() or QApplication([sys.argv[0]])
         doc = QTextDocument()
         doc.setMarkdown(runbook.body)
         if not doc.toPlainText().strip():
             raise RuntimeError(f"runbook '{runbook.id}' rendered empty")
         steps.append(f"runbook '{runbook.id}' rendered")
+        # every view imports (a frozen build missing a Qt library fails here, not at 3 AM)
+        from oncall_desktop.ui.controller import AppController
+        from oncall_desktop.ui.main_window import MainWindow
+
+        with tempfile.TemporaryDirectory(prefix="oncall-selftest-ui-") as tmp:
+            controller = AppController(Path(tmp))
+            window = MainWindow(controller, hide_on_close=False)
+            if window.tabs.count() != 6:
+                raise RuntimeError(f"the main window has {window.tabs.count()} tabs, expected 6")
+            window.deleteLater()
+            controller.shutdown()
+        steps.append("main window built")
         del app
     except Exception as exc:  # noqa: BLE001 — the point is one readable line
         print(f"selftest FAILED after [{', '.join(steps)}]: {exc}", file=sys.stderr)
