@@ -67,7 +67,8 @@ def test_ack_by_name_with_the_remote_id_then_resolve(capsys, ws_dir) -> None:
     assert code == 0 and out.startswith("Resolved local:1")
     events = json.loads(run(capsys, "--workspace", ws_dir, "events", "--json")[1])
     queued = [e["data"]["key"] for e in events if e["kind"] == "outbox.queued"]
-    assert queued == ["page-1-1-0", "page-1-2-0"]  # acknowledged note, resolved note
+    # acknowledged note, reassignment to the acknowledger (someone else's page), resolved note
+    assert queued == ["page-1-1-0", "page-1-1-2", "page-1-2-0"]
 
 
 def test_escalate_and_snooze(capsys, ws_dir) -> None:

@@ -11,8 +11,11 @@ tick --at ISO`` calls it with a chosen instant.
 
 This module also turns the transitions' *effects* into real work
 (:class:`WorkspaceEffects`): notes go to the outbox, timers to the timer
-service, notifications to the notifier.  Reassigning the ticket in the PSA is
-recorded in the event log only: no adapter has an "assign" call yet.
+service, notifications to the notifier, reassignments to the outbox (kind
+"assign") where the ticket system can reassign (``assign``) — that is how the
+backup's own app, polling the same system, learns it must page them.  A system
+that cannot reassign gets the limitation logged (``page.assign_not_supported``);
+the note still says who has the page.
 """
 from __future__ import annotations
 
@@ -185,12 +188,21 @@ class WorkspaceEffects:
                 if running is not None and running.ticket_id == page.ticket_id:
                     self.ws.timers.stop()
             elif isinstance(effect, ack.AssignTicket):
-                # Documented limitation: no adapter can reassign yet; the note says who has it.
-                self.ws.store.log("page.assign_not_supported", page.ticket_id, {
-                    "page": page.id, "person": effect.person, "system": getattr(self.ws.ticket_system(), "name", "")})
+                self._assign(page, effect.person, f"{key}-{index}")
             elif isinstance(effect, ack.Notify):
                 after.append(lambda effect=effect: self._notify(page, transition, effect, notes))
         return after
+
+    def _assign(self, page: Page, person: str, key: str) -> None:
+        """Queue the reassignment (same transaction as the page), or log that the system cannot do it."""
+        system = self.ws.ticket_system()
+        if not person or not hasattr(system, "assign"):
+            self.ws.store.log("page.assign_not_supported", page.ticket_id, {
+                "page": page.id, "person": person, "system": getattr(system, "name", "")})
+            return
+        email = next((p["email"] for p in self.ws.directory_service.people()
+                      if p["name"].casefold() == person.casefold() and p.get("email")), "")
+        self.ws.outbox.enqueue_assign(page.ticket_id, person, key, email=email)
 
     def _note(self, page: Page, text: str, key: str) -> None:
         # same transaction as the page: the note exists exactly when the transition does

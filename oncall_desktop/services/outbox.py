@@ -28,6 +28,12 @@ once*: after an attempt whose outcome is unknown the note is sent again, and a
 rare duplicate carries the same visible stamp.  Losing an "acknowledged by"
 note is worse than showing it twice; losing or doubling billed time is not
 acceptable, which is why time entries always get the lookup.
+
+Reassignment ("assign", ``system.assign(remote_id, person)``) is idempotent by
+nature — giving the ticket to the person who already holds it changes nothing
+— so it is simply sent again after an attempt whose outcome is unknown.  It is
+how an escalation reaches the backup's own app, which polls the same system
+and pages its owner when a ticket is assigned to them (services/poller.py).
 """
 from __future__ import annotations
 
@@ -46,7 +52,7 @@ from oncall_desktop.services.psa.base import (
 from oncall_desktop.services.psa.http import RetryPolicy, backoff_delay
 from oncall_desktop.services.store import Store
 
-KINDS = ("note", "time_entry")
+KINDS = ("note", "time_entry", "assign")
 STATES = ("pending", "sent", "failed")
 
 #: Retries of one row: 15 s, 30 s, 1 min … capped at 30 min (equal jitter: never a hot loop).
@@ -149,6 +155,12 @@ class Outbox:
         """Queue an internal note; a second call with the same key does nothing."""
         self._enqueue(ticket_id, "note", {"text": str(text), "internal": True}, key)
 
+    def enqueue_assign(self, ticket_id: str, person: str, key: str, *, email: str = "") -> None:
+        """Queue a reassignment of the ticket to ``person`` (``email`` helps vendors that look users up by it)."""
+        if not person or not person.strip():
+            raise OutboxError(f"{ticket_id}: a reassignment needs the person to give the ticket to")
+        self._enqueue(ticket_id, "assign", {"person": person.strip(), "email": email.strip()}, key)
+
     def enqueue_time_entry(self, entry: TimeEntryRequest | Mapping[str, Any], ticket_id: str, key: str) -> None:
         """Queue a billed time entry; a second call with the same key does nothing.
 
@@ -205,7 +217,18 @@ class Outbox:
         remote = remote_ticket_id(row.ticket_id)
         looked_up = False
         try:
-            if row.kind == "time_entry":
+            if row.kind == "assign":  # idempotent: a repeat after an unknown outcome is harmless
+                assign = getattr(system, "assign", None)
+                if not callable(assign):
+                    raise TicketSystemError(ErrorKind.REJECTED, f"{getattr(system, 'name', 'the ticket system')} "
+                                            "cannot reassign tickets; tell the new owner another way")
+                email = str(row.payload.get("email") or "")
+                if email:
+                    assign(remote, str(row.payload["person"]), email=email)
+                else:
+                    assign(remote, str(row.payload["person"]))
+                remote_id = ""
+            elif row.kind == "time_entry":
                 found = None
                 if row.attempts or row.in_doubt:
                     looked_up = True

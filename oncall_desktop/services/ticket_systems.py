@@ -129,7 +129,7 @@ def check(conn: Connection) -> Connection:
         raise TicketSystemError(ErrorKind.CONFIG, f"{info.title} needs the {info.user_label.lower()} as well.")
     if info.company_label == "Company ID" and not conn.company.strip():
         raise TicketSystemError(ErrorKind.CONFIG, f"{info.title} needs the {info.company_label} you sign in with.")
-    allowed = set(info.options) | {"mapping"}
+    allowed = set(info.options) | {"mapping", "people"}  # people: person → vendor user for reassignment
     unknown = sorted(set(conn.options) - allowed)
     if unknown:
         raise TicketSystemError(ErrorKind.CONFIG, f"{info.title} has no option {', '.join(unknown)}; "

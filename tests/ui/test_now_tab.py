@@ -85,8 +85,9 @@ def test_escalate_now_button_moves_the_page_to_the_backup(qtbot, window, control
     page = controller.snapshot["pages"][0]
     assert (page["state"], page["level"], page["person"]) == ("escalated", 2, "Chloé Martin")
     assert _cell(window, 5) == "escalated (level 2) · Chloé Martin"
-    notes = [r.payload["text"] for r in controller.ws.outbox.rows("local:1")]
-    assert notes == ["Escalated by Ana Souza to Chloé Martin (level 2) at 22:10"]
+    rows = controller.ws.outbox.rows("local:1")
+    assert [r.payload["text"] for r in rows if r.kind == "note"] == ["Escalated by Ana Souza to Chloé Martin (level 2) at 22:10"]
+    assert [r.payload["person"] for r in rows if r.kind == "assign"] == ["Chloé Martin"]  # the ticket follows
 
 
 def test_snooze_menu_quiets_reminders_but_keeps_the_deadline(window, controller) -> None:

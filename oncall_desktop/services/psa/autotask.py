@@ -10,6 +10,13 @@ and "Companies" entity pages, and "Making a call: zoneInformation" (the base URL
 …/zoneInformation?user=``).  Creates answer ``{"itemId": n}``.  Headers ``ApiIntegrationCode``,
 ``UserName``, ``Secret``.
 
+Reassignment follows the "Tickets" entity page (``PATCH /Tickets {id, assignedResourceID,
+assignedResourceRoleID}`` — Autotask refuses a resource without a role), "Resources"
+(``POST /Resources/query`` on ``email``, ``userName`` or ``firstName``; ``firstName``,
+``lastName`` give a ticket's ``assignedResourceID`` a name, cached like company names) and
+"ResourceServiceDeskRoles" (the resource's default role, ``isDefault``, when the workspace
+sets no ``role_id``).
+
 Why ``lastActivityDate gte`` and ``MaxRecords`` of 500: Autotask allows 10,000
 requests per hour per database, shared with every other integration, so one
 poll should be as few calls as possible; company names are cached.
@@ -21,7 +28,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
+from oncall_desktop.services.psa import people
+from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, walk_pages
 from oncall_desktop.services.psa.mapping import FieldMap, NameCache, convert_all, entry_text, make_ticket
 from oncall_desktop.clock import iso
@@ -30,14 +38,17 @@ from oncall_desktop.tickets import Ticket
 _COMPLETE = 5
 
 
-def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str]) -> Ticket:
-    """One item from ``POST /Tickets/query`` → Ticket (picklists are integer ids)."""
+def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str],
+              resources: Mapping[str, str] | None = None) -> Ticket:
+    """One item from ``POST /Tickets/query`` → Ticket (picklists are integer ids; ``resources``: id → name)."""
     company = raw.get("companyID")
+    resource = raw.get("assignedResourceID")
     return make_ticket(
         "autotask", fmap, remote_id=raw["id"], title=raw.get("title"), body=raw.get("description") or "",
         priority=(raw.get("priority"),), status=(raw.get("status"),),
         client=(companies.get(str(company)), company),
         contact=raw.get("contactID") or "", created=raw.get("createDate"), updated=raw.get("lastActivityDate"),
+        assignee=(resources or {}).get(str(resource)) or str(resource) if resource is not None else "",
     )
 
 
@@ -62,6 +73,8 @@ class AutotaskAdapter(RestAdapter):
         self.publish_internal = publish_internal
         self.page_size = min(page_size, 500)
         self.companies = NameCache(self._company_names)
+        self.resources = people.AssigneeNames(self._resource_names)
+        self._assignees: dict[people.Target, tuple[int, int]] = {}
 
     def _query(self, entity: str, what: str, filters: list[dict[str, Any]], **extra: Any) -> Any:
         body = {"MaxRecords": self.page_size, "filter": filters, **extra}
@@ -81,13 +94,50 @@ class AutotaskAdapter(RestAdapter):
                    else [{"op": "noteq", "field": "status", "value": _COMPLETE}])
         raw = list(self._query("Tickets", "fetch tickets", filters))
         names = self.companies.lookup(self.fmap.unnamed(t.get("companyID") for t in raw if isinstance(t, dict)))
-        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names), self.http.system)
+        held = self.resources.lookup(t.get("assignedResourceID") for t in raw if isinstance(t, dict))
+        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, held), self.http.system)
         return self._poll_result(tickets, since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
         self.http.post(f"/Tickets/{remote_id}/Notes", what=f"add a note to ticket {remote_id}", json={
             "ticketID": int(remote_id), "title": text.splitlines()[0][:250] if text else "Note",
             "description": text, "noteType": self.note_type, "publish": self.publish_internal if internal else 1})
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` the primary resource (the same again changes nothing: safe to resend)."""
+        want = people.target(person, email, self.people)
+        if want not in self._assignees:
+            resource = self._resource_id(remote_id, want)
+            self._assignees[want] = (resource, self._role_id(resource, person))
+        resource, role = self._assignees[want]
+        self.http.request("PATCH", "/Tickets", what=f"assign ticket {remote_id} to {person}", idempotent=True,
+                          json={"id": int(remote_id), "assignedResourceID": resource, "assignedResourceRoleID": role})
+
+    def _resource_id(self, remote_id: str, want: people.Target) -> int:
+        if want.user_id:
+            return int(want.user_id)
+        found: list[Any] = []
+        words = want.person.split()
+        for field, value in (("email", want.email), ("userName", want.login), ("firstName", words[0] if words else "")):
+            if value and not found:
+                found = list(self._query("Resources", f"look up the resource {want.person}", [
+                    {"op": "eq", "field": field, "value": value}, {"op": "eq", "field": "isActive", "value": True}],
+                    IncludeFields=["id", "firstName", "lastName", "email", "userName"]))
+        return int(people.choose(
+            found, want, system=self.http.system, where=f"ticket {remote_id}", id_of=lambda r: r.get("id"),
+            name_of=_full_name, email_of=lambda r: r.get("email"), login_of=lambda r: r.get("userName"))["id"])
+
+    def _role_id(self, resource: int, person: str) -> int:
+        if self.role_id is not None:
+            return self.role_id
+        roles = list(self._query("ResourceServiceDeskRoles", f"read the roles of {person}", [
+            {"op": "eq", "field": "resourceID", "value": resource}, {"op": "eq", "field": "isActive", "value": True}]))
+        role = next((r for r in roles if r.get("isDefault")), roles[0] if roles else None)
+        if role is None:
+            raise TicketSystemError(ErrorKind.REJECTED, f"Autotask: {person} has no service desk role, so no "
+                                    "ticket can be assigned to them. Give them one in Autotask, or set role_id "
+                                    "in Settings → Ticket system.")
+        return int(role["roleID"])
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         body: dict[str, Any] = {
@@ -115,7 +165,16 @@ class AutotaskAdapter(RestAdapter):
         self._dig(data, "sign in", "info")
         return f"Connected to Autotask at {self.http.host} as API user {self.user}."
 
+    def _resource_names(self, ids: list[str]) -> dict[str, str]:
+        items = self._query("Resources", "read resource names", [
+            {"op": "in", "field": "id", "value": [int(i) for i in ids]}], IncludeFields=["id", "firstName", "lastName"])
+        return {str(r.get("id")): _full_name(r) for r in items}
+
     def _company_names(self, ids: list[str]) -> dict[str, str]:
         items = self._query("Companies", "read company names", [
             {"op": "in", "field": "id", "value": [int(i) for i in ids]}], IncludeFields=["id", "companyName"])
         return {str(c.get("id")): str(c.get("companyName") or "") for c in items}
+
+
+def _full_name(resource: Mapping[str, Any]) -> str:
+    return f"{resource.get('firstName') or ''} {resource.get('lastName') or ''}".strip()

@@ -8,6 +8,10 @@ Payloads follow the ConnectWise Developer Network REST reference for Manage
 Entries" (``POST``/``GET /time/entries``; ``chargeToType "ServiceTicket"``, ``timeStart``/
 ``timeEnd`` in UTC ``Z``, ``billableOption``) and "System → Info" (``GET /system/info``).
 Auth: Basic ``{companyId}+{publicKey}:{privateKey}`` plus the required ``clientId`` header.
+Reassignment follows "Service → Tickets" ``PATCH /service/tickets/{id}`` with a JSON Patch
+(RFC 6902) array ``[{"op": "replace", "path": "owner", "value": {"id"}}]`` (a ticket's ``owner`` is
+a member reference ``{id, identifier, name}``) and "System → Members" (``GET /system/members``
+with ``conditions`` on ``officeEmail``, ``identifier`` or ``firstName``).
 
 Why ``_info/lastUpdated >= [cursor]`` (not ``>``) and ``orderBy=id asc``: an
 equal timestamp must come again rather than be lost, and id order does not
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from oncall_desktop.clock import iso
+from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_page_number, walk_pages
 from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
@@ -36,6 +41,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
     status = raw.get("status") or {}
     info = raw.get("_info") or {}
     closed = "closed" if raw.get("closedFlag") else None
+    owner = raw.get("owner") or {}
     return make_ticket(
         "connectwise", fmap, remote_id=raw["id"], title=raw.get("summary"),
         body=raw.get("initialDescription") or "",
@@ -44,6 +50,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
         client=(company.get("name"), company.get("identifier"), company.get("id")),
         contact=raw.get("contactEmailAddress") or contact.get("name") or raw.get("contactName") or "",
         created=raw.get("dateEntered") or info.get("dateEntered"), updated=info.get("lastUpdated"),
+        assignee=owner.get("name") or owner.get("identifier") or "",
     )
 
 
@@ -63,6 +70,7 @@ class ConnectWiseAdapter(RestAdapter):
         self.work_type = work_type
         self.conditions = conditions.strip()
         self.page_size = min(page_size, 1000)
+        self._member_ids: dict[people.Target, int] = {}
 
     def _pages(self, path: str, what: str, conditions: str, order: str = "id asc") -> Any:
         def page(number: int) -> list[Any]:
@@ -82,6 +90,31 @@ class ConnectWiseAdapter(RestAdapter):
         self.http.post(f"/service/tickets/{remote_id}/notes", what=f"add a note to ticket #{remote_id}", json={
             "text": text, "detailDescriptionFlag": not internal, "internalAnalysisFlag": internal,
             "resolutionFlag": False, "customerUpdatedFlag": False, "processNotifications": False})
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` the ticket's owner (replacing it again changes nothing: safe to resend)."""
+        want = people.target(person, email, self.people)
+        member = self._member_ids.get(want)
+        if member is None:
+            member = self._member_ids[want] = self._member_id(remote_id, want)
+        self.http.request("PATCH", f"/service/tickets/{remote_id}", what=f"assign ticket #{remote_id} to {person}",
+                          json=[{"op": "replace", "path": "owner", "value": {"id": member}}], idempotent=True)
+
+    def _member_id(self, remote_id: str, want: people.Target) -> int:
+        if want.user_id:
+            return int(want.user_id)
+        found: list[Any] = []
+        words = want.person.split()
+        for condition in (f'officeEmail = "{_quoted(want.email)}"' if want.email else "",
+                          f'identifier = "{_quoted(want.login)}"' if want.login else "",
+                          f'firstName = "{_quoted(words[0])}"' if words else ""):
+            if condition and not found:
+                found = list(self._pages("/system/members", f"look up the member {want.person}",
+                                         f"({condition}) and inactiveFlag = false"))
+        return int(people.choose(
+            found, want, system=self.http.system, where=f"ticket #{remote_id}", id_of=lambda m: m.get("id"),
+            name_of=lambda m: f"{m.get('firstName') or ''} {m.get('lastName') or ''}".strip(),
+            email_of=lambda m: m.get("officeEmail"), login_of=lambda m: m.get("identifier"))["id"])
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         body: dict[str, Any] = {
@@ -109,3 +142,8 @@ class ConnectWiseAdapter(RestAdapter):
         data = self.http.get("/system/info", what="sign in").data
         version = self._dig(data, "sign in", "version")
         return f"Connected to ConnectWise Manage {version} at {self.http.host}."
+
+
+def _quoted(text: str) -> str:
+    """A value inside a ConnectWise ``conditions`` string literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')

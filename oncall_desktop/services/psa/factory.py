@@ -54,7 +54,12 @@ def build(conn: Connection, *, secret: str | None = None, local: Any = None,
         "redmine": lambda: _redmine(conn, key, mapping, http),
         "imap": lambda: _imap(conn, key, mapping, domain_clients, http),
     }
-    return makers[conn.kind]()  # type: ignore[no-any-return]
+    system = makers[conn.kind]()
+    if hasattr(system, "people"):  # person → vendor user overrides for reassignment (psa/people.py)
+        from oncall_desktop.services.psa.people import overrides_from
+
+        system.people = overrides_from(conn.options.get("people"))
+    return system  # type: ignore[no-any-return]
 
 
 def _connectwise(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:

@@ -6,7 +6,11 @@ Payloads follow the Freshdesk API reference, https://developers.freshdesk.com/ap
 "Create a Note" (``POST /tickets/{id}/notes`` ``{body, private}``),
 "Create a Time Entry" / "List All Time Entries of a Ticket"
 (``/tickets/{id}/time_entries``, ``time_spent`` as "hh:mm"), "View a Company"
-(``GET /companies/{id}``) and "Me" (``GET /agents/me``).  Auth is Basic with
+(``GET /companies/{id}``) and "Me" (``GET /agents/me``).  Reassignment follows "Update a
+Ticket" (``PUT /tickets/{id} {"responder_id"}``), "View an Agent" (``GET /agents/{id}`` →
+``{id, contact: {name, email}}``, cached: a ticket lists only ``responder_id``), "List All
+Agents" (``GET /agents?email=``) and "Autocomplete agents" (``GET /agents/autocomplete?term=``
+→ ``[{id, name, email}]``) to find the agent by name.  Auth is Basic with
 the API key as user and any password ("X").  Rate limits answer 429 with
 ``Retry-After`` (handled in http.py).
 
@@ -24,6 +28,7 @@ from datetime import timedelta
 from typing import Any, Mapping
 
 from oncall_desktop.clock import iso
+from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import (HttpOptions, RestAdapter, api_base, by_page_number,
                                               walk_pages)
@@ -33,10 +38,12 @@ from oncall_desktop.tickets import Ticket
 _DONE = {"4", "5"}  # Resolved, Closed
 
 
-def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str]) -> Ticket:
-    """One Freshdesk ticket object (as in "List All Tickets") → Ticket."""
+def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str],
+              agents: Mapping[str, str] | None = None) -> Ticket:
+    """One Freshdesk ticket object (as in "List All Tickets") → Ticket; ``agents``: responder id → name."""
     requester = raw.get("requester") or {}
     company = raw.get("company_id")
+    responder = raw.get("responder_id")
     return make_ticket(
         "freshdesk", fmap, remote_id=raw["id"], title=raw.get("subject"),
         body=raw.get("description_text") or "",
@@ -44,6 +51,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, st
         client=(companies.get(str(company)), company),
         contact=requester.get("email") or requester.get("name") or raw.get("requester_id") or "",
         created=raw.get("created_at"), updated=raw.get("updated_at"),
+        assignee=(agents.get(str(responder)) or str(responder)) if responder is not None and agents is not None else "",
     )
 
 
@@ -62,6 +70,8 @@ class FreshdeskAdapter(RestAdapter):
         self.page_size = min(page_size, 100)
         self.first_poll_days = first_poll_days
         self.companies = NameCache(self._company_names)
+        self.agents = people.AssigneeNames(self._agent_names)
+        self._agent_ids: dict[people.Target, int] = {}
 
     def poll(self, since: str | None) -> PollResult:
         start = since or iso(self.http.clock.now() - timedelta(days=self.first_poll_days))
@@ -76,13 +86,37 @@ class FreshdeskAdapter(RestAdapter):
         if since is None:
             raw = [t for t in raw if str(t.get("status")) not in _DONE]
         names = self.companies.lookup(self.fmap.unnamed(t.get("company_id") for t in raw if isinstance(t, dict)))
-        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names), self.http.system)
+        agents = self.agents.lookup(t.get("responder_id") for t in raw if isinstance(t, dict))
+        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, agents), self.http.system)
         return self._poll_result(tickets, since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
         body = html.escape(text).replace("\n", "<br>")
         self.http.post(f"/tickets/{remote_id}/notes", what=f"add a note to ticket {remote_id}",
                        json={"body": body, "private": internal})
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` the ticket's agent (the same one again changes nothing: safe to resend)."""
+        want = people.target(person, email, self.people)
+        agent = self._agent_ids.get(want)
+        if agent is None:
+            what = f"look up the Freshdesk agent {person}"
+            found: list[Any] = []
+            if want.user_id:
+                found = [{"id": want.user_id}]
+            elif want.email:
+                found = [{"id": a.get("id"), "email": (a.get("contact") or {}).get("email"),
+                          "name": (a.get("contact") or {}).get("name")}
+                         for a in self._list(self.http.get("/agents", what=what, params={"email": want.email}).data,
+                                             what) if isinstance(a, dict)]
+            if not found:
+                found = self._list(self.http.get("/agents/autocomplete", what=what,
+                                                 params={"term": want.login or want.person}).data, what)
+            agent = self._agent_ids[want] = int(people.choose(
+                found, want, system=self.http.system, where=f"ticket {remote_id}", id_of=lambda a: a.get("id"),
+                name_of=lambda a: a.get("name"), email_of=lambda a: a.get("email"))["id"])
+        self.http.put(f"/tickets/{remote_id}", what=f"assign ticket {remote_id} to {person}",
+                      json={"responder_id": agent})
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         minutes = entry.worked_minutes
@@ -114,6 +148,21 @@ class FreshdeskAdapter(RestAdapter):
         contact = self._dig(reply.data, what, "contact")
         who = contact.get("email") or contact.get("name") or "the API key's agent"
         return f"Connected to Freshdesk at {self.http.host} as {who}."
+
+    def _agent_names(self, ids: list[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for agent in ids:
+            try:
+                reply = self.http.get(f"/agents/{agent}", what=f"read agent {agent}")
+            except TicketSystemError as exc:
+                if exc.kind is ErrorKind.NOT_FOUND:  # a deleted agent: the id stands in
+                    names[agent] = ""
+                    continue
+                raise
+            contact = reply.data.get("contact") if isinstance(reply.data, dict) else None
+            if isinstance(contact, dict) and contact.get("name"):
+                names[agent] = str(contact["name"])
+        return names
 
     def _company_names(self, ids: list[str]) -> dict[str, str]:
         names: dict[str, str] = {}

@@ -6,20 +6,26 @@ Payloads follow the HaloPSA API documentation (https://halopsa.com/apidoc/ — "
 expires_in}``), ``GET /api/tickets?pageinate=true&page_size&page_no&open_only=true`` →
 ``{record_count, tickets}``, and ``POST /api/actions`` with a JSON *array* of actions
 (``ticket_id, outcome, note`` (HTML)``, hiddenfromuser, timetaken`` in decimal hours);
-``GET /api/actions?ticket_id=`` → ``{actions}``.
+``GET /api/actions?ticket_id=`` → ``{actions}``.  Reassignment: "Tickets" ``POST /api/tickets``
+with a JSON array ``[{"id", "agent_id"}]`` (Halo's create-or-update: an existing id updates the
+ticket), agents from "Agent" (``GET /api/agent?search=`` and ``GET /api/agent/{id}`` →
+``{id, name, email}``); a ticket carries ``agent_id`` (0 = unassigned).
 
 **Unverified** and therefore chosen conservatively: Halo's "updated since" filter
 (we read every *open* ticket each poll — cheap at MSP sizes — and let the poller
 de-duplicate; closes are not reported), the last-update field name (we read
 ``lastactiondate``, then ``last_update``), action start/end field names (not
-sent; the note carries the facts), and the shape of the create answer (a list
-or one object, both accepted).
+sent; the note carries the facts), the shape of the create answer (a list
+or one object, both accepted), whether a ticket list carries the agent's name
+(``agent_name`` is read when present; otherwise names come from ``GET /api/agent/{id}``,
+cached) and whether the agent search answers a list or ``{agents}`` (both accepted).
 """
 from __future__ import annotations
 
 import html
 from typing import Any, Mapping
 
+from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_page_number, walk_pages
 from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
@@ -28,14 +34,17 @@ from oncall_desktop.tickets import Ticket
 _TOKEN_MARGIN = 60.0  # renew a minute before expiry
 
 
-def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
-    """One ticket from ``GET /api/tickets`` → Ticket."""
+def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] | None = None) -> Ticket:
+    """One ticket from ``GET /api/tickets`` → Ticket (``agents``: agent id → name)."""
+    agent = raw.get("agent_id")
+    held = "" if agent in (None, "", 0, "0") else (raw.get("agent_name") or (agents or {}).get(str(agent)) or str(agent))
     return make_ticket(
         "halopsa", fmap, remote_id=raw["id"], title=raw.get("summary"), body=raw.get("details") or "",
         priority=(raw.get("priority_id"),), status=(raw.get("status_id"),),
         client=(raw.get("client_name"), raw.get("client_id")),
         contact=raw.get("user_email") or raw.get("user_name") or "",
         created=raw.get("dateoccurred"), updated=raw.get("lastactiondate") or raw.get("last_update"),
+        assignee=held,
     )
 
 
@@ -58,6 +67,8 @@ class HaloPSAAdapter(RestAdapter):
         self.time_outcome = time_outcome
         self.page_size = page_size
         self._token_until = float("-inf")
+        self.agents = people.AssigneeNames(self._agent_names)
+        self._agent_ids: dict[people.Target, int] = {}
 
     def _authorise(self) -> None:
         if self.http.clock.monotonic() < self._token_until:
@@ -90,8 +101,10 @@ class HaloPSAAdapter(RestAdapter):
 
     def poll(self, since: str | None) -> PollResult:
         self._authorise()
-        raw = self._open_tickets(self.page_size)
-        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap), self.http.system), since)
+        raw = list(self._open_tickets(self.page_size))
+        agents = self.agents.lookup(t.get("agent_id") for t in raw if isinstance(t, dict) and not t.get("agent_name")
+                                    and t.get("agent_id") not in (0, "0"))
+        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap, agents), self.http.system), since)
 
     def _post_action(self, action: dict[str, Any], what: str) -> str:
         self._authorise()
@@ -103,6 +116,39 @@ class HaloPSAAdapter(RestAdapter):
         self._post_action({"ticket_id": int(remote_id), "outcome": self.note_outcome,
                            "note": html.escape(text).replace("\n", "<br>"), "hiddenfromuser": internal},
                           f"add a note to ticket {remote_id}")
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` the ticket's agent (the same again changes nothing: safe to resend)."""
+        self._authorise()
+        want = people.target(person, email, self.people)
+        agent = self._agent_ids.get(want)
+        if agent is None:
+            found: list[Any] = [{"id": want.user_id}] if want.user_id else []
+            what = f"look up the HaloPSA agent {person}"
+            for term in dict.fromkeys((want.query, want.person)):
+                if not found:
+                    data = self.http.get("/agent", what=what, params={"search": term}).data
+                    found = self._list(data.get("agents") if isinstance(data, dict) else data, what)
+            agent = self._agent_ids[want] = int(people.choose(
+                found, want, system=self.http.system, where=f"ticket {remote_id}", id_of=lambda a: a.get("id"),
+                name_of=lambda a: a.get("name"), email_of=lambda a: a.get("email"),
+                login_of=lambda a: a.get("login") or a.get("initials"))["id"])
+        self.http.post("/tickets", what=f"assign ticket {remote_id} to {person}",
+                       json=[{"id": int(remote_id), "agent_id": agent}], idempotent=True)
+
+    def _agent_names(self, ids: list[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for agent in ids:
+            try:
+                data = self.http.get(f"/agent/{agent}", what=f"read agent {agent}").data
+            except TicketSystemError as exc:
+                if exc.kind is ErrorKind.NOT_FOUND:  # a deleted agent: the id stands in
+                    names[agent] = ""
+                    continue
+                raise
+            if isinstance(data, dict) and data.get("name"):
+                names[agent] = str(data["name"])
+        return names
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         return self._post_action({

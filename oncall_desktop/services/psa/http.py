@@ -422,6 +422,8 @@ class RestAdapter:
 
     name = "rest"
     vendor = ""
+    #: person → vendor user overrides for ``assign`` (the connection option ``people``; see psa/people.py)
+    people: Mapping[str, str] = {}
 
     def __init__(self, http: HttpClient, mapping: Mapping[str, Any] | None) -> None:
         self.http = http

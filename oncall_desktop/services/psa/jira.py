@@ -6,7 +6,10 @@ Payloads follow Atlassian's REST v3 reference (https://developer.atlassian.com/c
 ``/rest/api/{2,3}/search`` answers 410), "Issue worklogs" (``POST``/``GET
 /rest/api/3/issue/{key}/worklog``, ``started`` as ``2024-05-01T22:10:00.000+0000``, comment in
 Atlassian Document Format), "Issue comments" (``POST /rest/api/3/issue/{key}/comment``, ADF body),
-"Myself" (``GET /rest/api/3/myself``); and the JSM reference
+"Myself" (``GET /rest/api/3/myself``), "Issues — Assign issue" (``PUT
+/rest/api/3/issue/{key}/assignee {"accountId"}`` → 204) and "User search — Find users" (``GET
+/rest/api/3/user/search?query=`` → ``[{accountId, displayName, emailAddress, active}]``; the e-mail
+shows only where the user's privacy settings allow it); and the JSM reference
 (https://developer.atlassian.com/cloud/jira/service-desk/rest/) "Request comment"
 (``POST /rest/servicedeskapi/request/{key}/comment {body, public}``) for internal notes.
 Auth: Basic ``email:api_token``.
@@ -24,13 +27,14 @@ import math
 from typing import Any, Mapping
 
 from oncall_desktop.clock import as_utc, parse_instant
+from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_offset, walk_pages
 from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
 
 _SKEW_MINUTES = 2
-_FIELDS = ["summary", "description", "priority", "status", "reporter", "project", "created", "updated"]
+_FIELDS = ["summary", "description", "priority", "status", "reporter", "project", "created", "updated", "assignee"]
 
 
 def adf(text: str) -> dict[str, Any]:
@@ -84,6 +88,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None =
         client=(*clients, project.get("name"), project.get("key")),
         contact=reporter.get("emailAddress") or reporter.get("displayName") or "",
         created=f.get("created"), updated=f.get("updated"),
+        assignee=(f.get("assignee") or {}).get("displayName") or "",
     )
 
 
@@ -101,6 +106,7 @@ class JiraAdapter(RestAdapter):
         self.client_field = client_field
         self.service_desk = service_desk
         self.page_size = page_size
+        self._account_ids: dict[people.Target, str] = {}
 
     def jql(self, since: str | None) -> str:
         if since is None:
@@ -134,6 +140,23 @@ class JiraAdapter(RestAdapter):
                            json={"body": text, "public": not internal})
         else:  # plain Jira has no internal comments; the note is visible to the project
             self.http.post(f"/rest/api/3/issue/{remote_id}/comment", what=what, json={"body": adf(text)})
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` the assignee (the same one again changes nothing: safe to resend)."""
+        want = people.target(person, email, self.people)
+        account = self._account_ids.get(want)
+        if account is None:
+            what = f"look up the Jira user {person}"
+            users: list[Any] = []
+            for term in dict.fromkeys((want.query, want.person)):  # e-mail first, then the name
+                data = self.http.get("/rest/api/3/user/search", what=what, params={"query": term}).data
+                users += [u for u in self._list(data, what) if isinstance(u, dict) and u.get("active", True)]
+            account = self._account_ids[want] = str(people.choose(
+                users, want, system=self.http.system, where=remote_id, id_of=lambda u: u.get("accountId"),
+                name_of=lambda u: u.get("displayName"), email_of=lambda u: u.get("emailAddress"),
+                login_of=lambda u: u.get("accountId"))["accountId"])
+        self.http.put(f"/rest/api/3/issue/{remote_id}/assignee", what=f"assign {remote_id} to {person}",
+                      json={"accountId": account})
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         what = f"log work on {entry.ticket_remote_id}"

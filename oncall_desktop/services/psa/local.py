@@ -2,7 +2,9 @@
 
 Why it exists: the app must be useful (and demonstrable) with no PSA and no
 credentials; and it is the reference implementation of ``TicketSystem`` that
-every other adapter is measured against.
+every other adapter is measured against.  It can reassign a ticket
+(``assign``: the ``assignee`` column, migration 007) like a PSA, so the shared
+escalation flow works with no PSA at all.
 """
 from __future__ import annotations
 
@@ -32,10 +34,10 @@ class LocalBook:
         updated = ticket.updated or created
         with self.store.transaction() as db:
             cur = db.conn.execute(
-                "INSERT INTO local_tickets (client, title, body, priority, status, contact, created, updated, seq) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM local_tickets))",
+                "INSERT INTO local_tickets (client, title, body, priority, status, contact, created, updated, "
+                "assignee, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM local_tickets))",
                 (ticket.client, ticket.title, ticket.body, ticket.priority, ticket.status,
-                 ticket.contact, iso(created), iso(updated)),
+                 ticket.contact, iso(created), iso(updated), ticket.assignee),
             )
             remote_id = str(cur.lastrowid)
             self.store.log("ticket.created", f"{SOURCE}:{remote_id}",
@@ -44,7 +46,7 @@ class LocalBook:
 
     def get(self, remote_id: str) -> Ticket:
         row = self.store.db.conn.execute(
-            "SELECT id, client, title, body, priority, status, contact, created, updated "
+            "SELECT id, client, title, body, priority, status, contact, created, updated, assignee "
             "FROM local_tickets WHERE id = ?", (_int_id(remote_id),)).fetchone()
         if row is None:
             raise TicketSystemError(ErrorKind.NOT_FOUND, f"ticket {remote_id} is not in the local book")
@@ -65,9 +67,9 @@ class LocalBook:
         """Tickets changed after the cursor (a change counter: exact, no overlap, no gaps)."""
         after = int(since) if since and since.isdigit() else 0
         rows = self.store.db.conn.execute(
-            "SELECT id, client, title, body, priority, status, contact, created, updated, seq "
+            "SELECT id, client, title, body, priority, status, contact, created, updated, assignee, seq "
             "FROM local_tickets WHERE seq > ? ORDER BY seq", (after,)).fetchall()
-        cursor = str(rows[-1][9]) if rows else since
+        cursor = str(rows[-1][10]) if rows else since
         return PollResult([_ticket(r) for r in rows], cursor)
 
     def _touch(self, remote_id: str, now: str) -> None:
@@ -82,6 +84,19 @@ class LocalBook:
             db.conn.execute("INSERT INTO local_notes (ticket_id, text, internal, at) VALUES (?, ?, ?, ?)",
                             (_int_id(remote_id), text, int(internal), now))
             self._touch(remote_id, now)
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Give the ticket to ``person``; assigning to the holder again changes nothing (no new poll news)."""
+        current = self.get(remote_id)
+        name = person.strip()
+        if not name:
+            raise TicketSystemError(ErrorKind.REJECTED, f"ticket {remote_id}: cannot assign it to nobody; "
+                                    "name the person who should have it")
+        if current.assignee == name:
+            return
+        with self.store.transaction() as db:
+            db.conn.execute("UPDATE local_tickets SET assignee = ? WHERE id = ?", (name, _int_id(remote_id)))
+            self._touch(remote_id, iso(self.store.clock.now()))
 
     def log_time(self, entry: TimeEntryRequest) -> str:
         self.get(entry.ticket_remote_id)
@@ -116,5 +131,5 @@ def _ticket(row: tuple) -> Ticket:
     return Ticket(
         source=SOURCE, remote_id=str(row[0]), client=row[1], title=row[2], body=row[3],
         priority=row[4], status=row[5], contact=row[6],
-        created=parse_instant(row[7]), updated=parse_instant(row[8]),
+        created=parse_instant(row[7]), updated=parse_instant(row[8]), assignee=row[9] or "",
     )

@@ -7,6 +7,15 @@ Payloads follow the Redmine REST API wiki, https://www.redmine.org/projects/redm
 "Rest_TimeEntries" (``POST /time_entries.json`` → 201, ``GET /time_entries.json?issue_id=``)
 and "Rest_Users" (``GET /users/current.json``).  Auth: ``X-Redmine-API-Key``.
 
+Reassignment (``assign``) follows "Rest_Issues" (``PUT /issues/{id}.json
+{"issue": {"assigned_to_id"}}`` → 204; an issue's ``assigned_to: {id, name}``),
+"Rest_Users" (``GET /users.json?name=`` matches login, first name, last name and
+e-mail — admins only, 403 otherwise) and "Rest_Memberships" (``GET
+/projects/{id}/memberships.json`` → ``{memberships: [{user: {id, name}, roles}]}``,
+readable by project members): the user is looked up by name or e-mail as admin,
+else among the issue's project members — who are the only people Redmine lets
+an issue be assigned to anyway (422 "Assignee is invalid" otherwise).
+
 Redmine has no companies: the client is the issue's project (rename it per
 workspace with ``mapping={"clients": {"<project id or name>": "Acme"}}``).
 Time entries carry hours and a comment only, so the comment holds the billing
@@ -18,7 +27,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
+from oncall_desktop.services.psa import people
+from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_offset, walk_pages
 from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
@@ -37,6 +47,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
         priority=(priority.get("id"), priority.get("name")), status=(status.get("id"), status.get("name")),
         client=(project.get("name"), project.get("id")), contact=author.get("name") or "",
         created=raw.get("created_on"), updated=raw.get("updated_on"),
+        assignee=(raw.get("assigned_to") or {}).get("name") or "",
     )
 
 
@@ -54,6 +65,7 @@ class RedmineAdapter(RestAdapter):
         self.activity_id = activity_id
         self.billable_field_id = billable_field_id
         self.page_size = min(page_size, 100)
+        self._user_ids: dict[people.Target, int] = {}
 
     def poll(self, since: str | None) -> PollResult:
         params: dict[str, Any] = {"sort": "updated_on:desc", "limit": self.page_size}
@@ -77,6 +89,51 @@ class RedmineAdapter(RestAdapter):
         # blindly after a timeout (the outbox decides, knowing the key).
         self.http.put(f"/issues/{remote_id}.json", what=f"add a note to issue #{remote_id}",
                       json={"issue": {"notes": text, "private_notes": internal}}, idempotent=False)
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` the issue's assignee (setting the same one again changes nothing: safe to resend)."""
+        user_id = self._user_id(remote_id, people.target(person, email, self.people))
+        self.http.put(f"/issues/{remote_id}.json", what=f"assign issue #{remote_id} to {person}",
+                      json={"issue": {"assigned_to_id": user_id}})
+
+    def _user_id(self, remote_id: str, want: people.Target) -> int:
+        if want in self._user_ids:
+            return self._user_ids[want]
+        where = f"issue #{remote_id}"
+        if want.user_id:
+            found = int(want.user_id)
+        else:
+            try:
+                what = f"look up the Redmine user {want.person}"
+                users: list[Any] = []
+                for term in dict.fromkeys((want.query, want.person)):  # e-mail first, then the name
+                    data = self.http.get("/users.json", what=what, params={"name": term, "limit": 100}).data
+                    users += self._list(data, what, "users")
+                found = int(people.choose(
+                    users, want, system=self.http.system, where=where,
+                    id_of=lambda u: u.get("id"), name_of=lambda u: f"{u.get('firstname', '')} {u.get('lastname', '')}",
+                    email_of=lambda u: u.get("mail"), login_of=lambda u: u.get("login"))["id"])
+            except TicketSystemError as exc:
+                if exc.kind is not ErrorKind.AUTH:  # 403: not an admin key; members are readable
+                    raise
+                found = self._member_id(remote_id, want, where)
+        self._user_ids[want] = found
+        return found
+
+    def _member_id(self, remote_id: str, want: people.Target, where: str) -> int:
+        what = f"read the project of issue #{remote_id}"
+        project = self._dig(self.http.get(f"/issues/{remote_id}.json", what=what).data, what, "issue", "project", "id")
+        what = f"list the members of the project of issue #{remote_id}"
+
+        def page(offset: int) -> tuple[list[Any], int]:
+            reply = self.http.get(f"/projects/{project}/memberships.json", what=what,
+                                  params={"limit": 100, "offset": offset})
+            return self._list(reply.data, what, "memberships"), int(self._dig(reply.data, what, "total_count"))
+
+        users = [m["user"] for m in walk_pages(by_offset(page), system=self.http.system)
+                 if isinstance(m, dict) and isinstance(m.get("user"), dict)]  # group memberships have no user
+        return int(people.choose(users, want, system=self.http.system, where=where,  # members carry no e-mail
+                                 id_of=lambda u: u.get("id"), name_of=lambda u: u.get("name"))["id"])
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         room = _COMMENT_LIMIT - len(entry_text(entry)) + len(entry.note)

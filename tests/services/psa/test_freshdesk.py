@@ -3,7 +3,8 @@
 Payload shapes follow the Freshdesk API v2 reference (https://developers.freshdesk.com/api/):
 "List All Tickets" (#list_all_tickets, sample ticket objects with include=requester),
 "View a Company" (#view_company), "Create a Time Entry" (#create_time_entry),
-"List All Time Entries of a Ticket" (#list_all_ticket_timeentries), "Me" (#me).
+"List All Time Entries of a Ticket" (#list_all_ticket_timeentries), "Me" (#me), "View an Agent"
+(#view_agent: the tickets' ``responder_id`` 1 is read once for its name).
 """
 from __future__ import annotations
 
@@ -61,8 +62,14 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
+#: "View an Agent" sample shape: the agent's name and e-mail sit in ``contact``.
+AGENT_1 = {"id": 1, "available": True, "occasional": False, "ticket_scope": 1, "type": "support_agent",
+           "contact": {"active": True, "email": "ana@msp.example", "name": "Ana Souza", "language": "en"}}
+
+
 @pytest.fixture
 def desk(httpserver, sleeps):
+    httpserver.expect_request("/api/v2/agents/1").respond_with_json(AGENT_1)
     options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps,
                           rand=lambda: 1.0, clock=FakeClock(NOW))
     adapter = FreshdeskAdapter(httpserver.url_for("/"), secret="APIKEY", page_size=2, options=options,
@@ -90,6 +97,7 @@ def test_poll_pages_to_the_end_maps_and_advances_cursor(httpserver, desk):
     first = result.tickets[0]
     assert (first.priority, first.status, first.client, first.contact) == (1, "open", "Acme Ltd", "jo@acme.example")
     assert first.body == "Server is down" and first.id == "freshdesk:3"
+    assert first.assignee == "Ana Souza"                 # responder_id 1 → "View an Agent"
     assert result.tickets[1].client == "Beta GmbH"       # from the workspace mapping, no lookup
     assert result.tickets[2].status == "closed"          # later polls report closes too
     assert result.cursor == "2026-01-05T08:30:00Z"
