@@ -181,4 +181,5 @@ def shift_life(ws: Workspace) -> dict[str, Any]:
         "maintenance": [{**w.to_json(now), "label": w.window.label(now.astimezone().tzinfo)}
                         for w in ws.maintenance.windows()],
         "handoff_pending": pending.to_json() if pending is not None else None,
+        "readiness": ws.readiness.summary(),  # the last pre-shift check (it runs by itself at shift start)
     }

@@ -13,7 +13,7 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from oncall_desktop.clock import iso, parse_instant
 
@@ -26,6 +26,9 @@ MIN_FREE_BYTES = 500 * 1024 * 1024
 PACK_MAX_AGE = timedelta(days=7)
 #: Runbooks nobody reviewed for this long (no team pack) count as stale.
 RUNBOOK_MAX_AGE = timedelta(days=365)
+
+#: Setting: the ``checked_at`` of the run whose notice the tech closed.
+DISMISSED_SETTING = "readiness_dismissed"
 
 ITEMS = ("notifications", "ticket_system", "runbooks", "backup", "disk", "autostart")
 
@@ -63,17 +66,59 @@ class Readiness:
         self.disk_free = disk_free or (lambda: shutil.disk_usage(self.ws.directory).free)
         self.min_free_bytes = min_free_bytes
 
-    def run(self, confirm: Callable[[], bool] | None = None, resend: bool = True) -> ReadinessReport:
+    def run(self, confirm: Callable[[], bool] | None = None, resend: bool = True,
+            trigger: str = "") -> ReadinessReport:
         """All items; ``confirm`` (the UI's Yes/No) makes the notification item a real round trip.
 
         ``resend=False``: the UI already sent the test notification and asked;
-        ``confirm`` just returns that answer.
+        ``confirm`` just returns that answer.  ``trigger`` says who started the
+        run in the log ("" by hand, "shift start" when it ran by itself).
         """
         items = (self.notifications(confirm, send=resend), self.ticket_system(), self.runbooks(), self.backup(), self.disk(),
                  self.autostart())
         report = ReadinessReport(self.ws.clock.now(), items)
-        self._record(report)
+        self._record(report, trigger)
         return report
+
+    def at_shift_start(self, notices: Sequence[Any]) -> ReadinessReport | None:
+        """Run the check by itself when one of ``notices`` (just sent) says my shift starts.
+
+        Why on the notice: the rotation service sends the "you are on call now"
+        notice exactly once per stint, from the poll cycle (so also after the
+        laptop wakes), which is exactly when a silent failure starts to
+        matter.  Nobody is there to answer "did you see it?", so the
+        notification item checks that a backend can deliver.  The result is
+        recorded like any run; the snapshot's ``readiness`` carries it to the
+        tray (a balloon) and the window (a notice that opens the checklist)
+        until the next check or until dismissed — no second pop-up on top of
+        the shift notice.  The check must never stop the poll that runs it,
+        so an unexpected failure is logged instead of raised.
+        """
+        starts = [n for n in notices if getattr(n, "kind", "") == "start"]
+        if not starts:
+            return None
+        try:
+            report = self.run(trigger="shift start")
+        except Exception as exc:  # noqa: BLE001 — a broken check must not stop paging
+            self.ws.store.log("readiness.auto_failed", self.ws.me,
+                              {"problem": str(exc) or exc.__class__.__name__, "shift": starts[0].key})
+            return None
+        return report
+
+    def summary(self) -> dict[str, Any] | None:
+        """The last recorded run for the window's notice: when, how it started, what failed (None: never run)."""
+        event = self.ws.store.db.conn.execute(
+            "SELECT data FROM events WHERE kind = 'readiness.checked' ORDER BY at DESC, id DESC LIMIT 1").fetchone()
+        if event is None:
+            return None
+        data = json.loads(event[0])
+        failed = [i for i in data.get("items", []) if not i.get("ok")]
+        dismissed = self.ws.store.get_setting(DISMISSED_SETTING)
+        return {"checked_at": data.get("checked_at"), "trigger": data.get("trigger", ""), "ok": not failed,
+                "failed": len(failed), "problems": [i["title"] for i in failed],
+                "dismissed": bool(dismissed) and dismissed == data.get("checked_at"),
+                "headline": problems_headline(len(failed)) if failed else "Pre-shift check: all clear",
+                "report": data}
 
     def last(self) -> list[dict[str, Any]]:
         return [{"key": r[0], "ok": bool(r[1]), "detail": r[2], "fix": r[3], "checked_at": r[4]}
@@ -236,7 +281,7 @@ class Readiness:
 
         return Autostart.current(self.ws.directory).enabled()
 
-    def _record(self, report: ReadinessReport) -> None:
+    def _record(self, report: ReadinessReport, trigger: str = "") -> None:
         store = self.ws.store
         with store.transaction() as db:
             for item in report.items:
@@ -245,7 +290,12 @@ class Readiness:
                     "ON CONFLICT(item) DO UPDATE SET ok=excluded.ok, detail=excluded.detail, fix=excluded.fix, "
                     "checked_at=excluded.checked_at",
                     (item.key, int(item.ok), item.detail, item.fix, iso(report.checked_at)))
-            store.log("readiness.checked", self.ws.me, json.loads(json.dumps(report.to_json())))
+            store.log("readiness.checked", self.ws.me,
+                      {**json.loads(json.dumps(report.to_json())), **({"trigger": trigger} if trigger else {})})
+
+
+def problems_headline(failed: int) -> str:
+    return f"Pre-shift check: {failed} problem{'s' if failed != 1 else ''} — open the checklist"
 
 
 def _age(delta: timedelta) -> str:

@@ -213,6 +213,8 @@ class RotationService:
     def holiday_country(self, schedule: Schedule) -> str | None:
         """The setting ``holiday_country`` wins; otherwise the country of the schedule's zone."""
         chosen = self.store.get_setting("holiday_country")
+        if isinstance(chosen, dict):  # per schedule (Settings → Rotation)
+            chosen = chosen.get(schedule.name)
         return str(chosen) if chosen else country_for_zone(schedule.time_zone)
 
     def fairness(self, name: str, start: datetime, end: datetime, country: str | None = None) -> FairnessReport:

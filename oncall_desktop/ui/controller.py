@@ -174,12 +174,14 @@ class AppController(QObject):
     def set_setting(self, key: str, value: Any) -> None:
         self.act(lambda ws: ws.store.set_setting(key, value))
 
-    def act(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None) -> None:
+    def act(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None) -> None:
         """Change something through the services, then redraw every view.
 
         ``fn(ws)`` runs on the store thread; ``on_done(result)`` on the GUI
         thread after the new snapshot is published.  Failures reach
-        ``sig_error`` as one readable sentence.
+        ``sig_error`` as one readable sentence (or ``on_error``, for a form
+        that shows the refusal beside the field).
         """
         if self.ws is None:
             self.sig_error.emit("The workspace is still opening; try again in a moment.")
@@ -196,7 +198,7 @@ class AppController(QObject):
             if on_done is not None:
                 on_done(result)
 
-        self.runner.db(work, done, self._failed)
+        self.runner.db(work, done, on_error or self._failed)
 
     def query(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None],
               on_error: Callable[[BaseException], None] | None = None) -> None:

@@ -8,6 +8,7 @@ from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import app_icon
 from oncall_desktop.ui.insights_tab import InsightsTab
 from oncall_desktop.ui.now_tab import NowTab
+from oncall_desktop.ui.readiness_notice import ReadinessNotice
 from oncall_desktop.ui.rotation_tab import RotationTab
 from oncall_desktop.ui.runbooks_tab import RunbooksTab
 from oncall_desktop.ui.settings_tab import SettingsTab
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
         controller.sig_open_triage.connect(lambda page_id, tree_id: self.tabs.setCurrentWidget(self.runbooks_tab))
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
         self.shift_menu = ShiftMenu(self, controller)  # handoff, readiness, maintenance (issue 8)
+        self.readiness_notice = ReadinessNotice(controller)  # "Pre-shift check: 2 problems — open the checklist"
+        layout.insertWidget(1, self.readiness_notice)
 
     def _status(self, snapshot: dict) -> None:
         status = snapshot.get("status", {})

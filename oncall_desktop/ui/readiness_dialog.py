@@ -49,6 +49,11 @@ class ReadinessDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
+        last = (controller.snapshot or {}).get("readiness")  # the recorded run (e.g. the one at shift start)
+        if last and last.get("report"):
+            self.show_report(last["report"])
+            self.summary.setText(f"Last check {last['checked_at']}: {self.summary.text()} Press Run check to "
+                                 "check again.")
 
     def _ask_user(self) -> bool:
         answer = QMessageBox.question(self, "Did you see it?",

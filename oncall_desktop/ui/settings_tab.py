@@ -1,31 +1,65 @@
-"""The Settings tab: where this workspace lives, which ticket system it watches, how it reaches people."""
+"""The Settings tab: a list of sections on the left, one page of grouped fields on the right.
+
+Why sections: there are some forty settings and a tech looking for "start at
+login" at 3 AM should not scroll one endless form.  Every page draws from
+``services.preferences.Preferences.values()`` (read on the store thread when
+the tab first shows, and again after each save) and saves through it, so a
+refusal is shown in words beside the field and nothing half-valid is stored.
+The General page keeps the ticket system, rules, polling and alerts.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import (QCheckBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QWidget)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from oncall_desktop.services.notifier import QuietHours
 from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.settings_clients import ClientsPage
+from oncall_desktop.ui.settings_common import SettingsPage, row
+from oncall_desktop.ui.settings_rotation import RotationPage
+from oncall_desktop.ui.settings_team import TeamPage
+from oncall_desktop.ui.settings_work import WorkPage
+from oncall_desktop.ui.settings_you import YouPage
 
-
-def _row(*widgets: QWidget) -> QWidget:
-    box = QWidget()
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for widget in widgets:
-        layout.addWidget(widget)
-    layout.addStretch(1)
-    return box
+_row = row  # older name, kept for callers
 
 
 class SettingsTab(QWidget):
     def __init__(self, controller: AppController) -> None:
         super().__init__()
         self.controller = controller
-        self.workspace = QLabel(str(controller.directory))
+        self.dialog: QWidget | None = None
+        self._loading = False
+        self._loaded_once = False
+        general = self._general_page()
+        self.you = YouPage(controller)
+        self.work = WorkPage(controller)
+        self.rotation = RotationPage(controller)
+        self.team = TeamPage(controller)
+        self.clients = ClientsPage(controller)
+        self.pages: list[SettingsPage] = [self.you, self.work, self.rotation, self.team, self.clients]
+        self.sections = QListWidget()
+        self.sections.setMaximumWidth(170)
+        self.stack = QStackedWidget()
+        for title, page in [("General", general)] + [(p.title, p) for p in self.pages]:
+            self.sections.addItem(title)
+            self.stack.addWidget(page)
+        for page in self.pages:
+            page.on_saved = self.reload
+        self.sections.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sections.setCurrentRow(0)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.sections)
+        layout.addWidget(self.stack, 1)
+        controller.sig_snapshot.connect(self.update_snapshot)
+
+    def _general_page(self) -> QWidget:
+        self.workspace = QLabel(str(self.controller.directory))
         self.workspace.setWordWrap(True)
+        self.workspace.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.system = QLabel("Local book (tickets kept in this workspace)")
         self.system.setWordWrap(True)
         self.connect_button = QPushButton("&Connect…")
@@ -35,6 +69,7 @@ class SettingsTab(QWidget):
         self.notifications = QLabel("checking…")
         self.notifications.setWordWrap(True)
         self.keyring = QLabel("checking…")
+        self.keyring.setWordWrap(True)
         self.poll = QSpinBox()
         self.poll.setRange(10, 3600)
         self.poll.setSuffix(" s")
@@ -44,25 +79,42 @@ class SettingsTab(QWidget):
         self.quiet_status = QLabel("")
         self.sound = QCheckBox("Play a chime with each new page")
         self.demo_feed = QCheckBox("Drop a demo escalated ticket every few minutes")
-        layout = QFormLayout(self)
-        layout.addRow("Workspace", self.workspace)
-        layout.addRow("Ticket system", _row(self.system, self.connect_button))
-        layout.addRow("Escalation", _row(QLabel("rules decide what pages"), self.rules_button))
-        layout.addRow("Poll every", self.poll)
-        layout.addRow("Notifications", self.notifications)
-        layout.addRow("Quiet hours", _row(self.quiet, self.quiet_status))
-        layout.addRow("Sound", self.sound)
-        layout.addRow("Keyring", self.keyring)
-        layout.addRow("Demo", self.demo_feed)
-        self._loading = False
+        tickets = QGroupBox("Ticket system")
+        form = QFormLayout(tickets)
+        form.addRow("Workspace", self.workspace)
+        form.addRow("System", row(self.system, self.connect_button))
+        form.addRow("Escalation", row(QLabel("rules decide what pages"), self.rules_button))
+        form.addRow("Poll every", self.poll)
+        form.addRow("Demo", self.demo_feed)
+        alerts = QGroupBox("Alerts")
+        aform = QFormLayout(alerts)
+        aform.addRow("Notifications", self.notifications)
+        aform.addRow("Quiet hours", row(self.quiet, self.quiet_status))
+        aform.addRow("Sound", self.sound)
+        aform.addRow("Keyring", self.keyring)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(tickets)
+        layout.addWidget(alerts)
+        layout.addStretch(1)
         self.poll.editingFinished.connect(lambda: self._save("poll_seconds", self.poll.value()))
         self.demo_feed.toggled.connect(lambda on: self._save("demo_feed", on))
         self.sound.toggled.connect(lambda on: self._save("sound", on))
         self.quiet.editingFinished.connect(self._save_quiet)
         self.connect_button.clicked.connect(self.open_connection)
         self.rules_button.clicked.connect(self.open_rules)
-        controller.sig_snapshot.connect(self.update_snapshot)
-        self.dialog: QWidget | None = None
+        return page
+
+    # ---------------------------------------------------------------- values
+    def reload(self) -> None:
+        """Read every page's values on the store thread, then redraw the pages."""
+        from oncall_desktop.services.preferences import Preferences
+
+        self.controller.query(lambda ws: Preferences(ws).values(), self.load)
+
+    def load(self, values: dict[str, Any]) -> None:
+        for page in self.pages:
+            page.load(values)
 
     def _save(self, key: str, value: Any) -> None:
         if not self._loading:
@@ -91,6 +143,9 @@ class SettingsTab(QWidget):
         self.dialog.open()
 
     def update_snapshot(self, snapshot: dict[str, Any]) -> None:
+        if not self._loaded_once:  # the workspace has just opened: fill the pages once
+            self._loaded_once = True
+            self.reload()
         settings = snapshot.get("settings", {})
         self._loading = True
         try:
@@ -106,3 +161,9 @@ class SettingsTab(QWidget):
         self.system.setText(status.get("ticket_system", self.system.text()))
         self.notifications.setText(status.get("notifications", "unknown"))
         self.keyring.setText(status.get("keyring", "unknown"))
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 — Qt override
+        """Values changed elsewhere (the CLI, a team pack sync) show when the tab comes forward."""
+        super().showEvent(event)
+        if self._loaded_once and self.controller.ws is not None:
+            self.reload()

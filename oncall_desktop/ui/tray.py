@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import TrayState, tray_icon
+from oncall_desktop.ui.readiness_notice import should_show
 
 
 def tray_state(snapshot: dict[str, Any]) -> tuple[TrayState, int]:
@@ -49,6 +50,8 @@ def tooltip_text(snapshot: dict[str, Any]) -> str:
         lines.append(f"Offline since {snapshot['offline_since']} — showing cached tickets")
     if snapshot.get("handoff_pending"):
         lines.append(f"Handoff from {snapshot['handoff_pending']['author']} waiting — open the window to read it")
+    if should_show(snapshot.get("readiness")):
+        lines.append(snapshot["readiness"]["headline"])
     return "\n".join(lines)
 
 
@@ -80,6 +83,12 @@ class TrayController:
         self.action_on_call.setEnabled(False)
         self.menu.insertAction(self.action_open, self.action_on_call)
         self.menu.insertSeparator(self.action_open)
+        # a failed pre-shift check (it runs by itself at shift start): one click opens the checklist
+        self.action_readiness = QAction("", self.menu)
+        self.action_readiness.setVisible(False)
+        self.action_readiness.triggered.connect(
+            lambda: (open_window(), controller.sig_open_shift_dialog.emit("readiness")))
+        self.menu.insertAction(self.action_open, self.action_readiness)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
         self._open_window = open_window
@@ -112,3 +121,7 @@ class TrayController:
         self.action_ack.setEnabled(count > 0)
         running = snapshot.get("timer")
         self.action_timer.setText("Stop timer" if running else "Start timer")
+        ready = snapshot.get("readiness")
+        self.action_readiness.setVisible(should_show(ready))
+        if should_show(ready):
+            self.action_readiness.setText(ready["headline"])

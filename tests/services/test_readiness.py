@@ -170,3 +170,74 @@ def test_run_records_results(workspace) -> None:
     events = workspace.store.events(kind="readiness.checked")
     assert len(events) == 1 and events[0]["data"]["failed"] == 2
     assert {r["key"]: r["ok"] for r in _readiness(workspace).last()}["autostart"] is False
+
+
+# ------------------------------------------------------------ at shift start
+def _weekly_rota(workspace) -> None:
+    """Ben's weekly Primary turn starts Mon 30 Nov 2026 09:00 Berlin (08:00Z); no backup schedule."""
+    from zoneinfo import ZoneInfo
+
+    from oncall_desktop.rotation import Layer, Schedule
+
+    layer = Layer("Weekly", ["Ana", "Ben", "Cem"], datetime(2026, 11, 2, 9, tzinfo=ZoneInfo("Europe/Berlin")),
+                  "weekly", "09:00")
+    workspace.rotation.save(Schedule("Primary", "Europe/Berlin", (layer,)))
+    workspace.store.set_setting("me", "Ben")
+
+
+def test_check_runs_by_itself_once_when_my_shift_starts(workspace, fake_clock, monkeypatch) -> None:
+    _weekly_rota(workspace)
+    workspace.readiness.disk_free = lambda: 10 * 1024 ** 3
+    workspace.readiness.autostart_enabled = lambda: False
+    fake_clock.set(datetime(2026, 11, 30, 7, 50, tzinfo=timezone.utc))  # ten minutes before the shift
+    workspace.poll()
+    assert workspace.store.events(kind="readiness.checked") == []
+    assert workspace.snapshot()["readiness"] is None
+    fake_clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=timezone.utc))  # the shift has started
+    workspace.poll()
+    runs = workspace.store.events(kind="readiness.checked")
+    assert len(runs) == 1 and runs[0]["data"]["trigger"] == "shift start"
+    summary = workspace.snapshot()["readiness"]
+    assert summary["failed"] == 2 and summary["trigger"] == "shift start" and not summary["dismissed"]
+    assert summary["problems"] == ["A backup covers this shift", "The app starts at login"]
+    assert summary["headline"] == "Pre-shift check: 2 problems — open the checklist"
+    assert {r["key"]: r["ok"] for r in workspace.readiness.last()}["backup"] is False
+    fake_clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
+    workspace.poll()
+    workspace.poll()
+    assert len(workspace.store.events(kind="readiness.checked")) == 1  # once per shift, not per poll
+
+
+def test_check_at_shift_start_never_stops_the_poll(workspace, fake_clock) -> None:
+    _weekly_rota(workspace)
+
+    def broken() -> int:
+        raise RuntimeError("disk probe exploded")
+
+    workspace.readiness.disk_free = broken  # OSError is handled by the item; anything else must not escape
+    fake_clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=timezone.utc))
+    workspace.poll()
+    failed = workspace.store.events(kind="readiness.auto_failed")
+    assert len(failed) == 1 and failed[0]["data"]["problem"] == "disk probe exploded"
+    assert [e["data"]["kind"] for e in workspace.store.events(kind="rotation.notice")] == ["start"]
+
+
+def test_no_check_for_notices_other_than_a_start(workspace, fake_clock) -> None:
+    _weekly_rota(workspace)
+    fake_clock.set(datetime(2026, 11, 29, 9, tzinfo=timezone.utc))  # the 1-day advance notice
+    workspace.poll()
+    assert [e["data"]["kind"] for e in workspace.store.events(kind="rotation.notice")] == ["before"]
+    assert workspace.store.events(kind="readiness.checked") == []
+
+
+def test_dismissing_the_notice_lasts_until_the_next_run(workspace) -> None:
+    from oncall_desktop.services.readiness import DISMISSED_SETTING
+
+    readiness = _readiness(workspace, autostart_enabled=lambda: False)
+    first = readiness.run()
+    workspace.store.set_setting(DISMISSED_SETTING, first.to_json()["checked_at"])
+    assert workspace.readiness.summary()["dismissed"] is True
+    workspace.clock.advance(minutes=5)
+    readiness.run()
+    summary = workspace.readiness.summary()
+    assert summary["dismissed"] is False and summary["trigger"] == "" and summary["failed"] == 2
