@@ -6,10 +6,11 @@ by hand instead of sleeping.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Mapping, Protocol
 
 UTC = timezone.utc
 
@@ -60,6 +61,71 @@ class FakeClock:
         at = as_utc(at)
         self._mono += max(0.0, (at - self.current).total_seconds())
         self.current = at
+
+
+@dataclass(frozen=True)
+class OffsetClock:
+    """The real clock moved by a fixed offset: time runs at real speed, from another instant.
+
+    For demos and end-to-end tests only — never on by default.  A test that
+    needs the app process to live "at 23:10 local" starts it with
+    ``ONCALL_FAKE_NOW`` (see :func:`clock_from_environ`); timers, heartbeats and
+    the ack window then behave exactly as at night, only the date differs.
+    """
+
+    offset: timedelta
+    real: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def starting_at(cls, at: datetime, real: Clock | None = None) -> OffsetClock:
+        """A clock that reads ``at`` now and runs on from there."""
+        base = real or SystemClock()
+        return cls(as_utc(at) - base.now(), base)
+
+    def now(self) -> datetime:
+        return self.real.now() + self.offset
+
+    def monotonic(self) -> float:
+        return self.real.monotonic()
+
+
+#: ``ONCALL_FAKE_NOW=2026-11-25T23:10:00Z``: the app starts at that instant and runs at real speed.
+FAKE_NOW_VARIABLE = "ONCALL_FAKE_NOW"
+#: ``ONCALL_CLOCK_OFFSET=-3600``: the app runs that many seconds ahead (or behind) the real clock.
+OFFSET_VARIABLE = "ONCALL_CLOCK_OFFSET"
+_MAX_OFFSET_SECONDS = 100 * 366 * 86400
+
+
+def clock_from_environ(environ: Mapping[str, str], real: Clock | None = None) -> OffsetClock | None:
+    """The demo/test clock the environment asks for, or None (the normal case: the real clock).
+
+    Read once when the tray app starts (``ui/app.py``), so "now" moves on in
+    real time from there.  ``ONCALL_FAKE_NOW`` takes an ISO 8601 instant (a
+    value without an offset means UTC, as for ``tick --at``; use the offset to
+    mean local time, e.g. ``2026-11-25T23:10:00+00:00`` for London in winter).
+    ``ONCALL_CLOCK_OFFSET`` takes seconds, which processes started at
+    different moments agree on.  Raises ``ValueError`` in words for a bad value.
+    """
+    fake = environ.get(FAKE_NOW_VARIABLE, "").strip()
+    offset = environ.get(OFFSET_VARIABLE, "").strip()
+    if fake and offset:
+        raise ValueError(f"set {FAKE_NOW_VARIABLE} or {OFFSET_VARIABLE}, not both (they both move the clock)")
+    if fake:
+        try:
+            return OffsetClock.starting_at(parse_instant(fake), real)
+        except ValueError as exc:
+            raise ValueError(f"{FAKE_NOW_VARIABLE}: {exc}") from None
+    if offset:
+        try:
+            seconds = float(offset)
+        except ValueError:
+            raise ValueError(f"{OFFSET_VARIABLE}: '{offset}' is not a number of seconds; "
+                             "use e.g. -3600 for one hour behind the real clock") from None
+        if not math.isfinite(seconds) or abs(seconds) > _MAX_OFFSET_SECONDS:
+            raise ValueError(f"{OFFSET_VARIABLE}: '{offset}' seconds is more than a century; "
+                             "give the offset in seconds, e.g. -3600")
+        return OffsetClock(timedelta(seconds=seconds), real or SystemClock())
+    return None
 
 
 def as_utc(value: datetime) -> datetime:

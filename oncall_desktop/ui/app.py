@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
+from oncall_desktop.clock import Clock, clock_from_environ
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import app_icon
 from oncall_desktop.ui.tray import TrayController
@@ -30,9 +31,9 @@ NO_TRAY = ("No system tray was found on this desktop, so the window stays open i
 class TrayApp:
     """Wires the controller, the tray and the window together (no logic of its own)."""
 
-    def __init__(self, app: QApplication, directory: Path) -> None:
+    def __init__(self, app: QApplication, directory: Path, clock: Clock | None = None) -> None:
         self.app = app
-        self.controller = AppController(directory)
+        self.controller = AppController(directory, clock=clock)
         self.tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         self._window: MainWindow | None = None
         self._notices: dict[str, str | None] = {}
@@ -90,12 +91,20 @@ class TrayApp:
 
 def run(directory: Path, show: bool = False) -> int:
     started = time.perf_counter()
+    try:  # demos and e2e tests: ONCALL_FAKE_NOW / ONCALL_CLOCK_OFFSET (oncall_desktop.clock)
+        clock = clock_from_environ(os.environ)
+    except ValueError as exc:
+        print(f"oncall-desktop: {exc}", file=sys.stderr)
+        return 2
+    if clock is not None:
+        print(f"oncall-desktop: demo clock from the environment — it is now {clock.now():%Y-%m-%d %H:%M:%S} UTC "
+              "here, running at real speed", file=sys.stderr)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("oncall-desktop")
     app.setDesktopFileName("oncall-desktop")
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
-    tray_app = TrayApp(app, directory)
+    tray_app = TrayApp(app, directory, clock)
     probe = None
     if os.environ.get("ONCALL_STARTUP_PROBE"):
         # bench/startup.py: report when the tray is up and the loop first idles, then leave

@@ -136,6 +136,12 @@ class AppController(QObject):
         """Quiet the page's reminders for ``minutes``; the ack deadline keeps running."""
         self.act(lambda ws: ws.snooze(page_id, minutes))
 
+    def now(self) -> Any:
+        """The workspace's "now" (the demo clock when the app was started with one); for countdowns."""
+        from oncall_desktop.clock import SystemClock
+
+        return (self._clock or SystemClock()).now()
+
     def find_runbook(self) -> None:
         """Ask the Runbooks tab to come forward with the search box focused."""
         self.sig_find_runbook.emit()

@@ -25,10 +25,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(960, 600)
         self.tabs = QTabWidget()
-        self.now_tab = NowTab(controller)
+        self.now_tab = NowTab(controller, now_fn=controller.now)
         self.rotation_tab = RotationTab(controller)
         self.runbooks_tab = RunbooksTab(controller)
-        self.time_tab = TimeTab(controller)
+        self.time_tab = TimeTab(controller, now_fn=controller.now)
         self.insights_tab = InsightsTab(controller)
         self.settings_tab = SettingsTab(controller)
         for widget, title in ((self.now_tab, "&Now"), (self.rotation_tab, "R&otation"),
