@@ -7,6 +7,13 @@ Why it is shaped this way:
   and then re-opened; polling the same ticket twice never pages twice.
 - A failure flips the workspace to *offline since HH:MM* (shown as a banner)
   and backs off; the next success clears it.
+- Escalation travels through the ticket system: the app that escalates
+  reassigns the ticket (outbox kind "assign"), and this poller pages *me* when
+  an open ticket it already knew becomes assigned to me — once per assignment
+  (the last assignee seen is kept in ``tickets.assignee``), and not when the
+  assignment was my own doing (my outbox reassigned it to me, or I hold its
+  acknowledged page).  Only tickets the rules would page qualify: handing a
+  routine ticket to someone during the day is dispatch, not an escalation.
 """
 from __future__ import annotations
 
@@ -80,10 +87,14 @@ class Poller:
     """One poll of one ticket system; the UI's timer decides when."""
 
     def __init__(self, store: Store, system: TicketSystem, open_page: Callable[[Ticket, Decision], dict[str, Any]],
-                 context: Callable[[list[Ticket]], Context] | None = None) -> None:
+                 context: Callable[[list[Ticket]], Context] | None = None,
+                 assigned_to_me: Callable[[Ticket, str, Decision], dict[str, Any]] | None = None) -> None:
         self.store = store
         self.system = system
         self.open_page = open_page
+        #: opens (or finds) the page for a ticket escalated to me, with the reason given; default: ``open_page``
+        self.assigned_to_me = assigned_to_me or (
+            lambda ticket, reason, decision: open_page(ticket, Decision(True, decision.severity, [reason])))
         self.context = context or (lambda tickets: Context())
         self.source = getattr(system, "source", None) or getattr(system, "name", "system")
 
@@ -108,6 +119,7 @@ class Poller:
         # pages open in the same transaction that marks tickets seen: a crash
         # can never leave a ticket "seen" without its page
         with self.store.transaction():
+            assignees_before = self._assignees_before(tickets)
             news = self._store_batch(tickets, now)
             for ticket, was in zip(tickets, news):
                 result.fetched += 1
@@ -123,6 +135,7 @@ class Poller:
                     result.suppressed += 1
                     self.store.log("page.suppressed", ticket.id,
                                    {"reason": decision.suppressed_by, "reasons": decision.reasons})
+            self._page_assignments(tickets, assignees_before, rules, context, now, result)
             self._save_cursor(polled.cursor, now)
             self.store.set_setting("last_poll", iso(now))
         return result
@@ -173,6 +186,65 @@ class Poller:
             "status=excluded.status, contact=excluded.contact, created=excluded.created, "
             "updated=excluded.updated, last_seen=excluded.last_seen", rows)
         return news
+
+    def _assignees_before(self, tickets: list[Ticket]) -> dict[str, str]:
+        """The assignee last seen for each known ticket of this poll (read before the poll is stored)."""
+        ids = list(dict.fromkeys(t.id for t in tickets))
+        out: dict[str, str] = {}
+        for start in range(0, len(ids), 500):  # SQLite's host-parameter limit
+            chunk = ids[start:start + 500]
+            out.update(self.store.db.conn.execute(
+                f"SELECT id, assignee FROM tickets WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
+        return out
+
+    def _page_assignments(self, tickets: list[Ticket], before: dict[str, str], rules: RuleSet, context: Context,
+                          now: datetime, result: SyncResult) -> None:
+        """Store each ticket's assignee; page me for the known, open ones newly assigned to me by someone else."""
+        changed = {t.id: t for t in tickets if before.get(t.id, "") != t.assignee}
+        if not changed:
+            return
+        conn = self.store.db.conn
+        conn.executemany("UPDATE tickets SET assignee = ? WHERE id = ?", [(t.assignee, i) for i, t in changed.items()])
+        me = self._my_names()
+        if not me:
+            return
+        paged = {p["ticket"].id for p in result.pages if isinstance(p.get("ticket"), Ticket)}
+        for ticket_id, ticket in changed.items():
+            was = before.get(ticket_id)
+            if (was is None or ticket_id in paged or ticket.assignee.casefold() not in me
+                    or was.casefold() in me or is_closed(ticket.status) or self._my_own_doing(ticket_id, me)):
+                continue
+            decision = evaluate(ticket, rules, context, now)
+            reason = f"escalated to you: assigned to {ticket.assignee} (was {was or 'unassigned'})"
+            self.store.log("ticket.assigned_to_me", ticket_id, {"assignee": ticket.assignee, "was": was,
+                                                                "pages": decision.page, "reasons": decision.reasons})
+            if decision.page:
+                result.pages.append(self.assigned_to_me(ticket, reason, decision))
+                result.paged += 1
+
+    def _my_names(self) -> set[str]:
+        """How the ticket system may name me: my name, my e-mail, my ``people`` override (case-folded)."""
+        me = str(self.store.get_setting("me", "") or "").strip()
+        if not me:
+            return set()
+        names = {me}
+        row = self.store.db.conn.execute("SELECT email FROM people WHERE name = ? COLLATE NOCASE", (me,)).fetchone()
+        if row and row[0]:
+            names.add(row[0])
+        for person, user in dict(getattr(self.system, "people", None) or {}).items():
+            if str(person).casefold() == me.casefold():
+                names.add(str(user))
+        return {n.strip().casefold() for n in names if n.strip()}
+
+    def _my_own_doing(self, ticket_id: str, me: set[str]) -> bool:
+        """True when this workspace gave me the ticket: its newest reassignment names me, or I acknowledged it."""
+        conn = self.store.db.conn
+        row = conn.execute("SELECT payload FROM outbox WHERE ticket_id = ? AND kind = 'assign' ORDER BY id DESC "
+                           "LIMIT 1", (ticket_id,)).fetchone()
+        if row and str(json.loads(row[0]).get("person", "")).strip().casefold() in me:
+            return True
+        return any(by.strip().casefold() in me for (by,) in conn.execute(
+            "SELECT acknowledged_by FROM pages WHERE ticket_id = ? AND state = 'acknowledged'", (ticket_id,)))
 
     def _cursor(self) -> str | None:
         row = self.store.db.conn.execute("SELECT cursor FROM cursors WHERE source = ?", (self.source,)).fetchone()

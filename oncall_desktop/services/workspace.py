@@ -185,7 +185,7 @@ class Workspace:
     def poller(self) -> Poller:
         from oncall_desktop.services.poller import Poller
 
-        return Poller(self.store, self.ticket_system(), self._open_page, self._context)
+        return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me)
 
     def ticket_system(self) -> Any:
         """The configured ticket system; the local book when none is set up.
@@ -230,13 +230,6 @@ class Workspace:
         finally:
             if system is not self.book and hasattr(system, "close"):
                 system.close()
-
-    def forget_ticket_system(self) -> None:
-        """Build the ticket system again on next use (e.g. the clients' mail domains changed)."""
-        system = self.__dict__.pop("_system", None)
-        self.__dict__.pop("poller", None)
-        if system is not None and system is not self.__dict__.get("book") and hasattr(system, "close"):
-            system.close()
 
     def _domain_clients(self) -> dict[str, str]:
         """Mail domain → client, from each client's ``domains`` list (the IMAP inbox's map)."""
@@ -285,11 +278,9 @@ class Workspace:
         from oncall_desktop.rotation import RotationError
 
         try:
-            sent = self.rotation.send_notices(self.notifier)
+            self.rotation.send_notices(self.notifier)
         except RotationError as exc:  # a broken schedule must not stop paging
             self.store.log("rotation.notice_failed", "", {"problem": str(exc)})
-            return
-        self.readiness.at_shift_start(sent)  # the pre-shift check runs by itself once my shift starts
 
     def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _, notes = self.poll()
@@ -350,6 +341,12 @@ class Workspace:
         page = self.pages.open(ticket, decision.severity, reason, person)
         return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": decision.severity,
                 "ack_deadline": page.ack_deadline, "person": person}
+
+    def _assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> dict[str, Any]:
+        """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""
+        page = self.pages.open(ticket, decision.severity, reason, self.me)
+        return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": page.severity,
+                "ack_deadline": page.ack_deadline, "person": self.me}
 
     def _notify(self, opened: dict[str, Any]) -> dict[str, Any]:
         from oncall_desktop.services.notifier import Notification
