@@ -231,6 +231,13 @@ class Workspace:
             if system is not self.book and hasattr(system, "close"):
                 system.close()
 
+    def forget_ticket_system(self) -> None:
+        """Build the ticket system again on next use (e.g. the clients' mail domains changed)."""
+        system = self.__dict__.pop("_system", None)
+        self.__dict__.pop("poller", None)
+        if system is not None and system is not self.__dict__.get("book") and hasattr(system, "close"):
+            system.close()
+
     def _domain_clients(self) -> dict[str, str]:
         """Mail domain → client, from each client's ``domains`` list (the IMAP inbox's map)."""
         return {str(d).lower(): name for name, data in self.directory_service.clients().items()
@@ -278,9 +285,11 @@ class Workspace:
         from oncall_desktop.rotation import RotationError
 
         try:
-            self.rotation.send_notices(self.notifier)
+            sent = self.rotation.send_notices(self.notifier)
         except RotationError as exc:  # a broken schedule must not stop paging
             self.store.log("rotation.notice_failed", "", {"problem": str(exc)})
+            return
+        self.readiness.at_shift_start(sent)  # the pre-shift check runs by itself once my shift starts
 
     def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _, notes = self.poll()
