@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
-from oncall_desktop.clock import iso, parse_instant
+from oncall_desktop.clock import UTC, iso, parse_instant
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest, stamp
 from oncall_desktop.tickets import Ticket
 
@@ -26,6 +26,20 @@ STATUSES = ("new", "open", "pending", "resolved", "closed")
 _LEADING_LEVEL = re.compile(r"^\s*(?:p|priority|sev|severity)\s*[-_ ]?\s*([1-9])\b")
 
 R = TypeVar("R")
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """keys → ``work(*keys)``, computed on the first miss (a hit costs one C dict lookup)."""
+
+    __slots__ = ("work",)
+
+    def __init__(self, work: Callable[..., Any]) -> None:
+        super().__init__()
+        self.work = work
+
+    def __missing__(self, keys: tuple[object, ...]) -> Any:
+        value = self[keys] = self.work(*keys)
+        return value
 
 
 @dataclass(frozen=True)
@@ -37,28 +51,33 @@ class FieldMap:
     clients: Mapping[str, str] = field(default_factory=dict)
     default_priority: int = 3
     default_status: str = "open"
-    _memo: dict[tuple[str, tuple[object, ...]], Any] = field(default_factory=dict, init=False, repr=False,
-                                                            compare=False, hash=False)
+    # memoised lookups: a poll of 10,000 tickets repeats a handful of vendor values
+    _seen_priority: _Memo = field(init=False, repr=False, compare=False, hash=False)
+    _seen_status: _Memo = field(init=False, repr=False, compare=False, hash=False)
+    _seen_client: _Memo = field(init=False, repr=False, compare=False, hash=False)
 
-    def _remember(self, kind: str, keys: tuple[object, ...], work: Callable[..., Any]) -> Any:
-        """Memoised lookups: a poll of 10,000 tickets repeats a handful of vendor values."""
-        slot = (kind, keys)
-        try:
-            return self._memo[slot]
-        except KeyError:
-            value = self._memo[slot] = work(*keys)
-            return value
-        except TypeError:  # an unhashable vendor value: just compute it
-            return work(*keys)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_seen_priority", _Memo(self._priority))
+        object.__setattr__(self, "_seen_status", _Memo(self._status))
+        object.__setattr__(self, "_seen_client", _Memo(self._client))
 
     def priority(self, *keys: object) -> int:
-        return self._remember("p", keys, self._priority)  # type: ignore[no-any-return]
+        try:
+            return self._seen_priority[keys]  # type: ignore[no-any-return]
+        except TypeError:  # an unhashable vendor value: just compute it
+            return self._priority(*keys)
 
     def status(self, *keys: object) -> str:
-        return self._remember("s", keys, self._status)  # type: ignore[no-any-return]
+        try:
+            return self._seen_status[keys]  # type: ignore[no-any-return]
+        except TypeError:
+            return self._status(*keys)
 
     def client(self, *keys: object) -> str:
-        return self._remember("c", keys, self._client)  # type: ignore[no-any-return]
+        try:
+            return self._seen_client[keys]  # type: ignore[no-any-return]
+        except TypeError:
+            return self._client(*keys)
 
     def _priority(self, *keys: object) -> int:
         """First key found in the table; else a leading "P1"/"Priority 2" in a name; else the default."""
@@ -199,14 +218,18 @@ def _status(value: Any, where: str, vendor: str) -> str:
 # -- building tickets ----------------------------------------------------------
 
 def instant(value: object) -> datetime | None:
-    """A vendor timestamp (ISO 8601, ``Z`` or ``+0000``; naive = UTC) or None."""
+    """A vendor timestamp (ISO 8601, ``Z`` or ``+0000``; naive = UTC) or None, as aware UTC."""
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.endswith("Z"):
-        try:  # the common case, without the general path's extra conversions
-            return datetime.fromisoformat(value[:-1]).replace(tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:  # the common case: Python 3.11 reads "Z", offsets and fractions itself
+            parsed = datetime.fromisoformat(value)
         except ValueError:
-            pass
+            return parse_instant(value)  # spaces, a lower-case "z", or the error in words
+        zone = parsed.tzinfo
+        if zone is UTC:
+            return parsed
+        return parsed.replace(tzinfo=UTC) if zone is None else parsed.astimezone(UTC)
     return parse_instant(str(value))
 
 
@@ -218,14 +241,21 @@ def make_ticket(source: str, fmap: FieldMap, *, remote_id: object, title: object
     if remote_id in (None, ""):
         raise ValueError("it has no id")
     text = str(title).strip() if title is not None else ""
-    return Ticket(
-        title=text or "(no subject)", source=source, remote_id=str(remote_id),
+    rid = str(remote_id)
+    level = fmap.priority(*priority)
+    values = dict(
+        title=text or "(no subject)", source=source, remote_id=rid,
         client=fmap.client(*client), body="" if body is None else str(body),
-        priority=fmap.priority(*priority), status=fmap.status(*status),
+        priority=level, status=fmap.status(*status),
         contact="" if contact is None else str(contact),
         created=instant(created), updated=instant(updated),
         assignee="" if assignee is None else str(assignee),
     )
+    # what Ticket would check is already true (title, aware-UTC times), except where a hand-built
+    # FieldMap gives an odd priority: then Ticket(...) says what is wrong
+    if type(level) is int and 0 < level < 5 and rid:
+        return Ticket.trusted(id=f"{source}:{rid}", **values)
+    return Ticket(**values)
 
 
 def convert_all(items: Iterable[R], convert: Callable[[R], Ticket], system: str) -> list[Ticket]:
