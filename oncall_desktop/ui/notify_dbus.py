@@ -18,7 +18,9 @@ from oncall_desktop.services.notifier import ACK_ACTION, FreedesktopBackend
 from oncall_desktop.ui.controller import AppController
 
 log = logging.getLogger(__name__)
-SOUND = Path(__file__).resolve().parents[2] / "resources" / "sounds" / "page.wav"
+#: Inside the package, so a pip install (package-data) and the PyInstaller bundle (which keeps
+#: oncall_desktop/ beside the frozen modules' __file__) find it at the same place as a checkout.
+SOUND = Path(__file__).resolve().parents[1] / "resources" / "sounds" / "page.wav"
 
 
 class NotificationActions(QObject):

@@ -52,8 +52,10 @@ class ReadinessDialog(QDialog):
         last = (controller.snapshot or {}).get("readiness")  # the recorded run (e.g. the one at shift start)
         if last and last.get("report"):
             self.show_report(last["report"])
-            self.summary.setText(f"Last check {last['checked_at']}: {self.summary.text()} Press Run check to "
-                                 "check again.")
+            from oncall_desktop.clock import parse_instant
+
+            when = parse_instant(last["checked_at"]).astimezone().strftime("%a %d %b %H:%M")
+            self.summary.setText(f"Last check {when}: {self.summary.text()} Press Run check to check again.")
 
     def _ask_user(self) -> bool:
         answer = QMessageBox.question(self, "Did you see it?",

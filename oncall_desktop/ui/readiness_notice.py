@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from oncall_desktop.services.readiness import DISMISSED_SETTING
@@ -26,7 +27,7 @@ class ReadinessNotice(QWidget):
         self.summary: dict[str, Any] | None = None
         self.setObjectName("readinessNotice")
         self.setStyleSheet("#readinessNotice { background: #fff4ce; } QLabel { color: #3b2f00; }")
-        self.setAutoFillBackground(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a plain QWidget paints no style sheet
         self.text = QLabel("")
         self.text.setWordWrap(True)
         self.open_button = QPushButton("Open the &checklist")

@@ -1,4 +1,4 @@
-"""Writes page.wav: a short two-tone chime for a new page (run once; the WAV is committed).
+"""Writes oncall_desktop/resources/sounds/page.wav: a short two-tone chime for a new page (run once; the WAV is committed).
 
 Why generated: no licence questions, and a tone that cuts through without
 being a siren — 880 Hz then 1320 Hz, 0.18 s each with soft edges, 16-bit mono.
@@ -25,7 +25,8 @@ def tone(freq: float, seconds: float, volume: float = 0.45) -> list[int]:
 
 def main() -> None:
     samples = tone(880, 0.18) + [0] * int(RATE * 0.04) + tone(1320, 0.18)
-    path = Path(__file__).with_name("page.wav")
+    # installed with the package (pyproject package-data) and bundled by pyinstaller.spec
+    path = Path(__file__).resolve().parents[2] / "oncall_desktop" / "resources" / "sounds" / "page.wav"
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
