@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -289,9 +290,14 @@ CLIENTS = textwrap.dedent("""\
     """)  # the format of docs/billing.md
 
 
-def test_load_clients_file_refuses_a_broken_file_in_words(qtbot, tab, controller, tmp_path) -> None:
+def test_load_clients_file_refuses_a_broken_file_in_words(qtbot, tab, controller, tmp_path, fake_clock) -> None:
     _show(tab, "Clients")
     page = tab.clients
+    ws = controller.ws
+    ws.timers.add_manual("local:1", "Acme Dental", fake_clock.now() - timedelta(minutes=38), fake_clock.now())
+    entries = "SELECT key, billable_minutes, multiplier FROM time_entries ORDER BY key"
+    billed = ws.store.db.conn.execute(entries).fetchall()
+    assert billed and ws.store.db.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == len(billed)
     before = controller.ws.store.get_setting("clients_toml")
     bad = tmp_path / "clients.toml"
     bad.write_text(CLIENTS.replace("multiplier = 1.5", "multiplier = lots"), encoding="utf-8")
@@ -304,6 +310,9 @@ def test_load_clients_file_refuses_a_broken_file_in_words(qtbot, tab, controller
     assert page.load_status.text() == "✓ loaded agreements for 1 client(s): Acme Dental"
     assert controller.ws.store.get_setting("clients_toml") == CLIENTS
     assert "A clients file with billing agreements is loaded" in page.summary.text()
+    # work billed before the new file keeps its entries: nothing re-billed, nothing queued again
+    assert ws.store.db.conn.execute(entries).fetchall() == billed
+    assert ws.store.db.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == len(billed)
     _show(tab, "Clients", "clients")
 
 
