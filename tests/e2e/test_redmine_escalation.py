@@ -4,7 +4,9 @@ The whole chain as a tech's laptop runs it: the workspace is connected to a
 real Redmine 5.0 (``ws.connect``), an Urgent issue pages on poll, the clock
 service ticks past the 15-minute window, and the outbox delivers the note —
 which must then be in the issue's journals (Redmine REST API wiki,
-"Rest_Issues": ``GET /issues/{id}.json?include=journals``).
+"Rest_Issues": ``GET /issues/{id}.json?include=journals``) — and the issue
+reassigned to the backup, who must therefore be a Redmine user and project
+member (made as admin, as in test_redmine_handoff_escalation.py).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from oncall_desktop.rotation import Layer, Schedule
 from oncall_desktop.services.notifier import Notifier
 from oncall_desktop.services.workspace import Workspace
 from tests.e2e.redmine import RedmineServer
+from tests.e2e.test_redmine_handoff_escalation import _user
 
 
 def _always(name: str, person: str, start: datetime, **kw: str) -> Schedule:
@@ -42,6 +45,9 @@ def test_unacknowledged_page_escalates_through_the_outbox_to_redmine(tmp_path, r
     clock = FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
     ws = _workspace(tmp_path, clock, redmine, recorder)
     try:
+        ben_mail = f"ben-{uuid.uuid4().hex[:6]}@msp.example"
+        ben_id = _user(redmine, "Ben", "Okafor", ben_mail)
+        ws.directory_service.add_person("Ben Okafor", email=ben_mail)
         issue = redmine.create_issue(f"Server down at Acme ({uuid.uuid4().hex[:6]})", priority="Urgent",
                                      description="Exchange unreachable")
         result, _ = ws.poll()
@@ -57,7 +63,8 @@ def test_unacknowledged_page_escalates_through_the_outbox_to_redmine(tmp_path, r
         report = ws.deliver_outbox()
         assert not report.errors, report.errors
         rows = ws.outbox.rows(f"redmine:{issue}")
-        assert [r.state for r in rows] == ["sent"]
+        assert [(r.kind, r.state) for r in rows] == [("note", "sent"), ("assign", "sent")]
+        assert redmine.api("GET", f"/issues/{issue}.json")["issue"]["assigned_to"]["id"] == ben_id
         escalated = "Not acknowledged within 15 min by Ana Souza; escalated to Ben Okafor"
         assert any(escalated in note for note in _notes(redmine, issue)), _notes(redmine, issue)
 
@@ -67,6 +74,7 @@ def test_unacknowledged_page_escalates_through_the_outbox_to_redmine(tmp_path, r
         assert not ws.deliver_outbox().errors
         notes = _notes(redmine, issue)
         assert any(f"Acknowledged by Ben Okafor at {clock.now():%H:%M} (after 18 min)" in n for n in notes), notes
-        assert [n for n in notes if escalated in n][0] == notes[-2]  # in order: escalation, then the ack
+        said = [n for n in notes if n]  # the reassignment is a journal entry without notes
+        assert [n for n in said if escalated in n][0] == said[-2]  # in order: escalation, then the ack
     finally:
         ws.close()
