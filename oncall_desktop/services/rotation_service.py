@@ -493,7 +493,8 @@ def _when(value: datetime) -> str:
 def _in_words(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     if hours < 36:
-        return f"in {max(1, round(hours))} hour{'s' if round(hours) != 1 else ''}"
+        count = max(1, round(hours))
+        return f"in {count} hour{'s' if count != 1 else ''}"
     return f"in {round(hours / 24)} days"
 
 

@@ -311,3 +311,13 @@ def test_a_week_of_nights_gets_one_advance_notice(workspace, fake_clock, recorde
     due = workspace.rotation.due_notices()
     assert [n.kind for n in due] == ["before"]
     assert "Mon 07 Dec" in due[0].body or "07 Dec" in due[0].body
+
+
+def test_notice_wording_counts_hours_right() -> None:
+    from datetime import timedelta
+
+    from oncall_desktop.services.rotation_service import _in_words
+
+    assert _in_words(timedelta(minutes=20)) == "in 1 hour"
+    assert _in_words(timedelta(hours=5)) == "in 5 hours"
+    assert _in_words(timedelta(days=3)) == "in 3 days"
