@@ -58,9 +58,10 @@ def is_closed(status: str) -> bool:
 
 
 def _iso(value: datetime) -> str:
-    """:func:`clock.iso`, without its conversions for the aware-UTC instants tickets carry (40,000 a big poll)."""
+    """:func:`clock.iso` for the aware-UTC instants tickets carry (20,000 a big poll), at half the cost."""
     if value.tzinfo is UTC:
-        return value.isoformat(timespec="seconds")[:-6] + "Z"
+        return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (
+            value.year, value.month, value.day, value.hour, value.minute, value.second)
     return iso(value)
 
 
@@ -149,7 +150,7 @@ class Poller:
         ticket had (never empty: an empty status is not a closed one).
         Exactly what storing them one by one would decide — a ticket twice in
         one answer is judged against its first copy — but with one SELECT and
-        one ``executemany`` instead of two statements per ticket (a
+        two ``executemany`` instead of two statements per ticket (a
         10,000-ticket first poll spent most of its time there).
         """
         conn = self.store.db.conn
@@ -158,7 +159,8 @@ class Poller:
             "SELECT id, status FROM tickets WHERE id IN (SELECT value FROM json_each(?))", (ids,)).fetchall())
         closed: dict[str, bool] = {}
         news: list[str | None] = []
-        rows: list[tuple[Any, ...]] = []
+        added: list[tuple[Any, ...]] = []
+        changed: list[tuple[Any, ...]] = []
         seen = _iso(now)
         for ticket in tickets:
             status = ticket.status
@@ -167,24 +169,25 @@ class Poller:
                 shut = closed[status] = is_closed(status)
             was = known.get(ticket.id)
             known[ticket.id] = status
+            created, updated = ticket.created, ticket.updated
+            values = (ticket.source, ticket.remote_id, ticket.client, ticket.title, ticket.body, ticket.priority,
+                      status, ticket.contact, _iso(created) if created else seen, _iso(updated) if updated else seen)
             if was is None:
                 news.append(None if shut else "")
+                added.append((ticket.id, *values, seen, seen))
             else:
                 was_shut = closed.get(was)
                 if was_shut is None:
                     was_shut = closed[was] = is_closed(was)
                 news.append(was if was_shut and not shut else None)
-            created, updated = ticket.created, ticket.updated
-            rows.append((ticket.id, ticket.source, ticket.remote_id, ticket.client, ticket.title, ticket.body,
-                         ticket.priority, status, ticket.contact, _iso(created) if created else seen,
-                         _iso(updated) if updated else seen, seen, seen))
+                changed.append((*values, seen, ticket.id))
+        # every insert before any update: a ticket twice in one answer is inserted, then updated in order
         conn.executemany(
             "INSERT INTO tickets (id, source, remote_id, client, title, body, priority, status, contact, "
-            "created, updated, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO UPDATE SET source=excluded.source, remote_id=excluded.remote_id, "
-            "client=excluded.client, title=excluded.title, body=excluded.body, priority=excluded.priority, "
-            "status=excluded.status, contact=excluded.contact, created=excluded.created, "
-            "updated=excluded.updated, last_seen=excluded.last_seen", rows)
+            "created, updated, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", added)
+        conn.executemany(
+            "UPDATE tickets SET source=?, remote_id=?, client=?, title=?, body=?, priority=?, status=?, "
+            "contact=?, created=?, updated=?, last_seen=? WHERE id=?", changed)
         return news
 
     def _assignees_before(self, tickets: list[Ticket]) -> dict[str, str]:
@@ -275,16 +278,21 @@ class Poller:
 
 
 def recent_by_contact(store: Store, tickets: list[Ticket], now: datetime) -> dict[str, list[Ticket]]:
-    """The known tickets of each contact in this poll, from the last two hours (repeat callers)."""
-    contacts = {t.contact for t in tickets if t.contact}
+    """The known tickets of each contact in this poll, from the last two hours (repeat callers).
+
+    Only contacts that *could* be repeat callers are kept: one whose tickets
+    (here and stored) are all the very ticket being judged never is (the rule
+    skips a ticket's own id), and in a big first poll that is most contacts.
+    """
+    contacts = list({t.contact for t in tickets if t.contact})
     if not contacts:
         return {}
     since = iso(now - REPEAT_WINDOW)
-    marks = ",".join("?" * len(contacts))
     out: dict[str, list[Ticket]] = {}
+    # json_each, not one "?" per contact: SQLite refuses more than 32,766 parameters
     for row in store.db.conn.execute(
-            f"SELECT id, source, remote_id, client, title, priority, status, contact, created FROM tickets "
-            f"WHERE contact IN ({marks}) AND created >= ?", (*contacts, since)):
+            "SELECT id, source, remote_id, client, title, priority, status, contact, created FROM tickets "
+            "WHERE contact IN (SELECT value FROM json_each(?)) AND created >= ?", (json.dumps(contacts), since)):
         out.setdefault(row[7], []).append(Ticket(
             id=row[0], source=row[1], remote_id=row[2], client=row[3], title=row[4], priority=row[5],
             status=row[6], contact=row[7], created=parse_instant(row[8])))
@@ -293,4 +301,8 @@ def recent_by_contact(store: Store, tickets: list[Ticket], now: datetime) -> dic
         if t.contact and (t.contact, t.id) not in known:
             known.add((t.contact, t.id))
             out.setdefault(t.contact, []).append(t)
-    return out
+    ids: dict[str, set[str]] = {}  # the rules compare contacts case-insensitively
+    for contact, mine in out.items():
+        ids.setdefault(contact.casefold(), set()).update(t.id for t in mine)
+    return {contact: mine for contact, mine in out.items()
+            if len(same := ids[contact.casefold()]) > 1 or "" in same}

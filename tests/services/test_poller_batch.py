@@ -126,3 +126,52 @@ def test_batch_pages_exactly_like_one_by_one(script: list[list[tuple[str, str]]]
             assert dict(store.db.conn.execute("SELECT id, status FROM tickets").fetchall()) == last
         finally:
             store.close()
+
+
+def _all_recent(store: Store, tickets: list[Ticket], now) -> dict[str, list[Ticket]]:
+    """Every contact's tickets, unfiltered (what the repeat-caller context held before it left out lone callers)."""
+    from oncall_desktop.clock import parse_instant
+
+    out: dict[str, list[Ticket]] = {}
+    for row in store.db.conn.execute("SELECT id, contact, created FROM tickets WHERE created >= ?",
+                                     (iso(now - timedelta(hours=2)),)):
+        if any(t.contact == row[1] for t in tickets):
+            out.setdefault(row[1], []).append(Ticket(title="x", id=row[0], contact=row[1],
+                                                     created=parse_instant(row[2])))
+    for t in tickets:
+        if t.contact and all(o.id != t.id for o in out.get(t.contact, [])):
+            out.setdefault(t.contact, []).append(t)
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.tuples(st.sampled_from("abcdef "), st.sampled_from(["", "x@a", "X@A", "y@b", "z@c"]),
+                                   st.integers(0, 150)), max_size=8),
+                min_size=1, max_size=3))
+def test_leaving_out_lone_callers_changes_no_decision(script) -> None:
+    """Repeat-caller verdicts with the slimmed context equal those with every contact's tickets.
+
+    A remote id " " stands for a ticket without an id (typed in by hand), which
+    the rule does not skip as "itself".
+    """
+    from oncall_desktop.escalation import Context, default_rules, evaluate
+    from oncall_desktop.services.poller import recent_by_contact
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = FakeClock()
+        store = Store.open(Path(tmp) / "ws", clock)
+        rules = default_rules()
+        try:
+            for poll in script:
+                now = clock.now()
+                tickets = [Ticket(title="printer jammed", source="s", remote_id=rid.strip(), contact=contact,
+                                  priority=4, status="open", created=now - timedelta(minutes=age))
+                           for rid, contact, age in poll]
+                slim = Context(recent_by_contact=recent_by_contact(store, tickets, now))
+                full = Context(recent_by_contact=_all_recent(store, tickets, now))
+                for t in tickets:
+                    assert evaluate(t, rules, slim, now) == evaluate(t, rules, full, now)
+                Poller(store, Scripted([[t for t in tickets if t.id]]), lambda t, d: {}).poll_once()
+                clock.advance(minutes=20)
+        finally:
+            store.close()
