@@ -375,6 +375,8 @@ def main() -> None:
         print("PROBLEM", problem)
     ok = not (t.problems or t.duplicates or t.missing or t.leftover_outbox or t.hour_mismatches)
     print("RESULT", "every minute accounted for, nothing twice" if ok else "FAILED")
+    print(f"RESULT\tfaults: duplicates + missing entries, {t.runs:,} runs\t{t.duplicates} + {t.missing}\t0 + 0\t"
+          f"{'ok' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)
 
 

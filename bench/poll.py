@@ -81,7 +81,7 @@ def main() -> None:
     now = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
     rules = default_rules() if evaluate is not None else None
     context = Context() if evaluate is not None else None
-    best = {"parse": float("inf"), "map": float("inf"), "rules": float("inf")}
+    best = {"parse": float("inf"), "map": float("inf"), "rules": float("inf"), "total": float("inf")}
     for _ in range(5):
         t0 = time.process_time()
         items = json.loads(raw)
@@ -92,9 +92,11 @@ def main() -> None:
             for ticket in tickets:
                 evaluate(ticket, rules, context, now)  # type: ignore[arg-type]
         t3 = time.process_time()
-        for name, value in (("parse", t1 - t0), ("map", t2 - t1), ("rules", t3 - t2)):
+        for name, value in (("parse", t1 - t0), ("map", t2 - t1), ("rules", t3 - t2), ("total", t3 - t0)):
             best[name] = min(best[name], value * 1000)
-    total = best["parse"] + best["map"] + (best["rules"] if evaluate is not None else 0.0)
+    # the best whole pass, not the sum of each stage's best: a full garbage collection (the parse leaves
+    # ~70,000 new containers) lands in one stage or another, and it is part of the cost
+    total = best["total"]
     scope = "parse+map+rules" if evaluate is not None else "parse+map (escalation rules not importable yet)"
     print(f"poll bench: {N} Freshdesk-shaped tickets ({len(raw) / 1e6:.1f} MB JSON), best of 5, CPU time")
     print(f"  json parse   {best['parse']:7.1f} ms")
@@ -103,6 +105,9 @@ def main() -> None:
         print(f"  rules        {best['rules']:7.1f} ms  (default_rules, empty Context)")
     verdict = "OK" if total <= TARGET_MS else "OVER TARGET"
     print(f"  {scope}: {total:.1f} ms  (target ≤ {TARGET_MS:.0f} ms, ratio {total / TARGET_MS:.2f})  {verdict}")
+    print(f"RESULT\tpoll: parse+map+rules, {N:,} tickets (CPU)\t{total:.0f} ms\t≤ {TARGET_MS:.0f} ms\t"
+          f"{total / TARGET_MS:.2f}")
+    print(f"RESULT\t  of which json parse (stdlib)\t{best['parse']:.0f} ms\t\t")
     small = slim(raw)
     parse_small = float("inf")
     for _ in range(5):
@@ -111,7 +116,6 @@ def main() -> None:
         parse_small = min(parse_small, (time.process_time() - t0) * 1000)
     print(f"  with field selection ({len(small) / 1e6:.1f} MB): json parse {parse_small:.1f} ms "
           f"(-{best['parse'] - parse_small:.1f} ms; ConnectWise/Jira only)")
-    latency()
 
 
 def latency() -> None:
@@ -184,7 +188,10 @@ def latency() -> None:
             verdict = "OK" if ms <= LATENCY_MS else "OVER TARGET"
             print(f"  response → notification [{label}; {what}]: {ms:.0f} ms wall "
                   f"(target ≤ {LATENCY_MS:.0f} ms, ratio {ms / LATENCY_MS:.2f}) {verdict}")
+            print(f"RESULT\tpoll: response → notification, {what} [{label}]\t{ms:.0f} ms\t≤ {LATENCY_MS:.0f} ms\t"
+                  f"{ms / LATENCY_MS:.2f}")
 
 
 if __name__ == "__main__":
     main()
+    latency()  # after main() has let go of its 10,000 parsed tickets: the app holds no second copy

@@ -69,6 +69,8 @@ def main() -> None:
     for name, ms, target in rows:
         ratio = f"{ms / target:7.2f}" if target else "      -"
         print(f"{name:45} {ms:10.3f} {(f'{target:.0f}' if target else '-'):>10} {ratio}")
+    for name, ms, target in rows:
+        print(f"RESULT\trotation: {name}\t{ms:.3f} ms\t" + (f"≤ {target:.0f} ms\t{ms / target:.2f}" if target else "\t"))
 
 
 if __name__ == "__main__":
