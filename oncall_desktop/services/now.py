@@ -153,9 +153,18 @@ def insights(ws: Workspace) -> dict[str, Any]:
 
 
 def runbook_snapshot(ws: Workspace) -> dict[str, Any]:
-    """The runbook library (bundled + team pack + workspace) and the team pack's status."""
+    """The runbook library (bundled + team pack + workspace) and the team pack's status.
+
+    Summaries only: a body is fetched when a runbook is opened
+    (``ws.runbooks.runbook(id)``), not carried on every refresh; ``body_crc``
+    lets a view notice that the body it shows has changed.
+    """
+    from zlib import crc32
+
     summary = ws.runbooks.summaries()
-    return {"runbooks": summary["runbooks"], "trees": summary["trees"], "runbooks_refused": summary["refused"],
+    runbooks = [{**{k: v for k, v in r.items() if k != "body"}, "body_crc": crc32(r["body"].encode())}
+                for r in summary["runbooks"]]
+    return {"runbooks": runbooks, "trees": summary["trees"], "runbooks_refused": summary["refused"],
             "team_pack": ws.team_pack.status().to_dict()}
 
 

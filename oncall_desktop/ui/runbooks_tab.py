@@ -34,6 +34,9 @@ class RunbooksTab(QWidget):
         super().__init__()
         self.controller = controller
         self.runbooks: dict[str, dict[str, Any]] = {}
+        #: runbook bodies fetched on demand (the snapshot carries summaries only), by (id, body_crc)
+        self.bodies: dict[tuple[str, int], str] = {}
+        self._show_seq = 0
         self.trees: dict[str, dict[str, Any]] = {}
         self.pages: dict[int, dict[str, Any]] = {}
         self._search_seq = 0
@@ -125,6 +128,7 @@ class RunbooksTab(QWidget):
         if runbooks == self.runbooks and trees == self.trees:
             return
         self.runbooks, self.trees = runbooks, trees
+        self._refresh_bodies()
         if self.search.text().strip():
             self._run_search(quiet=True)
         else:
@@ -205,9 +209,32 @@ class RunbooksTab(QWidget):
         item = self.list.currentItem()
         return (item.data(KIND_ROLE), item.data(Qt.ItemDataRole.UserRole)) if item else (None, None)
 
+    def _key(self, runbook_id: str) -> tuple[str, int]:
+        return runbook_id, int(self.runbooks[runbook_id].get("body_crc", 0))
+
     def _runbook_body(self, runbook_id: str) -> str | None:
-        data = self.runbooks.get(runbook_id)
-        return data["body"] if data else None
+        """For the walker's outcome screen: fetched with the tree when the walk started.
+
+        If the library changed since, the new body is being fetched; until it
+        arrives the one fetched with the tree stands in.
+        """
+        if runbook_id not in self.runbooks:
+            return None
+        body = self.bodies.get(self._key(runbook_id))
+        if body is None:
+            body = next((b for (rid, _), b in reversed(self.bodies.items()) if rid == runbook_id), None)
+        return body
+
+    def _refresh_bodies(self) -> None:
+        """After a library change: forget removed runbooks, fetch the changed bodies we had (a walk may need them)."""
+        for key in [k for k in self.bodies if k[0] not in self.runbooks]:
+            del self.bodies[key]
+        changed = sorted({rid for rid, _ in self.bodies} - {rid for rid in self.runbooks if self._key(rid) in self.bodies})
+        if changed:
+            self.controller.query(lambda ws: _bodies(ws, changed), self._got_bodies, lambda exc: None)
+
+    def _got_bodies(self, bodies: dict[tuple[str, int], str]) -> None:
+        self.bodies.update(bodies)
 
     def _show(self, item: QListWidgetItem | None) -> None:
         self._sync_buttons()
@@ -223,12 +250,24 @@ class RunbooksTab(QWidget):
         self.show_runbook(doc_id)
 
     def show_runbook(self, runbook_id: str) -> None:
-        data = self.runbooks.get(runbook_id)
-        if data is None:
+        """Show a runbook; its body is read on the store thread the first time it is shown (and after it changed)."""
+        if runbook_id not in self.runbooks:
             self.controller.sig_error.emit(f"Runbook '{runbook_id}' is not in the library.")
             return
+        self._show_seq += 1
+        seq = self._show_seq
         self.stack.setCurrentWidget(self.view)
-        self.view.show_markdown(data.get("body", ""))
+        key = self._key(runbook_id)
+        if key in self.bodies:
+            self.view.show_markdown(self.bodies[key])
+            return
+
+        def loaded(bodies: dict[tuple[str, int], str]) -> None:
+            self.bodies.update(bodies)
+            if seq == self._show_seq and self.stack.currentWidget() is self.view:  # nothing newer was opened
+                self.view.show_markdown(next(iter(bodies.values()), ""))  # the body as it is now
+
+        self.controller.query(lambda ws: _bodies(ws, [runbook_id]), loaded)
 
     def _sync_buttons(self) -> None:
         kind, _ = self._current()
@@ -247,12 +286,14 @@ class RunbooksTab(QWidget):
         if page_id is not None and page is None:
             page = {"id": page_id}
 
-        def loaded(tree: Any) -> None:
+        def loaded(found: tuple[Any, dict[tuple[str, int], str]]) -> None:
+            tree, bodies = found
+            self.bodies.update(bodies)  # the outcome screen shows its runbook without another round trip
             self.stack.setCurrentWidget(self.walker)
             self.walker.start(tree, page)
             self.walker.setFocus()
 
-        self.controller.query(lambda ws: ws.runbooks.tree(tree_id), loaded)
+        self.controller.query(lambda ws: _tree_and_bodies(ws, tree_id), loaded)
 
     def open_triage(self, page_id: int, tree_id: str) -> None:
         """From a page's "Open triage": show this tab and walk ``tree_id`` for that page."""
@@ -328,3 +369,19 @@ class RunbooksTab(QWidget):
         window = self.window()
         if hasattr(window, "show_and_raise") and window is not self:
             window.show_and_raise()
+
+
+def _bodies(ws: Any, runbook_ids: list[str]) -> dict[tuple[str, int], str]:
+    """(id, body_crc) → body for those runbooks still in the library (store thread); crc as in the snapshot."""
+    from zlib import crc32
+
+    library = ws.runbooks.library().runbooks
+    if len(runbook_ids) == 1 and runbook_ids[0] not in library:
+        ws.runbooks.runbook(runbook_ids[0])  # raises, saying which runbook is missing
+    return {(rid, crc32(library[rid].body.encode())): library[rid].body for rid in runbook_ids if rid in library}
+
+
+def _tree_and_bodies(ws: Any, tree_id: str) -> tuple[Any, dict[tuple[str, int], str]]:
+    """A tree and the bodies of the runbooks its outcomes open (store thread)."""
+    tree = ws.runbooks.tree(tree_id)
+    return tree, _bodies(ws, sorted({o.runbook for o in tree.outcomes.values() if o.runbook}))
