@@ -13,7 +13,15 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import TrayState, tray_icon
-from oncall_desktop.ui.readiness_notice import should_show
+
+
+def should_show(summary: dict[str, Any] | None) -> bool:
+    """The pre-shift notice's rule; its widget module loads only once there is a summary (tray start-up speed)."""
+    if not summary:
+        return False
+    from oncall_desktop.ui.readiness_notice import should_show as notice_shows
+
+    return notice_shows(summary)
 
 
 def tray_state(snapshot: dict[str, Any]) -> tuple[TrayState, int]:
