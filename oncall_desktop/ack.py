@@ -12,6 +12,13 @@ States: ``pending`` → ``acknowledged`` → ``resolved``; ``pending`` →
 ``escalated`` (level n+1) when the window runs out.  ``deadline`` means
 "the next thing that happens on its own": the end of the ack window while
 waiting, the stale check while acknowledged, nothing once resolved.
+
+A team shares pages through the ticket system, and every technician's app
+keeps its own copy of each page.  What another app did arrives as *remote*
+events — :class:`RemoteAcknowledge`, :class:`RemoteResolve`,
+:class:`Handover` — that move this copy along and return **no effects**:
+the app that did it already wrote the note and the assignment, and a second
+copy of them on the client's ticket is exactly what must not happen.
 """
 from __future__ import annotations
 
@@ -176,7 +183,14 @@ Effect = Union[Note, Notify, AssignTicket, StartTimer, StopTimer]
 
 @dataclass(frozen=True)
 class Acknowledge:
+    """``take_ticket``: assign the ticket to ``by`` even when they already hold the page.
+
+    The service sets it when the ticket system shows the ticket assigned to
+    someone else, so the other apps (polling it) learn who took the page.
+    """
+
     by: str
+    take_ticket: bool = False
 
 
 @dataclass(frozen=True)
@@ -225,7 +239,41 @@ class StaleCheck:
     timer_running: bool
 
 
-Event = Union[Acknowledge, Resolve, Escalate, Timeout, Unack, Reassign, Snooze, Renotify, StaleCheck]
+@dataclass(frozen=True)
+class RemoteAcknowledge:
+    """Someone took the page in another app: the ticket system shows it assigned to ``by``.
+
+    ``at`` is when that happened as far as this app can tell (default: now).
+    """
+
+    by: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemoteResolve:
+    """The ticket was closed in the ticket system (by ``by``, when known)."""
+
+    by: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Handover:
+    """The ticket system shows the page handed to ``to`` (an escalation made by another app, or to me).
+
+    The page continues at ``to``'s level in the chain (the current level when
+    ``to`` is not in it) with a fresh window counted from ``at``, the moment
+    of the hand-over — not a new level-1 page.
+    """
+
+    to: str
+    at: datetime | None = None
+
+
+Event = Union[Acknowledge, Resolve, Escalate, Timeout, Unack, Reassign, Snooze, Renotify, StaleCheck,
+              RemoteAcknowledge, RemoteResolve, Handover]
+REMOTE_EVENTS = (RemoteAcknowledge, RemoteResolve, Handover)
 
 
 # ------------------------------------------------------------------- state --
@@ -357,6 +405,40 @@ def renotify_due(state: PageState, now: datetime) -> bool:
     return state.state in WAITING and state.renotify_at is not None and as_utc(now) >= state.renotify_at
 
 
+def held_by_nobody(state: PageState) -> bool:
+    """True when no real person holds the page (no rotation said who: "level 2")."""
+    return not state.person.strip() or state.person == f"level {state.level}"
+
+
+def chain_level(state: PageState, person: str) -> int | None:
+    """``person``'s level in the page's escalation chain (1 = on call), or None."""
+    wanted = person.strip().casefold()
+    for index, name in enumerate(state.chain):
+        if name.casefold() == wanted:
+            return index + 1
+    return None
+
+
+def remote_assignment(state: PageState, person: str, at: datetime | None = None) -> Event | None:
+    """What the ticket, seen assigned to ``person`` by another app, means for this copy of the page.
+
+    Further up the chain than the page is now: the other app escalated it
+    (:class:`Handover`).  Anyone else — the holder too, while the page still
+    waits on them: the ticket moving to them is their acknowledgement — took
+    it (:class:`RemoteAcknowledge`).  Already acknowledged by them, or
+    resolved: nothing.
+    """
+    person = person.strip()
+    if not person or state.state == RESOLVED:
+        return None
+    if state.state == ACKNOWLEDGED and person.casefold() == state.person.casefold():
+        return None
+    level = chain_level(state, person)
+    if level is not None and level > state.level:
+        return Handover(person, at)
+    return RemoteAcknowledge(person, at)
+
+
 def transition(state: PageState, event: Event, now: datetime, policy: AckPolicy) -> Transition:
     """Apply one event; an event that makes no sense raises :class:`AckError`."""
     now = as_utc(now)
@@ -449,7 +531,7 @@ def _acknowledge(state: PageState, event: Acknowledge, now: datetime, policy: Ac
     )
     note = Note(f"Acknowledged by {by} at {policy.clock(now)} (after {_minutes(now - state.created)})")
     effects: list[Effect] = [note, StartTimer(by)]
-    if by.casefold() != state.person.casefold():
+    if event.take_ticket or by.casefold() != state.person.casefold():
         effects.append(AssignTicket(by))  # someone else took it: the PSA should say so
     return Transition(new, new.deadline, effects)
 
@@ -578,7 +660,42 @@ def _stale_check(state: PageState, event: StaleCheck, now: datetime, policy: Ack
     return Transition(new, new.deadline, [note, Notify(person, state.level)])
 
 
+def _when(at: datetime | None, now: datetime) -> datetime:
+    """A remote event's instant: never in this app's future (clocks of two laptops differ)."""
+    return min(as_utc(at), now) if at is not None else now
+
+
+def _remote_acknowledge(state: PageState, event: RemoteAcknowledge, now: datetime, policy: AckPolicy) -> Transition:
+    by = _name(event.by)
+    at = _when(event.at, now)
+    # no deadline: the stale check belongs to the app of whoever took it
+    new = replace(state, state=ACKNOWLEDGED, person=by, acknowledged_by=by, acknowledged_at=at,
+                  deadline=None, renotify_at=None)
+    return Transition(new, None, [])
+
+
+def _remote_resolve(state: PageState, event: RemoteResolve, now: datetime, policy: AckPolicy) -> Transition:
+    new = replace(state, state=RESOLVED, resolved_by=event.by.strip() or "someone else",
+                  resolved_at=_when(event.at, now), deadline=None, renotify_at=None)
+    return Transition(new, None, [])
+
+
+def _handover(state: PageState, event: Handover, now: datetime, policy: AckPolicy) -> Transition:
+    to = _name(event.to)
+    at = _when(event.at, now)
+    level = chain_level(state, to) or state.level
+    new = replace(
+        state, state=ESCALATED if level > 1 else PENDING, level=level, person=to, window_start=at,
+        deadline=at + policy.ack_window(state.client, state.severity),
+        renotify_at=now + timedelta(minutes=policy.renotify_minutes), acknowledged_by="", acknowledged_at=None,
+    )
+    return Transition(new, new.deadline, [])
+
+
 _HANDLERS: dict[type, Any] = {
+    RemoteAcknowledge: _remote_acknowledge,
+    RemoteResolve: _remote_resolve,
+    Handover: _handover,
     Acknowledge: _acknowledge,
     Resolve: _resolve,
     Escalate: _escalate,

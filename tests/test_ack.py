@@ -13,10 +13,13 @@ from oncall_desktop.ack import (
     AssignTicket,
     Escalate,
     Event,
+    Handover,
     Note,
     Notify,
     PageState,
     Reassign,
+    RemoteAcknowledge,
+    RemoteResolve,
     Renotify,
     Resolve,
     Snooze,
@@ -27,8 +30,11 @@ from oncall_desktop.ack import (
     Transition,
     Unack,
     catch_up,
+    chain_level,
     due,
+    held_by_nobody,
     open_page,
+    remote_assignment,
     renotify_due,
     transition,
 )
@@ -70,21 +76,29 @@ EVENTS: dict[str, Event] = {
     "snooze": Snooze(10),
     "renotify": Renotify(),
     "stale_check": StaleCheck(timer_running=False),
+    # what other technicians' apps did, seen in the shared ticket system (no effects here)
+    "remote_acknowledge": RemoteAcknowledge("Dan"),
+    "remote_resolve": RemoteResolve("Ben"),
+    "handover": Handover("Cleo"),
 }
+REMOTE = ("remote_acknowledge", "remote_resolve", "handover")
 ERR = AckError
 # state × event → resulting state, or AckError.  Every cell is tested.
 MATRIX: dict[str, dict[str, object]] = {
     "pending": {
         "acknowledge": "acknowledged", "resolve": "resolved", "escalate": "escalated", "timeout": "escalated",
         "unack": ERR, "reassign": "pending", "snooze": "pending", "renotify": "pending", "stale_check": ERR,
+        "remote_acknowledge": "acknowledged", "remote_resolve": "resolved", "handover": "escalated",
     },
     "escalated": {
         "acknowledge": "acknowledged", "resolve": "resolved", "escalate": "escalated", "timeout": "escalated",
         "unack": ERR, "reassign": "pending", "snooze": "escalated", "renotify": "escalated", "stale_check": ERR,
+        "remote_acknowledge": "acknowledged", "remote_resolve": "resolved", "handover": "escalated",
     },
     "acknowledged": {
         "acknowledge": ERR, "resolve": "resolved", "escalate": "escalated", "timeout": ERR,
         "unack": "pending", "reassign": "pending", "snooze": ERR, "renotify": ERR, "stale_check": "pending",
+        "remote_acknowledge": "acknowledged", "remote_resolve": "resolved", "handover": "escalated",
     },
     "resolved": {name: ERR for name in EVENTS},
 }
@@ -110,8 +124,10 @@ def test_transition_matrix(state_name: str, event_name: str) -> None:
     assert result.state.state == expected
     assert result.deadline == result.state.deadline
     assert result.state.page_id == "local:42"
-    if expected == "resolved":
-        assert result.deadline is None
+    if event_name in REMOTE:
+        assert result.effects == []  # the other app already wrote the note and the assignment
+    if expected == "resolved" or event_name == "remote_acknowledge":
+        assert result.deadline is None  # nothing more fires here: the clock is the holder's app's
     elif event_name in ("snooze", "renotify"):
         assert result.deadline == state.deadline  # reminders never move the ack clock
     else:
@@ -427,3 +443,66 @@ def test_transition_to_json_is_plain_data() -> None:
     assert data["state"] == "escalated" and data["level"] == 2 and data["deadline"] == "2026-01-05T23:40:00Z"
     assert data["effects"][0] == {"type": "note", "text": "Not acknowledged within 15 min by Ana; escalated to Ben"}
     assert replace(t.state, level=2) == t.state
+
+
+# -- what other apps did, seen through the shared ticket system ---------------------
+
+def test_remote_acknowledge_takes_the_page_without_effects() -> None:
+    t = transition(pending(), RemoteAcknowledge("Ben", at=T0 + minutes(3)), T0 + minutes(4), POLICY)
+    assert (t.state.state, t.state.person, t.state.acknowledged_by) == ("acknowledged", "Ben", "Ben")
+    assert t.state.acknowledged_at == T0 + minutes(3) and t.effects == [] and t.deadline is None
+    assert not due(t.state, T0 + minutes(500)) and not renotify_due(t.state, T0 + minutes(500))
+
+
+def test_remote_instants_are_never_in_this_apps_future() -> None:
+    t = transition(pending(), RemoteAcknowledge("Ben", at=T0 + minutes(9)), T0 + minutes(4), POLICY)
+    assert t.state.acknowledged_at == T0 + minutes(4)
+
+
+def test_remote_resolve_without_effects_and_without_a_name() -> None:
+    t = transition(escalated(), RemoteResolve(at=T0 + minutes(20)), T0 + minutes(21), POLICY)
+    assert (t.state.state, t.state.resolved_by, t.state.resolved_at) == ("resolved", "someone else", T0 + minutes(20))
+    assert t.effects == []
+
+
+def test_handover_continues_at_the_escalated_level_from_the_handover_time() -> None:
+    """The backup's app takes over Ana's page at level 2; its window counts from the assignment."""
+    t = transition(pending(), Handover("Ben", at=T0 + minutes(15)), T0 + minutes(16), POLICY)
+    assert (t.state.state, t.state.level, t.state.person) == ("escalated", 2, "Ben")
+    assert t.state.window_start == T0 + minutes(15) and t.deadline == T0 + minutes(30)
+    assert t.effects == []
+    # …so the backup's own clock escalates further to the lead, with the usual note
+    up = transition(t.state, Timeout(), T0 + minutes(30), POLICY)
+    assert (up.state.level, up.state.person) == (3, "Cleo")
+    assert up.effects == [Note("Not acknowledged within 15 min by Ben; escalated to Cleo"), Notify("Cleo", 3),
+                          AssignTicket("Cleo")]
+
+
+def test_handover_to_someone_outside_the_chain_keeps_the_level() -> None:
+    t = transition(escalated(), Handover("Dan", at=T0 + minutes(17)), T0 + minutes(17), POLICY)
+    assert (t.state.level, t.state.person, t.deadline) == (2, "Dan", T0 + minutes(32))
+    back = transition(acknowledged(), Handover("Ana"), T0 + minutes(20), POLICY)
+    assert (back.state.state, back.state.level, back.state.acknowledged_by) == ("pending", 1, "")
+
+
+def test_remote_assignment_reads_an_escalation_or_an_acknowledgement() -> None:
+    page = pending()  # Ana holds level 1; Ben is backup, Cleo lead
+    assert remote_assignment(page, "Ben", T0) == Handover("Ben", T0)  # Ana's app escalated it
+    assert remote_assignment(page, "cleo") == Handover("cleo")  # two levels on: a laptop slept through one
+    assert remote_assignment(page, "Dan", T0) == RemoteAcknowledge("Dan", T0)  # someone took it
+    assert remote_assignment(page, "ana") == RemoteAcknowledge("ana")  # she took the ticket: her acknowledgement
+    assert remote_assignment(acknowledged(), "Ana") is None and remote_assignment(page, " ") is None
+    assert remote_assignment(escalated(), "Ana") == RemoteAcknowledge("Ana")  # Ana took it back after all
+    assert remote_assignment(resolved(), "Ben") is None
+    assert (chain_level(page, "BEN"), chain_level(page, "Dan")) == (2, None)
+
+
+def test_acknowledge_can_take_a_ticket_assigned_to_someone_else() -> None:
+    t = transition(pending(), Acknowledge("Ana", take_ticket=True), T0 + minutes(4), POLICY)
+    assert t.effects == [Note("Acknowledged by Ana at 23:14 (after 4 min)"), StartTimer("Ana"), AssignTicket("Ana")]
+
+
+def test_held_by_nobody_when_no_rotation_named_anyone() -> None:
+    nobody = open_page("local:1", T0, POLICY, ()).state
+    assert held_by_nobody(nobody) and nobody.person == "level 1"
+    assert not held_by_nobody(pending())

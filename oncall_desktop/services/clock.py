@@ -9,6 +9,31 @@ app calls it every second; after sleep or a restart the first call fires the
 overdue transitions at once, in the order they fell due.  ``oncall-desktop
 tick --at ISO`` calls it with a chosen instant.
 
+**How a team shares pages.**  Every technician runs this app against the same
+ticket system, and every app keeps its own copy of each paging ticket's page.
+The ticket system is the one shared truth, and the page's *holder*
+(``PageState.person``) is the only one whose clock runs it:
+
+- The clock fires timeouts, reminders and stale checks only for pages held
+  by me (setting ``me``) — so when nobody acknowledges, exactly one app (the
+  holder's) writes the escalation note and reassigns the ticket.
+- The next person's app sees the ticket assigned to them on its next poll
+  and takes the page over *at the escalated level*, its window counted from
+  the hand-over (:func:`take_over`); from then on their clock runs it, up to
+  the lead.
+- Whatever another app did — took the ticket (acknowledged), escalated it,
+  closed it — reaches this app as a change of assignee or status in a poll
+  and moves this copy along without effects (:func:`follow_ticket`).
+
+Where there is no shared truth to coordinate through, every app runs every
+page, as a lone app must: ``me`` is not set (a single-user workspace, the
+CLI's ``tick`` in scripts and tests), the ticket system cannot reassign (an
+IMAP inbox, a system without ``assign``), or it is the workspace's own local
+book (no other app sees it).  Several technicians on such a system each
+write their own escalation note — the duplicate-note risk is accepted there,
+because a page that nobody escalates is worse.  A page no rotation gave a
+holder ("level 1") is run by every app too.
+
 This module also turns the transitions' *effects* into real work
 (:class:`WorkspaceEffects`): notes go to the outbox, timers to the timer
 service, notifications to the notifier, reassignments to the outbox (kind
@@ -20,7 +45,7 @@ the note still says who has the page.
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from oncall_desktop import ack, sla
@@ -28,14 +53,21 @@ from oncall_desktop.clock import as_utc, iso
 
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
-    from oncall_desktop.tickets import Page
+    from oncall_desktop.tickets import Page, Ticket
 
 #: Safety bound for one tick (a page fires at most ``levels + 2`` times per catch-up).
 MAX_FIRES_PER_TICK = 1000
+#: A hand-over's window counts from the ticket's last update, but never from longer ago than
+#: this before the app saw it: a laptop that slept through the hand-over still gets a real window.
+HANDOVER_LOOKBACK = timedelta(minutes=5)
 
 
 class ClockService:
-    """Fires due page transitions; the only caller of Timeout, StaleCheck and Renotify."""
+    """Fires due page transitions; the only caller of Timeout, StaleCheck and Renotify.
+
+    Only for the pages this app holds when the team shares pages (see the
+    module docstring); for every page otherwise.
+    """
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
@@ -51,8 +83,9 @@ class ClockService:
         pages = self.ws.pages
         self._sync_sla_pauses(now)
         fired: list[dict[str, Any]] = []
+        mine = self.runs_for()
         for _ in range(MAX_FIRES_PER_TICK):
-            due = pages.due(now)
+            due = [(page_id, at) for page_id, at in pages.due(now) if mine(pages.state(page_id))]
             if not due:
                 break
             page_id, at = due[0]
@@ -71,6 +104,13 @@ class ClockService:
         """When the next transition will fire on its own (None: nothing waits)."""
         return self.ws.pages.next_due()
 
+    def runs_for(self) -> Callable[[ack.PageState], bool]:
+        """Whether this app's clock runs a page: held by me, or every page when pages are not shared."""
+        me = self.ws.me.strip().casefold()
+        if not me or not shares_pages(self.ws):
+            return lambda state: True
+        return lambda state: ack.held_by_nobody(state) or state.person.strip().casefold() == me
+
     def _timer_on(self, page_id: int) -> bool:
         running = self.ws.timers.running()
         return running is not None and running.ticket_id == self.ws.pages.get(page_id).ticket_id
@@ -88,6 +128,83 @@ class ClockService:
             waiting = sla.is_waiting_on_client(status or "")
             if waiting != paused:
                 self.ws.pages.set_waiting_on_client(page_id, waiting, now)
+
+
+# ------------------------------------------------------------ shared pages --
+
+def shares_pages(ws: Workspace) -> bool:
+    """True when other technicians' apps see this ticket system too and it can reassign tickets.
+
+    Only then can the holder's app alone run a page's clock: the hand-over
+    travels as an assignment.  The workspace's own book is nobody else's.
+    """
+    system = ws.ticket_system()
+    return callable(getattr(system, "assign", None)) and system is not ws.__dict__.get("book")
+
+
+def person_named(ws: Workspace, assignee: str) -> str:
+    """Our name for the ticket system's assignee (by name, e-mail or the ``people`` override), else as given."""
+    wanted = assignee.strip().casefold()
+    if not wanted:
+        return ""
+    for person in ws.directory_service.people():
+        if wanted in (str(person.get("name", "")).casefold(), str(person.get("email") or "").casefold()):
+            return str(person["name"])
+    for person, user in dict(getattr(ws.ticket_system(), "people", None) or {}).items():
+        if str(user).strip().casefold() == wanted:
+            return str(person)
+    return assignee.strip()
+
+
+def assignee_of(ws: Workspace, ticket_id: str) -> str:
+    """Who the ticket system showed the ticket assigned to in the last poll (our name; "" for nobody)."""
+    return person_named(ws, str(ws._ticket_field(ticket_id, "assignee") or ""))
+
+
+def handed_at(ws: Workspace, ticket: Ticket) -> datetime:
+    """When a hand-over seen in this poll happened: the ticket's last update, within reason."""
+    now = ws.clock.now()
+    updated = ticket.updated
+    if updated is None or updated > now or now - updated > HANDOVER_LOOKBACK:
+        return now
+    return as_utc(updated)
+
+
+def take_over(ws: Workspace, page: Page, ticket: Ticket) -> Page:
+    """The ticket was escalated to me through the ticket system: my copy of its page becomes mine."""
+    if not ws.me:
+        return page
+    return ws.pages.take_over(int(page.id), ws.me, handed_at(ws, ticket))  # type: ignore[arg-type]
+
+
+def follow_ticket(ws: Workspace, ticket: Ticket, was: str | None) -> None:
+    """A polled ticket with an active page here changed in the ticket system; this copy follows.
+
+    Closed → resolved elsewhere.  Assigned to someone else (not by this
+    app's own outbox) → handed over or acknowledged elsewhere.
+    """
+    from oncall_desktop.services.poller import is_closed
+
+    page = ws.pages.active_for_ticket(ticket.id)
+    if page is None:
+        return
+    page_id = int(page.id)  # type: ignore[arg-type]
+    person = person_named(ws, ticket.assignee)
+    if is_closed(ticket.status):
+        ws.pages.resolve_elsewhere(page_id, person, ticket.updated)
+        return
+    if not person or _my_own_assignment(ws, ticket.id, person):
+        return
+    ws.pages.follow_assignment(page_id, person, handed_at(ws, ticket))
+
+
+def _my_own_assignment(ws: Workspace, ticket_id: str, person: str) -> bool:
+    """True when this app's outbox made the ticket ``person``'s (my own escalation, seen coming back)."""
+    import json
+
+    row = ws.store.db.conn.execute("SELECT payload FROM outbox WHERE ticket_id = ? AND kind = 'assign' "
+                                   "ORDER BY id DESC LIMIT 1", (ticket_id,)).fetchone()
+    return bool(row) and str(json.loads(row[0]).get("person", "")).strip().casefold() == person.casefold()
 
 
 # ----------------------------------------------------------------- settings --

@@ -7,6 +7,15 @@ change goes through :meth:`PageService.apply`: one transaction stores the new
 state, appends the event to the audit log and hands the transition's effects
 (notes, timers, reassignment) to the workspace; notifications go out only
 after the commit, so a crash can never announce a change that was not kept.
+
+Every technician's app keeps its own copy of each page; the ticket system is
+the shared truth between them.  The *holder* (``PageState.person``) is whose
+clock runs it (services/clock.py).  What another app did reaches this one
+only through the ticket system, and :meth:`PageService.follow_assignment`,
+:meth:`take_over` and :meth:`resolve_elsewhere` apply it to this copy as
+remote events — stored and logged (``page.acknowledged_elsewhere``,
+``page.handed_over``, ``page.resolved_elsewhere``) but with no effects:
+the note and the assignment were written once, by the app that acted.
 """
 from __future__ import annotations
 
@@ -27,7 +36,8 @@ ACTIVE_STATES = ("pending", "acknowledged", "escalated")
 _KINDS: dict[type, str] = {
     ack.Acknowledge: "page.acknowledged", ack.Resolve: "page.resolved", ack.Escalate: "page.escalated",
     ack.Unack: "page.unacknowledged", ack.Reassign: "page.reassigned", ack.Snooze: "page.snoozed",
-    ack.Renotify: "page.renotified",
+    ack.Renotify: "page.renotified", ack.RemoteAcknowledge: "page.acknowledged_elsewhere",
+    ack.RemoteResolve: "page.resolved_elsewhere", ack.Handover: "page.handed_over",
 }
 
 
@@ -48,14 +58,19 @@ class PageService:
     ``policy`` and ``chain`` are asked at the moment they matter (the
     settings may change while the app runs); ``contract(client)`` gives the
     client's SLA; ``effects`` is the workspace's executor (None: effects are
-    only logged, which is what a bare store in a test wants).
+    only logged, which is what a bare store in a test wants).  ``assignee(ticket
+    id)`` names the person the ticket system last showed the ticket assigned to
+    ("" for nobody or unknown): acknowledging a ticket assigned to someone else
+    takes it, so the other apps learn who has it.
     """
 
     def __init__(self, store: Store, *, policy: Callable[[], ack.AckPolicy] | None = None,
                  chain: Callable[[datetime], Sequence[str]] | None = None,
                  contract: Callable[[str], sla.Contract] | None = None,
-                 effects: EffectSink | None = None) -> None:
+                 effects: EffectSink | None = None,
+                 assignee: Callable[[str], str] | None = None) -> None:
         self.store = store
+        self.assignee = assignee or (lambda ticket_id: "")
         self.policy = policy or (lambda: ack.AckPolicy(ack_minutes=int(
             store.get_setting("ack_window_minutes", ACK_WINDOW_MINUTES))))
         self.chain = chain or (lambda at: [])
@@ -169,8 +184,38 @@ class PageService:
 
     # ----------------------------------------------------------------- verbs
     def acknowledge(self, page_id: int, by: str) -> Page:
-        self.apply(page_id, ack.Acknowledge(by))
+        holder = self.assignee(self.get(page_id).ticket_id).strip()  # as the ticket system last showed it
+        take = bool(holder) and holder.casefold() != str(by).strip().casefold()
+        self.apply(page_id, ack.Acknowledge(by, take_ticket=take))
         return self.get(page_id)
+
+    # ------------------------------------------------- what other apps did
+    def follow_assignment(self, page_id: int, person: str, at: datetime | None = None) -> Page | None:
+        """The ticket system shows the ticket given to ``person`` by another app; this copy follows.
+
+        Further up the chain: that app escalated it (``page.handed_over``).
+        Anyone else: they took it (``page.acknowledged_elsewhere``).  No
+        effects either way.  None when nothing changed.
+        """
+        event = ack.remote_assignment(self.state(page_id), person, at)
+        if event is None:
+            return None
+        return self.apply(page_id, event)[0]
+
+    def take_over(self, page_id: int, person: str, at: datetime | None = None) -> Page:
+        """The ticket was escalated to ``person`` (me) elsewhere: my copy continues at their level.
+
+        Level and window come from the hand-over, not a fresh level-1 page,
+        so my own clock escalates further if I do not acknowledge in time.
+        """
+        state = self.state(page_id)
+        if state.person.casefold() == person.strip().casefold() and state.state in ack.WAITING:
+            return self.get(page_id)  # already mine and waiting on me (a page opened for me)
+        return self.apply(page_id, ack.Handover(person, at))[0]
+
+    def resolve_elsewhere(self, page_id: int, by: str = "", at: datetime | None = None) -> Page:
+        """The ticket was closed in the ticket system: the page is over here too (no note, no effects)."""
+        return self.apply(page_id, ack.RemoteResolve(by, at))[0]
 
     def resolve(self, page_id: int, by: str, outcome: str = "fixed") -> Page:
         self.apply(page_id, ack.Resolve(by, outcome))
@@ -322,6 +367,12 @@ def _log_data(page_id: int, event: ack.Event, before: ack.PageState, step: ack.T
                             "effects": [e.to_json() for e in step.effects]}
     by = getattr(event, "by", None)
     data["by"] = by if by else ("clock" if due is not None else "")
+    if isinstance(event, ack.REMOTE_EVENTS):
+        data["elsewhere"] = True
+        if event.at is not None:
+            data["happened_at"] = iso(event.at)
+    if isinstance(event, ack.Handover):
+        data["to"] = event.to
     if due is not None:
         data["due"] = iso(due)
     if isinstance(event, ack.Acknowledge) and step.state.acknowledged_at:

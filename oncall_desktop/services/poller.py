@@ -14,6 +14,11 @@ Why it is shaped this way:
   assignment was my own doing (my outbox reassigned it to me, or I hold its
   acknowledged page).  Only tickets the rules would page qualify: handing a
   routine ticket to someone during the day is dispatch, not an escalation.
+- The ticket system is the shared truth between the technicians' apps: a
+  ticket this app holds an active page for that was closed, or given to
+  someone else, in the ticket system is handed to ``elsewhere`` (the page
+  then resolves, or is acknowledged / handed over elsewhere, without writing
+  anything back).  Only tickets with an active page are looked at: a handful.
 """
 from __future__ import annotations
 
@@ -89,13 +94,16 @@ class Poller:
 
     def __init__(self, store: Store, system: TicketSystem, open_page: Callable[[Ticket, Decision], dict[str, Any]],
                  context: Callable[[list[Ticket]], Context] | None = None,
-                 assigned_to_me: Callable[[Ticket, str, Decision], dict[str, Any]] | None = None) -> None:
+                 assigned_to_me: Callable[[Ticket, str, Decision], dict[str, Any]] | None = None,
+                 elsewhere: Callable[[Ticket, str | None], None] | None = None) -> None:
         self.store = store
         self.system = system
         self.open_page = open_page
         #: opens (or finds) the page for a ticket escalated to me, with the reason given; default: ``open_page``
         self.assigned_to_me = assigned_to_me or (
             lambda ticket, reason, decision: open_page(ticket, Decision(True, decision.severity, [reason])))
+        #: told about a ticket with an active page here that was closed or given to someone else (was: old assignee)
+        self.elsewhere = elsewhere
         self.context = context or (lambda tickets: Context())
         self.source = getattr(system, "source", None) or getattr(system, "name", "system")
 
@@ -137,6 +145,7 @@ class Poller:
                     self.store.log("page.suppressed", ticket.id,
                                    {"reason": decision.suppressed_by, "reasons": decision.reasons})
             self._page_assignments(tickets, assignees_before, rules, context, now, result)
+            self._follow_elsewhere(tickets, assignees_before)
             self._save_cursor(polled.cursor, now)
             self.store.set_setting("last_poll", iso(now))
         return result
@@ -225,6 +234,27 @@ class Poller:
                 result.pages.append(self.assigned_to_me(ticket, reason, decision))
                 result.paged += 1
 
+    def _follow_elsewhere(self, tickets: list[Ticket], before: dict[str, str]) -> None:
+        """Tell ``elsewhere`` about tickets with an active page here, closed or given to someone not me."""
+        if self.elsewhere is None:
+            return
+        active = {row[0] for row in self.store.db.conn.execute(
+            "SELECT DISTINCT ticket_id FROM pages WHERE state IN ('pending','acknowledged','escalated')")}
+        if not active:
+            return
+        me = self._my_names()
+        for ticket in tickets:
+            if ticket.id not in active:
+                continue
+            was = before.get(ticket.id)
+            closed = is_closed(ticket.status)
+            if not closed and (was is None or was == ticket.assignee or not ticket.assignee
+                               or ticket.assignee.casefold() in me):
+                continue  # new to this app, unchanged, unassigned, or mine (``_page_assignments``)
+            if closed:
+                active.discard(ticket.id)  # its page resolves: once, even if the answer lists it twice
+            self.elsewhere(ticket, was)
+
     def _my_names(self) -> set[str]:
         """How the ticket system may name me: my name, my e-mail, my ``people`` override (case-folded)."""
         me = str(self.store.get_setting("me", "") or "").strip()
@@ -287,22 +317,29 @@ def recent_by_contact(store: Store, tickets: list[Ticket], now: datetime) -> dic
     contacts = list({t.contact for t in tickets if t.contact})
     if not contacts:
         return {}
-    since = iso(now - REPEAT_WINDOW)
-    out: dict[str, list[Ticket]] = {}
     # json_each, not one "?" per contact: SQLite refuses more than 32,766 parameters
-    for row in store.db.conn.execute(
-            "SELECT id, source, remote_id, client, title, priority, status, contact, created FROM tickets "
-            "WHERE contact IN (SELECT value FROM json_each(?)) AND created >= ?", (json.dumps(contacts), since)):
-        out.setdefault(row[7], []).append(Ticket(
-            id=row[0], source=row[1], remote_id=row[2], client=row[3], title=row[4], priority=row[5],
-            status=row[6], contact=row[7], created=parse_instant(row[8])))
+    rows = store.db.conn.execute(
+        "SELECT id, source, remote_id, client, title, priority, status, contact, created FROM tickets "
+        "WHERE contact IN (SELECT value FROM json_each(?)) AND created >= ?",
+        (json.dumps(contacts), iso(now - REPEAT_WINDOW))).fetchall()
+    # which contacts (compared case-insensitively, as the rules do) have two different tickets, or one without id
+    first: dict[str, str] = {}
+    repeat: set[str] = set()
+    for key, ticket_id in [(r[7].casefold(), r[0]) for r in rows] + [(t.contact.casefold(), t.id)
+                                                                       for t in tickets if t.contact]:
+        if first.setdefault(key, ticket_id) != ticket_id or not ticket_id:
+            repeat.add(key)
+    if not repeat:
+        return {}
+    out: dict[str, list[Ticket]] = {}
+    for row in rows:
+        if row[7].casefold() in repeat:
+            out.setdefault(row[7], []).append(Ticket(
+                id=row[0], source=row[1], remote_id=row[2], client=row[3], title=row[4], priority=row[5],
+                status=row[6], contact=row[7], created=parse_instant(row[8])))
     known = {(contact, t.id) for contact, mine in out.items() for t in mine}  # a set: 10k tickets stay linear
     for t in tickets:
-        if t.contact and (t.contact, t.id) not in known:
+        if t.contact and (t.contact, t.id) not in known and t.contact.casefold() in repeat:
             known.add((t.contact, t.id))
             out.setdefault(t.contact, []).append(t)
-    ids: dict[str, set[str]] = {}  # the rules compare contacts case-insensitively
-    for contact, mine in out.items():
-        ids.setdefault(contact.casefold(), set()).update(t.id for t in mine)
-    return {contact: mine for contact, mine in out.items()
-            if len(same := ids[contact.casefold()]) > 1 or "" in same}
+    return out

@@ -97,7 +97,8 @@ class Workspace:
         return PageService(self.store, policy=lambda: page_clock.ack_policy(self),
                            chain=lambda at: page_clock.escalation_chain(self, at),
                            contract=lambda client: page_clock.sla_contract(self, client),
-                           effects=page_clock.WorkspaceEffects(self))
+                           effects=page_clock.WorkspaceEffects(self),
+                           assignee=lambda ticket_id: page_clock.assignee_of(self, ticket_id))
 
     @cached_property
     def clock_service(self) -> ClockService:
@@ -185,7 +186,10 @@ class Workspace:
     def poller(self) -> Poller:
         from oncall_desktop.services.poller import Poller
 
-        return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me)
+        from oncall_desktop.services.clock import follow_ticket
+
+        return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me,
+                      elsewhere=lambda ticket, was: follow_ticket(self, ticket, was))
 
     def ticket_system(self) -> Any:
         """The configured ticket system; the local book when none is set up.
@@ -353,7 +357,9 @@ class Workspace:
 
     def _assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> dict[str, Any]:
         """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""
-        page = self.pages.open(ticket, decision.severity, reason, self.me)
+        from oncall_desktop.services.clock import take_over
+
+        page = take_over(self, self.pages.open(ticket, decision.severity, reason, self.me), ticket)  # at my level
         return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": page.severity,
                 "ack_deadline": page.ack_deadline, "person": self.me}
 
