@@ -246,6 +246,7 @@ def test_night_call_from_page_to_billed_time_entry(redmine: RedmineServer, deskt
     assert len(notes) == 3 and notes[2].startswith(f"Resolved by {ME} at 23:1"), notes
     assert night.proc is not None and night.proc.poll() is None, night.explain("the app died")
     _publish_tour(night)
+    assert night.stop() in (0, -15), night.explain("the app did not end cleanly")
 
 
 def _settled(night: NightApp):
