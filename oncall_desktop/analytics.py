@@ -49,7 +49,10 @@ KNOWN_KINDS = frozenset({
     # the ack clock's other transitions: understood, they just do not change these figures
     "page.unacknowledged", "page.reassigned", "page.snoozed", "page.renotified", "page.unanswered",
     "page.stale", "page.stale_check_passed", "page.sla_paused", "page.sla_resumed",
-    "timer.paused", "timer.resumed", "timer.flagged", "timer.recovered", "timer.gap_answered",
+    "timer.paused", "timer.resumed", "timer.flagged", "timer.recovered", "timer.gap_answered", "timer.gap",
+    "page.severity_set", "page.assign_not_supported",
+    # a team shares pages through the ticket system: another laptop acted (no figure of ours changes)
+    "page.acknowledged_elsewhere", "page.handed_over", "page.resolved_elsewhere",
 })
 
 #: A recurring issue is one seen at least this often after hours in the period.

@@ -211,3 +211,19 @@ def test_stored_time_entries_win_over_timers() -> None:
     report = compute(EVENTS, START, END, tickets=TICKETS, billed=entries, agreements={"Acme Dental": ACME_TERMS})
     acme = next(r for r in report.clients if r["client"] == "Acme Dental")
     assert (acme["after_hours_minutes"], acme["billable_minutes"], acme["amount_cents"]) == (30, 60, 18000)
+
+
+def test_every_page_and_timer_event_the_app_logs_is_known() -> None:
+    """Insights lists unknown kinds as ignored; nothing the app itself writes may land there."""
+    import re
+    from pathlib import Path
+
+    import oncall_desktop
+    from oncall_desktop.analytics import KNOWN_KINDS
+
+    root = Path(oncall_desktop.__file__).parent
+    logged = set()
+    for path in root.rglob("*.py"):
+        logged |= set(re.findall(r'"((?:page|timer)\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    logged.discard("page.wav")
+    assert logged - KNOWN_KINDS == set()
