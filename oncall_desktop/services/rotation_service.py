@@ -403,7 +403,8 @@ class RotationService:
             return []
         now = as_utc(now or self.clock.now())
         days = self.notice_days()
-        lo, hi = now - timedelta(days=8), now + timedelta(days=(max(days) if days else 0) + 1)
+        # look far enough past the notice horizon that a stint starting inside it has its true end
+        lo, hi = now - timedelta(days=8), now + timedelta(days=(max(days) if days else 0) + 1 + STINT_HORIZON_DAYS)
         sent = self._sent()
         out: list[ShiftNotice] = []
         for schedule in self.schedules():
@@ -467,6 +468,9 @@ class RotationService:
             "sources": self.sources(),
         }
 
+
+#: How far past the notice horizon a stint is followed to find where it really ends.
+STINT_HORIZON_DAYS = 35
 
 #: Shifts of one person closer together than this are one stint for notices: a
 #: week of backup nights (17:00–09:00) is one "you are on call in 12 days", not five.

@@ -97,15 +97,15 @@ class NowTab(QWidget):
         self.ack_button.setToolTip("Acknowledge the selected page (Enter)")
         self.escalate_button = QPushButton("&Escalate now")
         self.escalate_button.setToolTip("Page the next person in the escalation chain now")
-        self.triage_button = QPushButton("Open tri&age")
+        self.triage_button = QPushButton("Open tria&ge")
         self.triage_button.setToolTip("Walk the after-hours triage questions for this page")
         self.resolve_button = QPushButton("&Resolve")
         self.resolve_button.setToolTip("Resolve the selected page: the work is done (stops its timer)")
-        self.false_alarm_button = QPushButton("No action &needed")
+        self.false_alarm_button = QPushButton("No action nee&ded")
         self.false_alarm_button.setToolTip("Resolve as a false alarm: nothing needed doing (Insights counts these)")
-        self.timer_button = QPushButton("Start &timer")
+        self.timer_button = QPushButton("Start ti&mer")
         self.snooze_button = QToolButton()
-        self.snooze_button.setText("S&nooze")
+        self.snooze_button.setText("Snoo&ze")
         self.snooze_button.setToolTip("Quiet the reminders; the acknowledgement deadline keeps running")
         self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.snooze_menu = QMenu(self.snooze_button)
@@ -190,7 +190,7 @@ class NowTab(QWidget):
         elif self.pages and not self.table.selectedItems():
             self.table.selectRow(0)
         running = snapshot.get("timer")
-        self.timer_button.setText("Stop &timer" if running else "Start &timer")
+        self.timer_button.setText("Stop ti&mer" if running else "Start ti&mer")
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:

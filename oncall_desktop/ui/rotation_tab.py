@@ -424,7 +424,7 @@ class RotationTab(QWidget):
             return
         people = [p for p in self._rotation().get("people", []) if p != me]
         mine = self._rotation().get("my_next")
-        now = datetime.now(timezone.utc)
+        now = self.controller.now()  # the app's clock (a demo may run it at another time)
         if mine and mine["schedule"] == name:
             start, end = max(parse_instant(mine["start"]), now + timedelta(minutes=5)), parse_instant(mine["end"])
         else:

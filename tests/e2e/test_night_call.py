@@ -4,7 +4,7 @@
 its REST API; the tray app (its own process, on an Xvfb desktop with dunst)
 pages the technician.  Then Redmine goes away — the app says so and keeps
 working from its cache: the page is acknowledged with the keyboard (Ctrl+1,
-Enter), the after-hours triage tree is walked (Alt+A, keys 2 1 2) and its
+Enter), the after-hours triage tree is walked (Alt+G, keys 2 1 2) and its
 outcome applied (Enter).  Redmine comes back and gets both notes, in that
 order.  The timer that the acknowledgement started runs on; Resolve (Alt+R)
 stops it and the client's after-hours agreement turns it into one time entry
@@ -184,7 +184,7 @@ def test_night_call_from_page_to_billed_time_entry(redmine: RedmineServer, deskt
         night.wait(lambda: night.pages()[0]["state"] == "acknowledged", 20, "the page to be acknowledged offline")
         night.shot("offline")  # the Now tab's banner: "Offline since 23:10 — showing cached tickets"
         before = night.window_digest()
-        night.keys("alt+a")  # Open triage
+        night.keys("alt+g")  # Open triage
         night.wait(lambda: night.window_digest() != before, 20, "the triage walker to open")
         night.wait(_settled(night), 20, "the triage walker to finish drawing")
         night.keys(*TRIAGE_KEYS)

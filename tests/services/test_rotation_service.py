@@ -321,3 +321,18 @@ def test_notice_wording_counts_hours_right() -> None:
     assert _in_words(timedelta(minutes=20)) == "in 1 hour"
     assert _in_words(timedelta(hours=5)) == "in 5 hours"
     assert _in_words(timedelta(days=3)) == "in 3 days"
+
+
+def test_advance_notice_names_the_true_end_of_the_stint(workspace, fake_clock) -> None:
+    """A week on call starting in 11 days ends after the 14-day horizon: the notice says when it really ends."""
+    from datetime import datetime, timezone
+
+    from oncall_desktop.rotation import Layer, Schedule
+
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+    week = Schedule("Week", "UTC", (Layer("w", ["Ana Souza", "Ben Okafor"], start, "weekly", "09:00"),))
+    workspace.store.set_setting("me", "Ana Souza")
+    workspace.rotation.save(week)
+    fake_clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc))
+    (notice,) = workspace.rotation.due_notices()
+    assert "Mon 14 Dec 09:00" in notice.body or "14 Dec" in notice.body

@@ -161,3 +161,17 @@ def test_hostile_markdown_renders_inert(qtbot) -> None:
     assert view.loadResource(int(QTextDocument.ResourceType.ImageResource), QUrl("http://evil.example/p.png")) is None
     assert not view.openExternalLinks() and not view.openLinks()
     assert view.source().isEmpty()
+
+
+def test_alt_shortcuts_on_the_now_tab_are_unique(qtbot, controller, fake_clock) -> None:
+    """A tired tech pressing Alt+letter must hit one thing, not cycle focus between several."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton
+
+    window = _window(qtbot, controller, fake_clock)
+    texts = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    texts += [b.text() for b in window.now_tab.findChildren(QAbstractButton)]
+    texts += [a.text() for a in window.menuBar().actions()]
+    letters = [m.group(1).lower() for t in texts if (m := re.search(r"&([^&])", t))]
+    assert len(letters) == len(set(letters)), sorted(letters)
