@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("oncall_desktop.ui.main_window", "oncall_desktop.ui.readiness_notice", "oncall_desktop.ui.runbooks_tab",
+HEAVY = ("oncall_desktop.clock", "oncall_desktop.ui.main_window", "oncall_desktop.ui.readiness_notice", "oncall_desktop.ui.runbooks_tab",
          "oncall_desktop.services.store", "oncall_desktop.runbooks", "yaml", "sqlite_utils", "keyring", "requests",
          "holidays", "icalendar")
 
@@ -20,3 +20,10 @@ def test_tray_start_path_imports_no_window_or_heavy_modules() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == ""
+
+
+def test_the_demo_clock_variables_are_the_clock_modules() -> None:
+    from oncall_desktop.clock import FAKE_NOW_VARIABLE, OFFSET_VARIABLE
+    from oncall_desktop.ui.app import DEMO_CLOCK_VARIABLES
+
+    assert DEMO_CLOCK_VARIABLES == {FAKE_NOW_VARIABLE, OFFSET_VARIABLE}
