@@ -35,10 +35,10 @@ def main() -> int:
             print(done.stderr[-2000:], file=sys.stderr)
         print(f"   ({time.perf_counter() - started:.1f} s)\n", flush=True)
     if rows:
-        width = max(len(r[0]) for r in rows) + 2
-        print(f"{'figure':<{width}}{'value':>14}{'target':>14}{'ratio':>10}")
-        for figure, value, target, ratio in rows:
-            print(f"{figure:<{width}}{value:>14}{target:>14}{ratio:>10}")
+        head = ("figure", "value", "target", "ratio")
+        widths = [max(len(r[i]) for r in rows + [head]) + 2 for i in range(4)]
+        for row in [head] + rows:
+            print(row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:])))
     if failed:
         print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
         return 1
