@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_desktop.rotation import (
-    Layer, Override, Restriction, RotationError, Schedule, Shift, SwapProposal, TurnLength, accept_swap, backup_for,
-    escalation_chain, fairness, fairness_csv, next_on_call, next_shift_for, on_call, propose_swap, shifts,
-    swap_accepted_event,
+    Layer, Override, Restriction, RotationError, Schedule, Shift, TurnLength, backup_for, escalation_chain,
+    next_on_call, next_shift_for, on_call, shifts,
 )
+from oncall_desktop.rotation_fairness import fairness, fairness_csv
+from oncall_desktop.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

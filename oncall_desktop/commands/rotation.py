@@ -181,7 +181,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_fairness(args: argparse.Namespace) -> int:
-    from oncall_desktop.rotation import fairness_csv
+    from oncall_desktop.rotation_fairness import fairness_csv
 
     ws = open_workspace(args)
     report = ws.rotation.fairness(args.schedule, _instant(args.start, "--from"), _instant(args.end, "--to"),

@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 
 from oncall_desktop.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.rotation import (
-    FairnessReport, Override, RotationError, Schedule, Shift, SwapProposal, accept_swap, backup_for,
-    fairness, next_shift_for, on_call, propose_swap, shifts, zone_of,
+    Override, RotationError, Schedule, Shift, backup_for, next_shift_for, on_call, shifts, zone_of,
 )
+from oncall_desktop.rotation_fairness import FairnessReport, fairness
+from oncall_desktop.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 
 if TYPE_CHECKING:
     from oncall_desktop.services.directory import Directory
@@ -336,8 +337,6 @@ class RotationService:
 
     def accept_swap(self, swap_id: str, by: str) -> Schedule:
         """The named colleague takes the slice: it becomes an override, logged; stale offers are refused."""
-        from oncall_desktop.rotation import swap_accepted_event
-
         proposal, state = self._swap(swap_id)
         if state != "proposed":
             raise RotationError(f"swap {swap_id} was already {state}; nothing was changed")
