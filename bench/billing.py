@@ -21,9 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oncall_desktop.billing import (  # noqa: E402
-    Agreement, Calendar, Closure, WorkSession, bill, business_minutes_between, split,
-)
+from oncall_desktop.billing import Agreement, WorkSession, bill  # noqa: E402
+from oncall_desktop.calendar_hours import Calendar, Closure, business_minutes_between, split  # noqa: E402
 
 TARGET_SECONDS = 1.0
 

@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Iterable, Mapping, Sequence
 
-from oncall_desktop.billing import (
-    DEFAULT_AGREEMENT, Agreement, BillingError, Calendar, WorkSession, bill, split,
-)
+from oncall_desktop.billing import DEFAULT_AGREEMENT, Agreement, WorkSession, bill
+from oncall_desktop.calendar_hours import BillingError, Calendar, split
 from oncall_desktop.clock import UTC, as_utc, iso, parse_instant
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

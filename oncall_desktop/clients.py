@@ -16,10 +16,8 @@ from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
-from oncall_desktop.billing import (
-    DEFAULT_AGREEMENT, DEFAULT_WEEKLY_HOURS, Agreement, BillingError, Calendar, Closure, TimeEntry,
-    WorkSession, bill, check_agreements,
-)
+from oncall_desktop.billing import DEFAULT_AGREEMENT, Agreement, TimeEntry, WorkSession, bill, check_agreements
+from oncall_desktop.calendar_hours import DEFAULT_WEEKLY_HOURS, BillingError, Calendar, Closure
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CALENDAR_KEYS = ("time_zone", "hours", "holidays", "closures")
@@ -84,7 +82,7 @@ class ClientBook:
 
 
 def parse_clients(text: str, local_zone: str = "UTC") -> ClientBook:
-    """Parse the clients TOML; ``local_zone`` is the machine's zone (see ``billing.local_zone_name``)."""
+    """Parse the clients TOML; ``local_zone`` is the machine's zone (see ``calendar_hours.local_zone_name``)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from oncall_desktop.billing import Calendar, add_business_minutes, business_minutes_between
+from oncall_desktop.calendar_hours import Calendar, add_business_minutes, business_minutes_between
 from oncall_desktop.clock import as_utc, iso
 
 SEVERITIES = ("P1", "P2", "P3", "P4")

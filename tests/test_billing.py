@@ -15,9 +15,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from oncall_desktop.billing import (
-    DEFAULT_AGREEMENT, TIME_ENTRY_JSON_KEYS, Agreement, BillingError, Calendar, CalendarError, Closure,
-    WorkSession, add_business_minutes, agreement_for, bill, business_minutes_between, check_agreements,
-    default_calendar, local_zone_name, round_minutes, split,
+    DEFAULT_AGREEMENT, TIME_ENTRY_JSON_KEYS, Agreement, WorkSession, agreement_for, bill, check_agreements,
+    round_minutes,
+)
+from oncall_desktop.calendar_hours import (
+    BillingError, Calendar, CalendarError, Closure, add_business_minutes, business_minutes_between, default_calendar,
+    local_zone_name, split,
 )
 
 NYZ = ZoneInfo("America/New_York")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from oncall_desktop import sla
-from oncall_desktop.billing import Calendar
+from oncall_desktop.calendar_hours import Calendar
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # a Wednesday night

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from oncall_desktop.billing import RATE_NO_CHARGE, TimeEntry, WorkSession, bill, local_zone_name
+from oncall_desktop.billing import RATE_NO_CHARGE, TimeEntry, WorkSession, bill
+from oncall_desktop.calendar_hours import local_zone_name
 from oncall_desktop.clients import ClientBook, parse_clients
 from oncall_desktop.clock import iso, parse_instant
 

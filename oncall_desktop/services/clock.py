@@ -210,7 +210,7 @@ def _my_own_assignment(ws: Workspace, ticket_id: str, person: str) -> bool:
 # ----------------------------------------------------------------- settings --
 
 def local_zone() -> str:
-    from oncall_desktop.billing import BillingError, local_zone_name
+    from oncall_desktop.calendar_hours import BillingError, local_zone_name
 
     try:
         return local_zone_name(os.environ)
@@ -264,7 +264,7 @@ def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
 
 def sla_contract(ws: Workspace, client: str) -> sla.Contract:
     """The client's SLA (its ``sla`` table, else the workspace setting ``sla``, else the defaults)."""
-    from oncall_desktop.billing import Calendar
+    from oncall_desktop.calendar_hours import Calendar
 
     data = _client_data(ws).get(client.casefold(), {})
     raw = data.get("sla") or ws.store.get_setting("sla") or {}

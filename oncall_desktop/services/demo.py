@@ -50,7 +50,7 @@ FIRST_TICKETS = (
 
 
 def _zone_name() -> str:
-    from oncall_desktop.billing import local_zone_name
+    from oncall_desktop.calendar_hours import local_zone_name
 
     try:
         return local_zone_name(os.environ)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo
 
 from oncall_desktop.analytics import Insights, ShiftSpan, TicketInfo, compute
-from oncall_desktop.billing import Agreement, BillingError, Calendar
+from oncall_desktop.billing import Agreement
+from oncall_desktop.calendar_hours import BillingError, Calendar
 from oncall_desktop.clock import as_utc
 
 if TYPE_CHECKING:

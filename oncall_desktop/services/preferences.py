@@ -324,7 +324,7 @@ def _zone_country(zone: str) -> str | None:
 
 
 def _local_zone() -> str:
-    from oncall_desktop.billing import BillingError, local_zone_name
+    from oncall_desktop.calendar_hours import BillingError, local_zone_name
 
     try:
         return local_zone_name(os.environ)

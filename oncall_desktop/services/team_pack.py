@@ -404,7 +404,7 @@ def _bundled_ids() -> set[str]:
 def _local_zone() -> str:
     import os
 
-    from oncall_desktop.billing import BillingError, local_zone_name
+    from oncall_desktop.calendar_hours import BillingError, local_zone_name
 
     try:
         return local_zone_name(os.environ)

@@ -426,7 +426,7 @@ def _sentence(text: str) -> str:
 def _default_zone() -> str:
     import os
 
-    from oncall_desktop.billing import local_zone_name
+    from oncall_desktop.calendar_hours import local_zone_name
 
     try:
         return local_zone_name(os.environ)
