@@ -6,30 +6,15 @@ Payload shapes follow the Autotask REST API help ("Basic query calls": POST /{En
 """
 from __future__ import annotations
 
-import json
-import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
 from oncall_desktop.services.psa.autotask import AutotaskAdapter
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 API = "/ATServicesRest/V1.0"
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    server = HTTPServer(threaded=True)  # a stalled handler must not block the look-up
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 def at_ticket(id: int, activity: str, priority: int = 4, status: int = 1) -> dict:
@@ -45,14 +30,7 @@ def page(items: list, next_url: str | None) -> dict:
 
 
 @pytest.fixture
-def sleeps() -> list:
-    return []
-
-
-@pytest.fixture
-def at(httpserver, sleeps):
-    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps.append,
-                          rand=lambda: 1.0, clock=FakeClock(NOW))
+def at(httpserver, options):
     adapter = AutotaskAdapter(httpserver.url_for("/"), user="api@msp.example", secret="S3CRET", integration_code="IC",
                               resource_id=29682885, role_id=29683461, options=options)
     yield adapter
@@ -101,8 +79,7 @@ def test_failures(httpserver, at, body, status, kind):
 
 
 def test_timeout_is_network(httpserver, at):
-    httpserver.expect_request(f"{API}/Tickets/entityInformation").respond_with_handler(
-        lambda r: (time.sleep(0.3), Response("{}"))[1])
+    httpserver.expect_request(f"{API}/Tickets/entityInformation").respond_with_handler(stall())
     with pytest.raises(TicketSystemError) as err:
         at.test_connection()
     assert err.value.kind is ErrorKind.NETWORK
@@ -115,15 +92,10 @@ ENTRY = TimeEntryRequest(ticket_remote_id="12", key="at-1", start=datetime(2026,
 
 def test_committed_time_entry_that_times_out_is_found_not_reposted(httpserver, at):
     stored: list[dict] = []
-
-    def commit_then_stall(request: Request) -> Response:
-        stored.append({"id": 901, **request.get_json()})
-        time.sleep(0.35)
-        return Response(json.dumps({"itemId": 901}), content_type="application/json")
-
+    commit_then_stall = save_then_stall(stored, lambda body: {"id": 901, **body}, lambda _: {"itemId": 901}, status=200)
     httpserver.expect_request(f"{API}/TimeEntries", method="POST").respond_with_handler(commit_then_stall)
     httpserver.expect_request(f"{API}/TimeEntries/query", method="POST").respond_with_handler(
-        lambda r: Response(json.dumps(page(stored, None)), content_type="application/json"))
+        answer_live(lambda: page(stored, None)))
     assert at.log_time(ENTRY) == "901"
     assert len(stored) == 1
     posted = stored[0]

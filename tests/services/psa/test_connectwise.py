@@ -6,30 +6,15 @@ Payload shapes follow the ConnectWise Developer Network Manage REST reference:
 """
 from __future__ import annotations
 
-import json
-import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.connectwise import ConnectWiseAdapter
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 API = "/v4_6_release/apis/3.0"
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    server = HTTPServer(threaded=True)  # a stalled handler must not block the look-up
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 def cw_ticket(id: int, updated: str, priority: str = "Priority 1 - Emergency Response", closed: bool = False) -> dict:
@@ -45,14 +30,7 @@ def cw_ticket(id: int, updated: str, priority: str = "Priority 1 - Emergency Res
 
 
 @pytest.fixture
-def sleeps() -> list:
-    return []
-
-
-@pytest.fixture
-def cw(httpserver, sleeps):
-    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps.append,
-                          rand=lambda: 1.0, clock=FakeClock(NOW))
+def cw(httpserver, options):
     adapter = ConnectWiseAdapter(httpserver.url_for("/"), company="msp", user="pub", secret="priv",
                                  client_id="guid-1", member="sam", page_size=2, options=options)
     yield adapter
@@ -101,7 +79,7 @@ def test_failures(httpserver, cw, body, status, kind):
 
 
 def test_timeout_is_network(httpserver, cw):
-    httpserver.expect_request(f"{API}/system/info").respond_with_handler(lambda r: (time.sleep(0.3), Response("{}"))[1])
+    httpserver.expect_request(f"{API}/system/info").respond_with_handler(stall())
     with pytest.raises(TicketSystemError) as err:
         cw.test_connection()
     assert err.value.kind is ErrorKind.NETWORK
@@ -126,17 +104,12 @@ ENTRY = TimeEntryRequest(ticket_remote_id="5", key="cw-1", start=datetime(2026, 
 
 def test_committed_time_entry_that_times_out_is_found_not_reposted(httpserver, cw):
     stored: list[dict] = []
-
-    def commit_then_stall(request: Request) -> Response:
-        stored.append({"id": 77, **request.get_json()})
-        time.sleep(0.35)
-        return Response(json.dumps(stored[-1]), status=201, content_type="application/json")
-
+    commit_then_stall = save_then_stall(stored, lambda body: {"id": 77, **body}, lambda saved: saved[-1])
     httpserver.expect_request(f"{API}/time/entries", method="POST").respond_with_handler(commit_then_stall)
     httpserver.expect_request(f"{API}/time/entries", method="GET", query_string={
         "conditions": 'chargeToType = "ServiceTicket" and chargeToId = 5', "orderBy": "id asc",
         "pageSize": "2", "page": "1"}).respond_with_handler(
-        lambda r: Response(json.dumps([{"id": 70, "notes": "other"}] + stored), content_type="application/json"))
+        answer_live(lambda: [{"id": 70, "notes": "other"}] + stored))
     assert cw.log_time(ENTRY) == "77"
     assert len(stored) == 1
     posted = stored[0]

@@ -8,20 +8,13 @@ Payload shapes follow the Freshdesk API v2 reference (https://developers.freshde
 """
 from __future__ import annotations
 
-import json
-import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.freshdesk import FreshdeskAdapter
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+from tests.services.psa.fakes import answer_live, save_then_stall, sent, stall
 
 
 def fd_ticket(id: int, updated: str, *, status: int = 2, priority: int = 1, company: int | None = 1) -> dict:
@@ -38,40 +31,14 @@ def fd_ticket(id: int, updated: str, *, status: int = 2, priority: int = 1, comp
     }
 
 
-@pytest.fixture(scope="module")
-def make_httpserver():
-    """Threaded, so a handler that stalls (to force a timeout) does not block the next request."""
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
-
-
-def sent(httpserver, path: str, method: str = "POST") -> list:
-    return [r.get_json() for r, _ in httpserver.log if r.path == path and r.method == method]
-
-
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
 #: "View an Agent" sample shape: the agent's name and e-mail sit in ``contact``.
 AGENT_1 = {"id": 1, "available": True, "occasional": False, "ticket_scope": 1, "type": "support_agent",
            "contact": {"active": True, "email": "ana@msp.example", "name": "Ana Souza", "language": "en"}}
 
 
 @pytest.fixture
-def desk(httpserver, sleeps):
+def desk(httpserver, options):
     httpserver.expect_request("/api/v2/agents/1").respond_with_json(AGENT_1)
-    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps,
-                          rand=lambda: 1.0, clock=FakeClock(NOW))
     adapter = FreshdeskAdapter(httpserver.url_for("/"), secret="APIKEY", page_size=2, options=options,
                                mapping={"clients": {"2": "Beta GmbH"}})
     yield adapter
@@ -174,10 +141,7 @@ def test_connection_success_line(httpserver, desk):
 
 
 def test_timeout_on_poll_is_network_error(httpserver, desk):
-    def slow(request: Request) -> Response:
-        time.sleep(0.35)
-        return Response("[]", content_type="application/json")
-    httpserver.expect_request("/api/v2/tickets").respond_with_handler(slow)
+    httpserver.expect_request("/api/v2/tickets").respond_with_handler(stall("[]", "application/json"))
     with pytest.raises(TicketSystemError) as err:
         desk.poll("2026-01-05T08:00:00Z")
     assert err.value.kind is ErrorKind.NETWORK and not err.value.uncertain
@@ -206,15 +170,11 @@ def test_log_time_payload_and_find(httpserver, desk):
 
 def test_post_that_times_out_after_commit_is_found_not_reposted(httpserver, desk):
     stored: list[dict] = []
-
-    def commit_then_stall(request: Request) -> Response:
-        stored.append({"id": 900, "note": request.get_json()["note"], "time_spent": "01:15"})
-        time.sleep(0.35)  # longer than the 0.25 s read timeout
-        return Response(json.dumps(stored[-1]), status=201, content_type="application/json")
-
+    commit_then_stall = save_then_stall(  # answers after the read timeout
+        stored, lambda body: {"id": 900, "note": body["note"], "time_spent": "01:15"}, lambda saved: saved[-1])
     httpserver.expect_request("/api/v2/tickets/42/time_entries", method="POST").respond_with_handler(commit_then_stall)
     httpserver.expect_request("/api/v2/tickets/42/time_entries", method="GET").respond_with_handler(
-        lambda r: Response(json.dumps([{"id": 899, "note": "other"}] + stored), content_type="application/json"))
+        answer_live(lambda: [{"id": 899, "note": "other"}] + stored))
     assert desk.log_time(ENTRY) == "900"
     assert len(stored) == 1
     assert desk.find_time_entry("42", "k-123") == "900"

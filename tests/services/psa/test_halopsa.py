@@ -6,29 +6,14 @@ Payload shapes follow the HaloPSA API documentation (halopsa.com/apidoc): "Autho
 """
 from __future__ import annotations
 
-import json
-import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.halopsa import HaloPSAAdapter
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    server = HTTPServer(threaded=True)  # a stalled handler must not block the look-up
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+from oncall_desktop.services.psa.http import HttpOptions
+from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 
 def halo_ticket(id: int, updated: str, priority: int = 1) -> dict:
@@ -38,21 +23,9 @@ def halo_ticket(id: int, updated: str, priority: int = 1) -> dict:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def sleeps() -> list:
-    return []
-
-
-@pytest.fixture
-def halo(httpserver, sleeps, clock):
+def halo(httpserver, options):
     httpserver.expect_request("/auth/token", method="POST").respond_with_json(
         {"access_token": "TOKEN-1", "token_type": "Bearer", "expires_in": 3600})
-    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps.append,
-                          rand=lambda: 1.0, clock=clock)
     adapter = HaloPSAAdapter(httpserver.url_for("/"), client_id="cid", secret="csecret", tenant="acme",
                              page_size=2, options=options)
     yield adapter
@@ -105,14 +78,14 @@ def test_failures(httpserver, halo, body, status, kind):
 def test_wrong_client_secret(httpserver, sleeps):
     httpserver.expect_request("/auth/token", method="POST").respond_with_json({"error": "invalid_client"}, status=400)
     with HaloPSAAdapter(httpserver.url_for("/"), client_id="cid", secret="bad",
-                        options=HttpOptions(sleep=sleeps.append)) as adapter:
+                        options=HttpOptions(sleep=sleeps)) as adapter:
         with pytest.raises(TicketSystemError) as err:
             adapter.test_connection()
     assert err.value.kind is ErrorKind.AUTH and "invalid_client" in str(err.value) and "bad" not in str(err.value)
 
 
 def test_timeout_is_network(httpserver, halo):
-    httpserver.expect_request("/api/tickets").respond_with_handler(lambda r: (time.sleep(0.3), Response("{}"))[1])
+    httpserver.expect_request("/api/tickets").respond_with_handler(stall())
     with pytest.raises(TicketSystemError) as err:
         halo.test_connection()
     assert err.value.kind is ErrorKind.NETWORK
@@ -126,15 +99,14 @@ ENTRY = TimeEntryRequest(ticket_remote_id="3", key="h-1", start=datetime(2026, 1
 def test_committed_action_that_times_out_is_found_not_reposted(httpserver, halo):
     stored: list[dict] = []
 
-    def commit_then_stall(request: Request) -> Response:
-        [action] = request.get_json()
-        stored.append({"id": 555, **action})
-        time.sleep(0.35)
-        return Response(json.dumps(stored), content_type="application/json")
+    def save(actions: list) -> dict:
+        [action] = actions
+        return {"id": 555, **action}
 
+    commit_then_stall = save_then_stall(stored, save, lambda saved: saved, status=200)
     httpserver.expect_request("/api/actions", method="POST").respond_with_handler(commit_then_stall)
     httpserver.expect_request("/api/actions", method="GET", query_string={"ticket_id": "3"}).respond_with_handler(
-        lambda r: Response(json.dumps({"record_count": len(stored), "actions": stored}), content_type="application/json"))
+        answer_live(lambda: {"record_count": len(stored), "actions": stored}))
     assert halo.log_time(ENTRY) == "555"
     assert len(stored) == 1
     assert stored[0]["timetaken"] == 0.5 and stored[0]["hiddenfromuser"] is True

@@ -20,16 +20,6 @@ from oncall_desktop.services.psa.http import (HttpClient, RetryPolicy, api_base,
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
 
-class Sleeps(list):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
 @pytest.fixture
 def client(httpserver, sleeps):
     http = HttpClient("Testdesk", httpserver.url_for("/api"), timeout=(1.0, 0.3), sleep=sleeps,

@@ -7,30 +7,15 @@ and JSM "Create request comment" (/rest/servicedeskapi/request/{key}/comment).
 """
 from __future__ import annotations
 
-import json
-import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
 from oncall_desktop.services.psa.jira import JiraAdapter, adf, adf_text
+from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 SEARCH = "/rest/api/3/search/jql"
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    server = HTTPServer(threaded=True)  # a stalled handler must not block the look-up
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
 
 
 def jira_issue(key: str, updated: str, priority: str = "Highest", category: str = "new") -> dict:
@@ -46,14 +31,7 @@ def jira_issue(key: str, updated: str, priority: str = "Highest", category: str 
 
 
 @pytest.fixture
-def sleeps() -> list:
-    return []
-
-
-@pytest.fixture
-def jira(httpserver, sleeps):
-    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps.append,
-                          rand=lambda: 1.0, clock=FakeClock(NOW))
+def jira(httpserver, options):
     adapter = JiraAdapter(httpserver.url_for("/"), user="me@msp.example", secret="TOKEN", page_size=2,
                           jql_scope="project = ACME", client_field="customfield_10002", options=options)
     yield adapter
@@ -105,7 +83,7 @@ def test_failures(httpserver, jira, body, status, kind):
 
 
 def test_search_timeout_is_retried_then_network_error(httpserver, jira, sleeps):
-    httpserver.expect_request(SEARCH, method="POST").respond_with_handler(lambda r: (time.sleep(0.3), Response("{}"))[1])
+    httpserver.expect_request(SEARCH, method="POST").respond_with_handler(stall())
     with pytest.raises(TicketSystemError) as err:
         jira.poll(None)
     assert err.value.kind is ErrorKind.NETWORK and len(sleeps) == 2
@@ -138,14 +116,10 @@ def test_worklog_payload(httpserver, jira):
 
 def test_committed_worklog_that_times_out_is_found_not_reposted(httpserver, jira):
     stored: list[dict] = []
-
-    def commit_then_stall(request: Request) -> Response:
-        stored.append({"id": "100030", "comment": request.get_json()["comment"], "timeSpentSeconds": 2700})
-        time.sleep(0.35)
-        return Response(json.dumps(stored[-1]), status=201, content_type="application/json")
-
+    commit_then_stall = save_then_stall(
+        stored, lambda body: {"id": "100030", "comment": body["comment"], "timeSpentSeconds": 2700}, lambda saved: saved[-1])
     httpserver.expect_request("/rest/api/3/issue/ACME-3/worklog", method="POST").respond_with_handler(commit_then_stall)
-    httpserver.expect_request("/rest/api/3/issue/ACME-3/worklog", method="GET").respond_with_handler(lambda r: Response(
-        json.dumps({"startAt": 0, "maxResults": 100, "total": len(stored), "worklogs": stored}), content_type="application/json"))
+    httpserver.expect_request("/rest/api/3/issue/ACME-3/worklog", method="GET").respond_with_handler(answer_live(
+        lambda: {"startAt": 0, "maxResults": 100, "total": len(stored), "worklogs": stored}))
     assert jira.log_time(ENTRY) == "100030"
     assert len(stored) == 1

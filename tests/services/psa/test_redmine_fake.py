@@ -6,29 +6,14 @@ total_count/offset/limit; PUT /issues/{id}.json → 204), "Rest_TimeEntries"
 """
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime, timezone
 
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
 from oncall_desktop.services.psa.redmine import RedmineAdapter
-
-NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def make_httpserver():
-    server = HTTPServer(threaded=True)  # a stalled handler must not block the look-up
-    server.start()
-    yield server
-    server.clear()
-    server.stop()
+from tests.services.psa.fakes import STALL, answer_live, save_then_stall, stall
 
 
 def issue(id: int, updated: str, priority: str = "Urgent", status: str = "New") -> dict:
@@ -41,14 +26,7 @@ def issue(id: int, updated: str, priority: str = "Urgent", status: str = "New") 
 
 
 @pytest.fixture
-def sleeps() -> list:
-    return []
-
-
-@pytest.fixture
-def redmine(httpserver, sleeps):
-    options = HttpOptions(timeout=(1.0, 0.25), policy=RetryPolicy(attempts=3), sleep=sleeps.append,
-                          rand=lambda: 1.0, clock=FakeClock(NOW))
+def redmine(httpserver, options):
     adapter = RedmineAdapter(httpserver.url_for("/"), secret="KEY", activity_id=9, billable_field_id=3,
                              page_size=2, options=options)
     yield adapter
@@ -97,8 +75,7 @@ def test_failures(httpserver, redmine, body, status, kind):
 
 
 def test_timeout_is_network(httpserver, redmine):
-    httpserver.expect_request("/users/current.json").respond_with_handler(
-        lambda r: (time.sleep(0.35), Response("{}"))[1])
+    httpserver.expect_request("/users/current.json").respond_with_handler(stall())
     with pytest.raises(TicketSystemError) as err:
         redmine.test_connection()
     assert err.value.kind is ErrorKind.NETWORK
@@ -135,16 +112,11 @@ def test_422_is_rejected_with_reason(httpserver, redmine):
 
 def test_committed_post_that_times_out_is_found_not_reposted(httpserver, redmine):
     stored: list[dict] = []
-
-    def commit_then_stall(request: Request) -> Response:
-        stored.append({"id": 40, "comments": request.get_json()["time_entry"]["comments"]})
-        time.sleep(0.35)
-        return Response(json.dumps({"time_entry": stored[-1]}), status=201, content_type="application/json")
-
+    commit_then_stall = save_then_stall(
+        stored, lambda body: {"id": 40, "comments": body["time_entry"]["comments"]}, lambda saved: {"time_entry": saved[-1]})
     httpserver.expect_request("/time_entries.json", method="POST").respond_with_handler(commit_then_stall)
-    httpserver.expect_request("/time_entries.json", method="GET").respond_with_handler(lambda r: Response(
-        json.dumps({"time_entries": stored, "total_count": len(stored), "offset": 0, "limit": 100}),
-        content_type="application/json"))
+    httpserver.expect_request("/time_entries.json", method="GET").respond_with_handler(answer_live(
+        lambda: {"time_entries": stored, "total_count": len(stored), "offset": 0, "limit": 100}))
     assert redmine.log_time(ENTRY) == "40"
     assert len(stored) == 1 and redmine.find_time_entry("7", "other") is None
 
@@ -152,16 +124,11 @@ def test_committed_post_that_times_out_is_found_not_reposted(httpserver, redmine
 def test_note_that_times_out_is_not_resent_blindly(httpserver, redmine, sleeps):
     """A PUT with notes appends a journal entry: after a timeout the adapter must not send it again
     (the outbox decides with the note's key), or the client's ticket gets the note twice."""
-    received = []
-
-    def slow(request: Request) -> Response:
-        received.append(request.get_json())
-        time.sleep(0.35)  # saved, but the answer comes after our read timeout
-        return Response("", status=204)
-
+    received: list = []
+    slow = save_then_stall(received, lambda body: body, answer=None, status=204)  # saved, answered after our read timeout
     httpserver.expect_request("/issues/8.json", method="PUT").respond_with_handler(slow)
     with pytest.raises(TicketSystemError) as err:
         redmine.add_note("8", "Acknowledged by Ana")
     assert err.value.uncertain
-    time.sleep(0.4)
+    time.sleep(STALL + 0.05)
     assert len(received) == 1 and sleeps == []
