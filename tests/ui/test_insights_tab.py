@@ -10,21 +10,17 @@ from PySide6.QtGui import QGuiApplication
 
 from oncall_desktop.services.demo import seed_demo
 from oncall_desktop.services.demo_history import seed_history
-from oncall_desktop.services.notifier import Notifier
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.insights_tab import InsightsTab, preset_dates
-from oncall_desktop.ui.tasks import TaskRunner
+
+
+def _seed(ws) -> None:
+    seed_demo(ws)
+    assert seed_history(ws) > 40
 
 
 @pytest.fixture
-def tab(qtbot, workspace_dir, fake_clock, recorder):
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
-    seed_demo(ws)
-    assert seed_history(ws) > 40
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    ctl.start()
+def tab(qtbot, make_controller):
+    ctl = make_controller(seed=_seed, start=True)
     widget = InsightsTab(ctl)
     widget.resize(1200, 900)
     qtbot.addWidget(widget)
@@ -32,8 +28,7 @@ def tab(qtbot, workspace_dir, fake_clock, recorder):
     widget.preset.setCurrentIndex(widget.preset.findText("Custom"))
     widget.start_edit.setDate(date(2026, 10, 27))
     widget.end_edit.setDate(date(2026, 11, 25))
-    yield widget
-    ctl.shutdown()
+    return widget
 
 
 def _not_blank(view) -> bool:

@@ -3,38 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from PySide6.QtCore import Qt
 
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import TrayState, tray_pixmap
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now_tab import countdown
-from oncall_desktop.ui.tasks import TaskRunner
 from oncall_desktop.ui.tray import TrayController, tooltip_text, tray_state
-
-
-@pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    from oncall_desktop.services.notifier import Notifier
-
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
-    seed_demo(ws)
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    # the controller opens its own workspace; give it the recording notifier too
-    ctl._open_orig = ctl._open
-
-    def _open():
-        snap = ctl._open_orig()
-        ctl.ws.notifier = Notifier(backends=[recorder])
-        return snap
-
-    ctl._open = _open
-    yield ctl
-    ctl.shutdown()
 
 
 def _window(qtbot, controller, fake_clock) -> MainWindow:

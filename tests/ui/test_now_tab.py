@@ -6,37 +6,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.notifier import Notifier
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.icons import TrayState
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now_tab import SLA_COLUMN, sla_left
-from oncall_desktop.ui.tasks import TaskRunner
 from oncall_desktop.ui.tray import TrayController
 
 OPENED = datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
-    seed_demo(ws)
-    ws.store.set_setting("demo_feed", False)
-    ws.store.set_setting("time_zone", "UTC")
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    opener = ctl._open
-
-    def _open():
-        snap = opener()
-        ctl.ws.notifier = Notifier(backends=[recorder])
-        return snap
-
-    ctl._open = _open
-    yield ctl
-    ctl.shutdown()
+def controller(make_controller):
+    return make_controller(settings={"demo_feed": False, "time_zone": "UTC"})
 
 
 @pytest.fixture

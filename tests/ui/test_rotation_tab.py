@@ -10,29 +10,23 @@ from PySide6.QtGui import QColor
 
 from oncall_desktop.rotation import Override
 from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.rotation_tab import RotationTab
 from oncall_desktop.ui.rotation_timeline import MINE, OVERRIDE, RotationTimeline
 from oncall_desktop.ui.schedule_editor import parse_restrictions, restrictions_text
-from oncall_desktop.ui.tasks import TaskRunner
 
 UTC = timezone.utc
 SAT = datetime(2026, 11, 28, 8, tzinfo=UTC)
 
 
-@pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    from oncall_desktop.services.notifier import Notifier
-
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
+def _seed(ws) -> None:
     seed_demo(ws)
     primary = ws.rotation.schedule("Primary")
     ws.rotation.save(primary.with_override(Override("Dev Patel", SAT, SAT + timedelta(days=1), "dentist")))
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    yield ctl
-    ctl.shutdown()
+
+
+@pytest.fixture
+def controller(make_controller):
+    return make_controller(seed=_seed)
 
 
 @pytest.fixture

@@ -6,23 +6,7 @@ from zlib import crc32
 import pytest
 from PySide6.QtCore import Qt
 
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.main_window import MainWindow
-from oncall_desktop.ui.tasks import TaskRunner
-
-
-@pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    from oncall_desktop.services.notifier import Notifier
-
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
-    seed_demo(ws)
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    yield ctl
-    ctl.shutdown()
 
 
 @pytest.fixture

@@ -13,12 +13,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from oncall_desktop.services import clock as page_clock
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.workspace import Workspace
 from oncall_desktop.ui.client_editor import ClientEditor
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.settings_tab import SettingsTab
-from oncall_desktop.ui.tasks import TaskRunner
 
 SHOTS = os.environ.get("ONCALL_SCREENSHOTS")
 
@@ -32,14 +28,8 @@ def login_dir(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, login_dir):
-    ws = Workspace(workspace_dir, fake_clock)
-    seed_demo(ws)
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    ctl.start()
-    yield ctl
-    ctl.shutdown()
+def controller(make_controller, login_dir):
+    return make_controller(start=True)
 
 
 @pytest.fixture

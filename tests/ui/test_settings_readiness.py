@@ -13,38 +13,25 @@ import pytest
 from PySide6.QtCore import Qt
 
 from oncall_desktop.rotation import Layer, Schedule
-from oncall_desktop.services.notifier import Notifier
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.readiness_dialog import ReadinessDialog
-from oncall_desktop.ui.tasks import TaskRunner
 from oncall_desktop.ui.tray import TrayController, tooltip_text
 
 SHOTS = os.environ.get("ONCALL_SCREENSHOTS")
 
 
 @pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder, tmp_path, monkeypatch):
+def controller(make_controller, fake_clock, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # no login item: one known failure
-    ws = Workspace(workspace_dir, fake_clock)
-    layer = Layer("Weekly", ["Ana", "Ben", "Cem"], datetime(2026, 11, 2, 9, tzinfo=ZoneInfo("Europe/Berlin")),
-                  "weekly", "09:00")
-    ws.rotation.save(Schedule("Primary", "Europe/Berlin", (layer,)))  # no backup schedule: the other failure
-    ws.store.set_setting("me", "Ben")  # Ben's turn starts Mon 30 Nov 09:00 Berlin
-    ws.close()
-    fake_clock.set(datetime(2026, 11, 30, 7, 55, tzinfo=timezone.utc))
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    original = ctl._open
 
-    def _open():
-        snapshot = original()
-        ctl.ws.notifier = Notifier(backends=[recorder])
-        return snapshot
+    def seed(ws) -> None:
+        layer = Layer("Weekly", ["Ana", "Ben", "Cem"], datetime(2026, 11, 2, 9, tzinfo=ZoneInfo("Europe/Berlin")),
+                      "weekly", "09:00")
+        ws.rotation.save(Schedule("Primary", "Europe/Berlin", (layer,)))  # no backup schedule: the other failure
+        ws.store.set_setting("me", "Ben")  # Ben's turn starts Mon 30 Nov 09:00 Berlin
+        fake_clock.set(datetime(2026, 11, 30, 7, 55, tzinfo=timezone.utc))
 
-    ctl._open = _open
-    yield ctl
-    ctl.shutdown()
+    return make_controller(seed=seed)
 
 
 def test_failed_check_at_shift_start_shows_and_opens_the_checklist(qtbot, controller, fake_clock, recorder) -> None:

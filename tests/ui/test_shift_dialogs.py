@@ -6,34 +6,15 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.notifier import Notifier
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.handoff_dialog import HandoffDialog, draft_to_text, text_to_fields
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.maintenance_dialog import MaintenanceDialog
 from oncall_desktop.ui.readiness_dialog import ReadinessDialog
-from oncall_desktop.ui.tasks import TaskRunner
 
 
 @pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
-    seed_demo(ws)
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    original = ctl._open
-
-    def _open():
-        snap = original()
-        ctl.ws.notifier = Notifier(backends=[recorder])
-        return snap
-
-    ctl._open = _open
-    ctl.start()
-    yield ctl
-    ctl.shutdown()
+def controller(make_controller):
+    return make_controller(start=True)
 
 
 def test_maintenance_dialog_adds_and_ends_a_window(qtbot, controller, fake_clock) -> None:

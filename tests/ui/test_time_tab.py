@@ -10,27 +10,21 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.tasks import TaskRunner
 from oncall_desktop.ui.time_tab import TimeTab, elapsed, hms
 
 LEFT = Qt.MouseButton.LeftButton
 
 
-@pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    from oncall_desktop.services.notifier import Notifier
-
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
+def _seed(ws) -> None:
     seed_demo(ws)
     ws.billing.load_clients('[default]\ntime_zone = "UTC"\n[clients.acme]\nname = "Acme Dental"\n'
                             '[[clients.acme.agreements]]\nname = "Acme 2026"\neffective_from = 2026-01-01\n')
-    ws.store.set_setting("timer_gap_minutes", 30)  # the tests jump the clock by minutes, not one-second ticks
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    yield ctl
-    ctl.shutdown()
+
+
+@pytest.fixture
+def controller(make_controller):
+    # the tests jump the clock by minutes, not one-second ticks
+    return make_controller(seed=_seed, settings={"timer_gap_minutes": 30})
 
 
 @pytest.fixture

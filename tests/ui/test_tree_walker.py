@@ -5,12 +5,8 @@ import pytest
 from PySide6.QtCore import QUrl, Qt
 from PySide6.QtGui import QTextDocument
 
-from oncall_desktop.services.demo import seed_demo
 from oncall_desktop.services.runbook_store import bundled_library
-from oncall_desktop.services.workspace import Workspace
-from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.main_window import MainWindow
-from oncall_desktop.ui.tasks import TaskRunner
 from oncall_desktop.ui.tray import TrayController
 from oncall_desktop.ui.tree_walker import SafeBrowser, TreeWalker
 
@@ -24,18 +20,6 @@ def walker(qtbot) -> TreeWalker:
     widget.show()
     widget.start(library.trees["after-hours-triage"])
     return widget
-
-
-@pytest.fixture
-def controller(qtbot, workspace_dir, fake_clock, recorder):
-    from oncall_desktop.services.notifier import Notifier
-
-    ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
-    seed_demo(ws)
-    ws.close()
-    ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
-    yield ctl
-    ctl.shutdown()
 
 
 def _window(qtbot, controller) -> MainWindow:
