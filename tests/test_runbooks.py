@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import (
-    Problem,
     RunbookFormatError,
     WalkError,
     load_texts,

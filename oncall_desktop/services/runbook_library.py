@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import (
     BUNDLED_DIR,
     MAX_TEXT_CHARS,
     DecisionTree,
-    Problem,
     Runbook,
     load_texts,
 )

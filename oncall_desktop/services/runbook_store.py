@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from oncall_desktop.clock import iso
+from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import (
     DecisionTree,
-    Problem,
     Runbook,
     WalkResult,
     load_texts,

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlparse
 
 from oncall_desktop.clock import iso
-from oncall_desktop.runbooks import MAX_TEXT_CHARS, Problem, load_texts
+from oncall_desktop.runbook_yaml import Problem
+from oncall_desktop.runbooks import MAX_TEXT_CHARS, load_texts
 
 if TYPE_CHECKING:
     from oncall_desktop.services.store import Store
