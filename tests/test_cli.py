@@ -10,12 +10,7 @@ import pytest
 
 from oncall_desktop import __version__
 from oncall_desktop.cli import main
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli_run import run
 
 
 def test_version(capsys) -> None:

@@ -7,16 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.cli import main
 from oncall_desktop.clock import FakeClock
+from tests.cli_run import run
 
 OPENED = datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.cli import main
 from oncall_desktop.clock import iso
 from oncall_desktop.rotation import on_call
 from oncall_desktop.rotation_toml import load_rotation_toml
+from tests.cli_run import run
 
 ROTATION = """
 [[schedule]]
@@ -41,12 +41,6 @@ time_zone = "Europe/Berlin"
   start = 2026-01-05T09:00:00
   turn_length = "2w"
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oncall_desktop.cli import main
+from tests.cli_run import run
 
 GOOD = """---
 id: printer-jam
@@ -17,12 +17,6 @@ reviewed-on: 2026-02-01
 # Printer jammed
 Clear the tray.
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_validate_exit_codes_and_path_line_message(capsys, tmp_path: Path) -> None:

@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.cli import main
+from tests.cli_run import run
 
 UTC = timezone.utc
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def stamp(value: datetime) -> str:

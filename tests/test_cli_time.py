@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.cli import main
+from tests.cli_run import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,12 +26,6 @@ multiplier = 2.0
 minimum_minutes = 60
 normal_rate_cents = 15000
 """
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
