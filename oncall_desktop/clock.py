@@ -149,7 +149,10 @@ def parse_instant(text: str) -> datetime:
         raise ValueError(
             f"'{text}' is not a date-time; use ISO 8601 such as 2026-11-25T23:10:00Z"
         ) from None
-    return as_utc(value)
+    try:
+        return as_utc(value)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:45 has no UTC equivalent
+        raise ValueError(f"'{text}' is outside the dates oncall-desktop can handle") from None
 
 
 def iso(value: datetime) -> str:

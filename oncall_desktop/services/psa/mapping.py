@@ -229,7 +229,12 @@ def instant(value: object) -> datetime | None:
         zone = parsed.tzinfo
         if zone is UTC:
             return parsed
-        return parsed.replace(tzinfo=UTC) if zone is None else parsed.astimezone(UTC)
+        if zone is None:
+            return parsed.replace(tzinfo=UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            return parse_instant(value)  # the same error in words
     return parse_instant(str(value))
 
 
