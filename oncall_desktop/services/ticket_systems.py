@@ -13,11 +13,12 @@ vendor needs (with a short help text for the form).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from oncall_desktop.services import credentials
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.store import Store
+
+if TYPE_CHECKING:  # the CLI builds its parser from SYSTEMS: keep keyring and sqlite-utils out of that
+    from oncall_desktop.services.store import Store
 
 SETTING = "ticket_system"
 LOCAL = "local"
@@ -153,6 +154,8 @@ def save(store: Store, conn: Connection, secret: str | None = None) -> Connectio
     """
     check(conn)
     if secret:
+        from oncall_desktop.services import credentials
+
         credentials.set_secret(conn.kind, conn.account, secret)
     with store.transaction():
         previous = load(store)
@@ -166,6 +169,8 @@ def save(store: Store, conn: Connection, secret: str | None = None) -> Connectio
 
 def secret_for(conn: Connection) -> str:
     """The stored secret, or a CONFIG error that says how to provide it."""
+    from oncall_desktop.services import credentials
+
     secret = credentials.get_secret(conn.kind, conn.account)
     if not secret:
         raise TicketSystemError(ErrorKind.CONFIG, f"No {conn.info.secret_label.lower()} is stored for "
