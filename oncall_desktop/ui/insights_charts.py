@@ -7,6 +7,7 @@ square markers in five shades (empty, then four quartiles of the busiest hour).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -44,9 +45,16 @@ class ChartView(QChartView):
 
 def _value_axis(top: float, fmt: str = "%.0f", title: str = "") -> QValueAxis:
     axis = QValueAxis()
-    axis.setRange(0, max(1.0, top * 1.1))
+    upper = max(1.0, top * 1.1)
     axis.setLabelFormat(fmt)
-    axis.applyNiceNumbers()
+    if fmt in ("%.0f", "%d") and upper <= 5:
+        # whole-number labels on a small range: one tick per whole number, never "0 0 1 1"
+        whole = math.ceil(upper)
+        axis.setRange(0, whole)
+        axis.setTickCount(whole + 1)
+    else:
+        axis.setRange(0, upper)
+        axis.applyNiceNumbers()
     if title:
         axis.setTitleText(title)
     return axis
