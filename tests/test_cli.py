@@ -94,3 +94,12 @@ def test_selftest_passes_in_a_clean_process(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("selftest ok") and "rendered" in out.stdout
     assert out.stderr == ""
+
+
+def test_a_closed_pipe_is_not_an_error_message(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    subprocess.run([sys.executable, "-m", "oncall_desktop", "--workspace", str(ws), "demo"], check=True,
+                   capture_output=True, timeout=60)
+    out = subprocess.run(f"'{sys.executable}' -m oncall_desktop --workspace '{ws}' events --json | head -c 10",
+                         shell=True, capture_output=True, text=True, timeout=60)
+    assert "Broken pipe" not in out.stderr and "Traceback" not in out.stderr
