@@ -78,8 +78,7 @@ class Workspace:
         from oncall_desktop.services.notifier import Notification
 
         self.maintenance.remind_ended(lambda title, body: self.notifier.publish(Notification(title, body, urgent=False)))
-        outbox = getattr(self, "outbox", None)  # the outbox, when this build has one
-        self.maintenance.annotate_suppressed(getattr(outbox, "enqueue_note", None))
+        self.maintenance.annotate_suppressed(self.outbox.enqueue_note)
         self.handoffs.import_folder()
 
     # --------------------------------------------------------------- services
