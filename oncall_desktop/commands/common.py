@@ -42,11 +42,12 @@ def missing_action(name: str) -> int:
     raise UsageError(f"'{name}' needs an action (see '{PROG} {name} --help')")
 
 
-def open_workspace(args: argparse.Namespace) -> Any:
+def open_workspace(args: argparse.Namespace, clock: Any = None) -> Any:
+    """The workspace named by --workspace (or the user's own); ``clock`` for commands that set the time."""
     from oncall_desktop.services.paths import default_workspace_dir
     from oncall_desktop.services.workspace import Workspace
 
-    return Workspace(Path(args.workspace) if args.workspace else default_workspace_dir())
+    return Workspace(Path(args.workspace) if args.workspace else default_workspace_dir(), clock)
 
 
 def print_json(value: Any) -> None:

@@ -93,11 +93,7 @@ def cmd_snooze(args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from oncall_desktop.clock import FakeClock, parse_instant
-    from oncall_desktop.services.paths import default_workspace_dir
-    from oncall_desktop.services.workspace import Workspace
 
     if args.at:
         try:
@@ -105,7 +101,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--at: {exc}") from None
         # the whole workspace runs at that instant: event times, outbox rows and notes agree
-        ws = Workspace(Path(args.workspace) if args.workspace else default_workspace_dir(), FakeClock(at))
+        ws = open_workspace(args, FakeClock(at))
     else:
         ws = open_workspace(args)
     try:

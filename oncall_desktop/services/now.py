@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.clock import as_utc, iso
+from oncall_desktop.clock import as_utc, iso, parse_instant
 
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
@@ -23,8 +23,12 @@ def local_time(value: datetime, fmt: str = "%H:%M") -> str:
     return as_utc(value).astimezone().strftime(fmt)
 
 
+#: How a moment is written for the technician everywhere ("Thu 26 Nov 23:10").
+STAMP = "%a %d %b %H:%M"
+
+
 def local_stamp(value: datetime) -> str:
-    return local_time(value, "%a %d %b %H:%M")
+    return local_time(value, STAMP)
 
 
 def on_call_now(ws: Workspace) -> list[dict[str, Any]]:
@@ -67,7 +71,7 @@ def page_rows(ws: Workspace, include_resolved: bool = False) -> list[dict[str, A
             "id": r[0], "ticket": r[1], "state": r[2], "level": r[3], "person": r[4], "severity": r[5],
             "reason": r[6], "created": r[7], "ack_deadline": r[8], "sla_deadline": r[9],
             "acknowledged_by": r[10], "client": r[11] or "unknown", "title": r[12] or r[1],
-            "ack_deadline_local": local_time(_parse(r[8])) if r[8] else "",
+            "ack_deadline_local": local_time(parse_instant(r[8])) if r[8] else "",
             "sla": json.loads(r[13] or "{}").get("sla"),  # services/pages.py: kind, target, paused…
         })
     return rows
@@ -123,8 +127,8 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         **runbook_snapshot(ws),
         "insights": insights(ws),
         "settings": settings,
-        "last_poll_local": local_time(_parse(last_poll), "%H:%M:%S") if last_poll else "",
-        "offline_since": local_time(_parse(offline)) if offline else "",
+        "last_poll_local": local_time(parse_instant(last_poll), "%H:%M:%S") if last_poll else "",
+        "offline_since": local_time(parse_instant(offline)) if offline else "",
         "offline_reason": ws.store.get_setting("offline_reason") or "",
         **shift_life(ws),
         "status": {
@@ -175,18 +179,12 @@ def _keyring_status() -> str:
     return f"{name}" if ok else f"not available ({name}) — connect a ticket system only after installing one"
 
 
-def _parse(value: str) -> datetime:
-    from oncall_desktop.clock import parse_instant
-
-    return parse_instant(value)
-
-
 def shift_life(ws: Workspace) -> dict[str, Any]:
     """Issue 8's part of the picture: tickets kept quiet and why, maintenance, the handoff to read."""
     now = ws.clock.now()
     pending = ws.handoffs.pending()
     return {
-        "suppressed": [{**s, "at_local": local_time(_parse(s["at"]))} for s in ws.maintenance.suppressed_recently()],
+        "suppressed": [{**s, "at_local": local_time(parse_instant(s["at"]))} for s in ws.maintenance.suppressed_recently()],
         "maintenance": [{**w.to_json(now), "label": w.window.label(now.astimezone().tzinfo)}
                         for w in ws.maintenance.windows()],
         "handoff_pending": pending.to_json() if pending is not None else None,

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from oncall_desktop.clock import iso, parse_instant
+from oncall_desktop.services.now import local_stamp
 
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
@@ -236,12 +237,12 @@ class Readiness:
                 shift = next_shift_for(schedule, ws.me, now)
                 if shift is None:
                     return CheckItem("backup", title, True, f"{ws.me} has no upcoming shift; nothing to cover")
-                when = f"your next shift ({_stamp(shift.start)}–{_stamp(shift.end)})"
+                when = f"your next shift ({local_stamp(shift.start)}–{local_stamp(shift.end)})"
             elif shift is None:
                 return CheckItem("backup", title, False, f"nobody is on call in '{schedule.name}' now",
                                  f"ask {schedule.lead or 'your lead'} to fill the gap")
             else:
-                when = f"this shift (until {_stamp(shift.end)})"
+                when = f"this shift (until {local_stamp(shift.end)})"
             covering = shifts(backup, max(now, shift.start), shift.end)
         except RotationError as exc:
             return CheckItem("backup", title, False, str(exc), "fix the schedule in the Rotation tab")
@@ -301,7 +302,3 @@ def problems_headline(failed: int) -> str:
 def _age(delta: timedelta) -> str:
     hours = int(delta.total_seconds() // 3600)
     return f"{hours // 24} days" if hours >= 48 else f"{hours} hours"
-
-
-def _stamp(value: datetime) -> str:
-    return value.astimezone().strftime("%a %d %b %H:%M")

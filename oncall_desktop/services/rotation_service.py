@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from oncall_desktop.clock import Clock, as_utc, iso, parse_instant
+from oncall_desktop.services.now import local_stamp
 from oncall_desktop.rotation import (
     Override, RotationError, Schedule, Shift, backup_for, next_shift_for, on_call, shifts, zone_of,
 )
@@ -489,10 +490,6 @@ def _stretches(items: Iterable[Shift], person: str) -> list[tuple[datetime, date
     return out
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone().strftime("%a %d %b %H:%M")
-
-
 def _in_words(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     if hours < 36:
@@ -515,13 +512,14 @@ def _notices_for(schedule: str, s: datetime, e: datetime, now: datetime, days: S
             out.append(ShiftNotice(
                 before_keys[nearest], schedule, "before",
                 f"On call {_in_words(s - now)} — {schedule}",
-                f"Your {schedule} shift starts {_when(s)} and runs until {_when(e)}.",
+                f"Your {schedule} shift starts {local_stamp(s)} and runs until {local_stamp(e)}.",
                 tuple(before_keys[n] for n in passed if n != nearest)))
     elif s > lo and s <= now < e and start_key not in sent:
         out.append(ShiftNotice(start_key, schedule, "start", f"You are on call now — {schedule}",
-                               f"Your {schedule} shift runs until {_when(e)}.", tuple(before_keys.values())))
+                               f"Your {schedule} shift runs until {local_stamp(e)}.", tuple(before_keys.values())))
     if e < hi and e <= now < e + END_NOTICE_GRACE and end_key not in sent:
         out.append(ShiftNotice(end_key, schedule, "end", f"Your {schedule} shift has ended",
-                               f"You were on call from {_when(s)} to {_when(e)}. Hand over anything still open.",
+                               f"You were on call from {local_stamp(s)} to {local_stamp(e)}. "
+                               "Hand over anything still open.",
                                (start_key,)))
     return out

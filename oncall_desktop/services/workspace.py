@@ -17,23 +17,19 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.billing_service import BillingService
     from oncall_desktop.services.clock import ClockService
     from oncall_desktop.services.directory import Directory
+    from oncall_desktop.services.handoff_service import HandoffService
+    from oncall_desktop.services.maintenance_service import MaintenanceService
     from oncall_desktop.services.notifier import Notifier
     from oncall_desktop.services.outbox import Outbox
     from oncall_desktop.services.pages import PageService
     from oncall_desktop.services.poller import Poller
     from oncall_desktop.services.psa.local import LocalBook
+    from oncall_desktop.services.readiness import Readiness
+    from oncall_desktop.services.rotation_service import RotationService
     from oncall_desktop.services.runbook_store import RunbookStore
     from oncall_desktop.services.team_pack import TeamPack
-    from oncall_desktop.services.rotation_service import RotationService
     from oncall_desktop.services.timers import TimerService
     from oncall_desktop.tickets import Ticket
-
-from oncall_desktop.services.paths import default_workspace_dir  # noqa: F401 — re-exported
-
-if TYPE_CHECKING:  # shift life (issue 8)
-    from oncall_desktop.services.handoff_service import HandoffService
-    from oncall_desktop.services.maintenance_service import MaintenanceService
-    from oncall_desktop.services.readiness import Readiness
 
 
 class Workspace:

@@ -53,8 +53,9 @@ class ReadinessDialog(QDialog):
         if last and last.get("report"):
             self.show_report(last["report"])
             from oncall_desktop.clock import parse_instant
+            from oncall_desktop.services.now import local_stamp
 
-            when = parse_instant(last["checked_at"]).astimezone().strftime("%a %d %b %H:%M")
+            when = local_stamp(parse_instant(last["checked_at"]))
             self.summary.setText(f"Last check {when}: {self.summary.text()} Press Run check to check again.")
 
     def _ask_user(self) -> bool:

@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from oncall_desktop.clock import parse_instant
+from oncall_desktop.services.now import local_stamp
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.schedule_editor import ScheduleEditor
 
 FAIRNESS_COLUMNS = ("Person", "Shifts", "Hours", "Night h", "Weekend h", "Holiday h")
-_STAMP = "%a %d %b %H:%M"
 
 
 def _local(value: str) -> str:
-    return parse_instant(value).astimezone().strftime(_STAMP)
+    return local_stamp(parse_instant(value))
 
 
 def _table(columns: tuple[str, ...]) -> QTableWidget:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from oncall_desktop.services.now import STAMP
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.time_entry_dialog import ExportDialog, TimeEntryDialog
 
@@ -43,7 +44,7 @@ def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _local(text: str, fmt: str = "%a %d %b %H:%M") -> str:
+def _local(text: str, fmt: str = STAMP) -> str:
     return _instant(text).astimezone().strftime(fmt)
 
 

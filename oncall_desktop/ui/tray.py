@@ -45,8 +45,9 @@ def tooltip_text(snapshot: dict[str, Any]) -> str:
     mine = (snapshot.get("rotation") or {}).get("my_next")
     if mine and not mine.get("now"):
         from oncall_desktop.clock import parse_instant
+        from oncall_desktop.services.now import local_stamp
 
-        when = parse_instant(mine["start"]).astimezone().strftime("%a %d %b %H:%M")
+        when = local_stamp(parse_instant(mine["start"]))
         lines.append(f"Your next shift: {when} ({mine['schedule']})")
     waiting = [p for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated")]
     if waiting:
