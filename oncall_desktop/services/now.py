@@ -125,7 +125,6 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
         "work": [{"ticket_id": t.ticket_id, "client": t.client, "start_local": local_stamp(t.started),
                   "minutes": t.minutes(ws.clock.now())} for t in ws.timers.recent(20) if t.stopped],
         **runbook_snapshot(ws),
-        "insights": insights(ws),
         "settings": settings,
         "last_poll_local": local_time(parse_instant(last_poll), "%H:%M:%S") if last_poll else "",
         "offline_since": local_time(parse_instant(offline)) if offline else "",
@@ -137,22 +136,6 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
             "notifications_ok": notifications_ok,
             "keyring": _keyring_status(),
         },
-    }
-
-
-def insights(ws: Workspace) -> dict[str, Any]:
-    since = ws.clock.now() - timedelta(days=7)
-    events = ws.store.events(since=since)
-    opened = [e for e in events if e["kind"] == "page.opened"]
-    acks = [e for e in events if e["kind"] == "page.acknowledged"]
-    delays = sorted(int(e["data"].get("after_minutes", 0)) for e in acks)
-    median = delays[len(delays) // 2] if delays else None
-    return {
-        "pages_7d": len(opened),
-        "acks_7d": len(acks),
-        "median_ack_minutes_7d": median,
-        "suppressed_7d": sum(1 for e in events if e["kind"] == "page.suppressed"),
-        "worked_minutes_7d": sum(int(e["data"].get("minutes", 0)) for e in events if e["kind"] == "timer.stopped"),
     }
 
 
