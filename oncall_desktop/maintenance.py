@@ -54,9 +54,11 @@ class Terms:
         """
         for word in self.lowered:
             if word in lowered_text:
-                break
-        else:
-            return None
+                return self.confirm(lowered_text)
+        return None
+
+    def confirm(self, lowered_text: str) -> str | None:
+        """:meth:`find` without the substring pre-check, for a caller that has made it already."""
         match = self._regex.search(lowered_text) if self._regex is not None else None
         return self._spelling.get(match.group(0), match.group(0)) if match else None
 

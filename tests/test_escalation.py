@@ -20,9 +20,11 @@ from oncall_desktop.escalation import (
     UnansweredRule,
     default_rules,
     evaluate,
+    evaluate_all,
     rule_from_dict,
 )
 from oncall_desktop.maintenance import MaintenanceWindow
+from oncall_desktop.services.gc_pause import gc_paused
 from oncall_desktop.tickets import Ticket
 
 UTC = timezone.utc
@@ -329,8 +331,11 @@ def test_ten_thousand_tickets_well_under_100ms_cpu() -> None:
     runs = []
     for _ in range(3):  # best of three: CPU time still wobbles on a shared machine
         start = time.process_time()
-        decisions = [evaluate(t, rules, ctx, NOW) for t in tickets]
+        with gc_paused():  # as the poller judges a poll (a full collection of the suite's heap is not the rules')
+            decisions = evaluate_all(tickets, rules, ctx, NOW)
         runs.append(time.process_time() - start)
+    # the batch decides exactly what judging each ticket alone decides
+    assert [d.to_json() for d in decisions] == [evaluate(t, rules, ctx, NOW).to_json() for t in tickets]
     assert sum(d.page for d in decisions) > 0
     assert any(d.suppressed_by for d in decisions)
     assert sum(not d.page for d in decisions) > 0

@@ -29,7 +29,8 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from oncall_desktop.clock import UTC, iso, parse_instant
-from oncall_desktop.escalation import Context, Decision, RuleSet, default_rules, evaluate
+from oncall_desktop.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
+from oncall_desktop.services.gc_pause import gc_paused
 from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
 from oncall_desktop.services.store import Store
 from oncall_desktop.tickets import Ticket
@@ -124,19 +125,22 @@ class Poller:
         now = self.store.clock.now()
         rules = self.rules()
         tickets = list(polled.tickets)
-        context = self.context(tickets)
         # pages open in the same transaction that marks tickets seen: a crash
         # can never leave a ticket "seen" without its page
-        with self.store.transaction():
+        # the collector held off while a first poll's 10,000 tickets are judged and stored (not while
+        # waiting on the network: the pause is process-wide; decoding and mapping pause on their own)
+        with gc_paused(), self.store.transaction():
+            context = self.context(tickets)
             assignees_before = self._assignees_before(tickets)
             news = self._store_batch(tickets, now)
+            decisions = iter(evaluate_all([t for t, was in zip(tickets, news) if was is not None], rules, context, now))
             for ticket, was in zip(tickets, news):
                 result.fetched += 1
                 if was is None:
                     continue
                 if was:  # re-opened: ``was`` is the closed status it had
                     self.store.log("ticket.reopened", ticket.id, {"was": was, "now": ticket.status})
-                decision = evaluate(ticket, rules, context, now)
+                decision = next(decisions)
                 if decision.page:
                     result.pages.append(self.open_page(ticket, decision))
                     result.paged += 1

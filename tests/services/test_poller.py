@@ -74,3 +74,31 @@ def test_undeliverable_notification_is_reported(workspace, recorder) -> None:
     _, notes = workspace.poll()
     assert notes[0]["delivered"] is False and "switched off" in notes[0]["problem"]
     assert workspace.store.events(kind="notification.failed")
+
+
+def test_a_poll_judges_without_the_cyclic_collector_and_gives_it_back(workspace) -> None:
+    """Judging and storing hold the collector off; the network wait does not; failing or not, it comes back."""
+    import gc
+
+    from oncall_desktop.escalation import Context
+    from oncall_desktop.services.poller import Poller
+
+    fetching: list[bool] = []
+    judging: list[bool] = []
+
+    class Watching(Flaky):
+        def poll(self, since):
+            fetching.append(gc.isenabled())
+            return super().poll(since)
+
+    def context(tickets):
+        judging.append(gc.isenabled())
+        return Context()
+
+    system = Watching()
+    poller = Poller(workspace.store, system, workspace._open_page, context=context)
+    assert gc.isenabled()
+    poller.poll_once()  # offline: the error path
+    system.down = False
+    assert poller.poll_once().paged == 1
+    assert fetching == [True, True] and judging == [False] and gc.isenabled()
