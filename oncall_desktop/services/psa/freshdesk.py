@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any, Mapping, TypedDict
 
 from oncall_desktop.clock import iso
 from oncall_desktop.services.psa import people
@@ -36,6 +36,35 @@ from oncall_desktop.services.psa.mapping import FieldMap, NameCache, convert_all
 from oncall_desktop.tickets import Ticket
 
 _DONE = {"4", "5"}  # Resolved, Closed
+
+
+class _Requester(TypedDict, total=False):
+    email: Any
+    name: Any
+
+
+class ListedTicket(TypedDict, total=False):
+    """What :func:`to_ticket` and the poll read of a "List All Tickets" item; the other keys go unparsed.
+
+    A key read there must be listed here, or it reads as missing:
+    tests/services/psa/test_freshdesk.py maps the documented example both ways.
+    """
+
+    id: Any
+    subject: Any
+    description_text: Any
+    priority: Any
+    status: Any
+    company_id: Any
+    requester_id: Any
+    responder_id: Any
+    created_at: Any
+    updated_at: Any
+    requester: _Requester | None
+
+
+#: the shape of a "List All Tickets" answer, for ``HttpClient.get(shape=…)``
+TICKET_LIST = list[ListedTicket]
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str],
@@ -77,7 +106,7 @@ class FreshdeskAdapter(RestAdapter):
         start = since or iso(self.http.clock.now() - timedelta(days=self.first_poll_days))
 
         def page(number: int) -> list[Any]:
-            reply = self.http.get("/tickets", what="fetch tickets", params={
+            reply = self.http.get("/tickets", what="fetch tickets", shape=TICKET_LIST, params={
                 "updated_since": start, "order_by": "updated_at", "order_type": "desc",
                 "include": "requester,description", "per_page": self.page_size, "page": number})
             return self._list(reply.data, "fetch tickets")

@@ -8,12 +8,15 @@ Payload shapes follow the Freshdesk API v2 reference (https://developers.freshde
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.freshdesk import FreshdeskAdapter
+from oncall_desktop.services.psa.freshdesk import TICKET_LIST, FreshdeskAdapter, to_ticket
+from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, sent, stall
 
 
@@ -100,6 +103,37 @@ def test_500_then_success(httpserver, desk, sleeps):
     httpserver.expect_ordered_request("/api/v2/tickets").respond_with_json([fd_ticket(1, "2026-01-05T08:00:00Z", company=None)])
     assert len(desk.poll("2026-01-05T08:00:00Z").tickets) == 1
     assert len(sleeps) == 1
+
+
+def test_the_list_shape_holds_everything_the_mapping_reads():
+    """Decoded with only the shape's keys, the documented sample maps to exactly the same ticket."""
+    full = [fd_ticket(3, "2026-01-05T08:30:00Z", priority=4), dict(fd_ticket(4, "2026-01-05T08:31:00Z"),
+                                                                   requester=None, responder_id=None)]
+    shaped = msgspec.json.Decoder(TICKET_LIST).decode(json.dumps(full).encode())
+    assert len(json.dumps(shaped)) < len(json.dumps(full)) / 2  # the rest really went unparsed
+    fmap, names, agents = field_map("freshdesk"), {"1": "Acme Ltd"}, {"1": "Ana Souza"}
+    for whole, part in zip(full, shaped):
+        assert to_ticket(part, fmap, names, agents) == to_ticket(whole, fmap, names, agents)
+
+
+def test_an_answer_off_the_shape_is_read_whole(httpserver, desk):
+    """A requester that is not an object does not fit the shape: the whole answer is read, and mapped."""
+    odd = dict(fd_ticket(1, "2026-01-05T08:00:00Z"), requester="jo@acme.example", requester_id="jo@acme.example")
+    httpserver.expect_request("/api/v2/tickets").respond_with_json([odd])  # one short page: the last
+    httpserver.expect_request("/api/v2/companies/1").respond_with_json({"id": 1, "name": "Acme Ltd"})
+    with pytest.raises(TicketSystemError) as err:  # a string requester is not the documented object
+        desk.poll("2026-01-05T08:00:00Z")
+    assert err.value.kind is ErrorKind.BAD_RESPONSE and "ticket #1" in str(err.value)
+
+
+def test_numbers_msgspec_refuses_are_read_by_the_standard_decoder(httpserver, desk):
+    big = dict(fd_ticket(1, "2026-01-05T08:00:00Z"), custom_fields={"cf_serial": 123456789012345678901234567890},
+               id=123456789012345678901234567890)
+    body = json.dumps([big])
+    httpserver.expect_request("/api/v2/tickets").respond_with_data(body, content_type="application/json")
+    httpserver.expect_request("/api/v2/companies/1").respond_with_json({"id": 1, "name": "Acme Ltd"})
+    [ticket] = desk.poll("2026-01-05T08:00:00Z").tickets
+    assert ticket.remote_id == "123456789012345678901234567890"
 
 
 def test_malformed_json(httpserver, desk):

@@ -8,6 +8,7 @@ import json
 import socket
 import time
 from datetime import datetime, timezone
+from typing import Any, TypedDict
 
 import pytest
 from werkzeug import Request, Response
@@ -183,6 +184,29 @@ def test_malformed_json(httpserver, client):
     with pytest.raises(TicketSystemError) as err:
         client.get("/things", what="read things")
     assert err.value.kind is ErrorKind.BAD_RESPONSE
+
+
+class _Item(TypedDict, total=False):
+    id: Any
+    name: Any
+
+
+def test_a_shape_reads_only_its_keys_and_an_answer_off_it_is_read_whole(httpserver, client):
+    httpserver.expect_request("/api/fit").respond_with_json([{"id": 1, "name": "a", "noise": {"deep": [1, 2]}}])
+    httpserver.expect_request("/api/off").respond_with_json({"error": "not a list"})
+    assert client.get("/fit", what="read", shape=list[_Item]).data == [{"id": 1, "name": "a"}]
+    assert client.get("/off", what="read", shape=list[_Item]).data == {"error": "not a list"}  # caller's checks say why
+
+
+def test_what_msgspec_refuses_is_read_by_requests_decoder(httpserver, client):
+    # another charset, and a number no 64-bit integer or double holds: both valid for the standard decoder
+    httpserver.expect_request("/api/latin").respond_with_data('{"name": "Müller"}'.encode("latin-1"),
+                                                          content_type="application/json; charset=ISO-8859-1")
+    httpserver.expect_request("/api/big").respond_with_data('{"n": 1e999, "id": 123456789012345678901234567890}',
+                                                        content_type="application/json")
+    assert client.get("/latin", what="read").data == {"name": "Müller"}
+    big = client.get("/big", what="read").data
+    assert big["id"] == 123456789012345678901234567890 and big["n"] == float("inf")
 
 
 def test_connection_refused_is_a_wrong_url_message(sleeps):
