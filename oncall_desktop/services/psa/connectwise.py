@@ -21,7 +21,7 @@ read every change so the poller sees closes.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, TypedDict
 
 from oncall_desktop.clock import iso
 from oncall_desktop.services.psa import people
@@ -31,6 +31,46 @@ from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_tex
 from oncall_desktop.tickets import Ticket
 
 API_PATH = "/v4_6_release/apis/3.0"
+
+
+class _Reference(TypedDict, total=False):
+    """A reference to another record (company, contact, priority, status, owner): what :func:`to_ticket` reads."""
+
+    id: Any
+    identifier: Any
+    name: Any
+
+
+class _Info(TypedDict, total=False):
+    dateEntered: Any
+    lastUpdated: Any
+
+
+class ListedTicket(TypedDict, total=False):
+    """What :func:`to_ticket` reads of a ``GET /service/tickets`` item; the other keys go unparsed.
+
+    A ticket carries dozens of keys (board, team, SLA, budget, …) and we read
+    about a dozen.  A key read there must be listed here, or it reads as missing:
+    tests/services/psa/test_connectwise.py maps the documented ticket both ways.
+    """
+
+    id: Any
+    summary: Any
+    initialDescription: Any
+    closedFlag: Any
+    contactEmailAddress: Any
+    contactName: Any
+    dateEntered: Any
+    company: _Reference | None
+    contact: _Reference | None
+    priority: _Reference | None
+    status: _Reference | None
+    owner: _Reference | None
+    _info: _Info | None
+
+
+#: the shape of a ``GET /service/tickets`` answer, for ``HttpClient.get(shape=…)``
+TICKET_LIST = list[ListedTicket]
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
@@ -72,9 +112,10 @@ class ConnectWiseAdapter(RestAdapter):
         self.page_size = min(page_size, 1000)
         self._member_ids: dict[people.Target, int] = {}
 
-    def _pages(self, path: str, what: str, conditions: str, order: str = "id asc") -> Any:
+    def _pages(self, path: str, what: str, conditions: str, order: str = "id asc", *, shape: Any = None) -> Any:
+        """Every page of a list; ``shape`` names what will be read of it (see ``HttpClient.decode``)."""
         def page(number: int) -> list[Any]:
-            reply = self.http.get(path, what=what, params={
+            reply = self.http.get(path, what=what, shape=shape, params={
                 "conditions": conditions, "orderBy": order, "page": number, "pageSize": self.page_size})
             return self._list(reply.data, what)
         return walk_pages(by_page_number(page, self.page_size), system=self.http.system)
@@ -83,7 +124,7 @@ class ConnectWiseAdapter(RestAdapter):
         parts = [f"_info/lastUpdated >= [{since}]" if since else "closedFlag = false"]
         if self.conditions:
             parts.append(f"({self.conditions})")
-        raw = self._pages("/service/tickets", "fetch tickets", " and ".join(parts))
+        raw = self._pages("/service/tickets", "fetch tickets", " and ".join(parts), shape=TICKET_LIST)
         return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap), self.http.system), since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:

@@ -25,7 +25,7 @@ the note is shortened *before* stamping.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any, Mapping, TypedDict
 
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
@@ -34,6 +34,43 @@ from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_tex
 from oncall_desktop.tickets import Ticket
 
 _COMMENT_LIMIT = 1024
+
+
+class _Named(TypedDict, total=False):
+    """A reference as an issue lists it (project, status, priority, author, assignee): ``{id, name}``."""
+
+    id: Any
+    name: Any
+
+
+class ListedIssue(TypedDict, total=False):
+    """What :func:`to_ticket` reads of a ``GET /issues.json`` issue; the other keys go unparsed.
+
+    A key read there must be listed here, or it reads as missing:
+    tests/services/psa/test_redmine_fake.py maps the documented issue both ways.
+    """
+
+    id: Any
+    subject: Any
+    description: Any
+    created_on: Any
+    updated_on: Any
+    project: _Named | None
+    priority: _Named | None
+    status: _Named | None
+    author: _Named | None
+    assigned_to: _Named | None
+
+
+class _IssuePage(TypedDict, total=False):
+    """What the poll reads of a page: its issues and the total the offset paging stops at."""
+
+    issues: list[ListedIssue]
+    total_count: Any
+
+
+#: the shape of a ``GET /issues.json`` answer, for ``HttpClient.get(shape=…)``
+ISSUE_PAGE = _IssuePage
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
@@ -78,7 +115,7 @@ class RedmineAdapter(RestAdapter):
         what = "fetch issues"
 
         def page(offset: int) -> tuple[list[Any], int]:
-            reply = self.http.get("/issues.json", what=what, params={**params, "offset": offset})
+            reply = self.http.get("/issues.json", what=what, params={**params, "offset": offset}, shape=ISSUE_PAGE)
             return self._list(reply.data, what, "issues"), int(self._dig(reply.data, what, "total_count"))
 
         raw = walk_pages(by_offset(page), system=self.http.system)

@@ -6,12 +6,15 @@ Payload shapes follow the Autotask REST API help ("Basic query calls": POST /{En
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
-from oncall_desktop.services.psa.autotask import AutotaskAdapter
+from oncall_desktop.services.psa.autotask import TICKET_PAGE, AutotaskAdapter, to_ticket
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 API = "/ATServicesRest/V1.0"
@@ -56,6 +59,22 @@ def test_poll_follows_next_page_url_and_names_companies(httpserver, at):
     httpserver.clear_log()
     at.poll("2026-01-05T08:20:00Z")
     assert [r.path for r, _ in httpserver.log].count(f"{API}/Companies/query") == 0
+
+
+def test_the_page_shape_holds_everything_the_mapping_and_paging_read():
+    """Decoded with only the shape's keys, the documented page maps to exactly the same tickets and pages on."""
+    next_url = "https://webservices2.autotask.net/ATServicesRest/V1.0/Tickets/query/next?paging=abc"
+    held = dict(at_ticket(1, "2026-01-05T08:10:00.000Z"), assignedResourceID=29682885)
+    bare = dict(at_ticket(2, "2026-01-05T08:20:00.000Z", priority=3, status=5), companyID=None, contactID=None,
+                description=None, assignedResourceID=None)
+    full = page([held, bare, at_ticket(3, "2026-01-05T08:00:00.000Z", priority=1)], next_url)
+    shaped = msgspec.json.Decoder(TICKET_PAGE).decode(json.dumps(full).encode())
+    assert len(json.dumps(shaped)) < len(json.dumps(full))  # the rest went unparsed
+    assert shaped["pageDetails"]["nextPageUrl"] == next_url
+    fmap, names, resources = field_map("autotask"), {"29683": "Acme Ltd"}, {"29682885": "Ana Souza"}
+    assert len(shaped["items"]) == len(full["items"])
+    for whole, part in zip(full["items"], shaped["items"]):
+        assert to_ticket(part, fmap, names, resources) == to_ticket(whole, fmap, names, resources)
 
 
 def test_query_is_retried_after_429_and_500(httpserver, at, sleeps):

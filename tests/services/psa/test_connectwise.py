@@ -6,12 +6,15 @@ Payload shapes follow the ConnectWise Developer Network Manage REST reference:
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.connectwise import ConnectWiseAdapter
+from oncall_desktop.services.psa.connectwise import TICKET_LIST, ConnectWiseAdapter, to_ticket
+from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 API = "/v4_6_release/apis/3.0"
@@ -50,6 +53,30 @@ def test_poll_pages_to_a_short_page(httpserver, cw):
     assert result.cursor == "2026-01-05T08:05:00Z"
     headers = httpserver.log[0][0].headers
     assert headers["clientId"] == "guid-1" and headers["Authorization"] == "Basic bXNwK3B1Yjpwcml2"  # msp+pub:priv
+
+
+def test_the_list_shape_holds_everything_the_mapping_reads():
+    """Decoded with only the shape's keys, the documented tickets map to exactly the same tickets.
+
+    The variants make every key count: an owner, references with only an id or identifier (mapped by
+    the workspace), a ``dateEntered`` unlike ``_info``'s, a closed ticket with no company, contact, e-mail,
+    owner or ``dateEntered``.
+    """
+    owned = dict(cw_ticket(1, "2026-01-05T08:00:00Z"), initialDescription="Firewall reboots every 5 minutes",
+                 owner={"id": 149, "identifier": "asouza", "name": "Ana Souza", "_info": {"member_href": "…"}})
+    bare = dict(cw_ticket(2, "2026-01-05T08:05:00Z", "P2 - Site down", closed=True), company=None, contact=None,
+                contactEmailAddress=None, owner=None, dateEntered=None)
+    by_id = dict(cw_ticket(3, "2026-01-05T08:06:00Z"), priority={"id": 7}, status={"id": 17},
+                 company={"id": 250, "identifier": "AcmeLtd"}, contactEmailAddress="",
+                 owner={"id": 150, "identifier": "jbrandt"})
+    del by_id["contactName"]
+    only_id = dict(cw_ticket(4, "2026-01-05T08:07:00Z"), company={"id": 251}, dateEntered="2026-01-03T09:00:00Z")
+    full = [owned, bare, by_id, only_id]
+    shaped = msgspec.json.Decoder(TICKET_LIST).decode(json.dumps(full).encode())
+    assert len(json.dumps(shaped)) < len(json.dumps(full))  # the rest went unparsed (the sample is trimmed already)
+    fmap = field_map("connectwise", {"priorities": {"7": 2}, "statuses": {"17": "pending"}})
+    for whole, part in zip(full, shaped):
+        assert to_ticket(part, fmap) == to_ticket(whole, fmap)
 
 
 def test_first_poll_reads_open_tickets(httpserver, cw):

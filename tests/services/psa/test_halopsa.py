@@ -6,13 +6,16 @@ Payload shapes follow the HaloPSA API documentation (halopsa.com/apidoc): "Autho
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.halopsa import HaloPSAAdapter
+from oncall_desktop.services.psa.halopsa import TICKET_PAGE, HaloPSAAdapter, to_ticket
 from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 
@@ -53,6 +56,25 @@ def test_token_then_pages_to_the_end(httpserver, halo, clock):
     clock.advance(seconds=3550)
     halo.poll(None)
     assert [r.path for r, _ in httpserver.log].count("/auth/token") == 2
+
+
+def test_the_page_shape_holds_everything_the_mapping_reads():
+    """Decoded with only the shape's keys, the documented page maps to exactly the same tickets.
+
+    The variants make every key count: an agent with and without ``agent_name``, ``last_update``
+    instead of ``lastactiondate``, and a ticket with no client name, e-mail or details.
+    """
+    named = dict(halo_ticket(1, "2026-01-05T08:00:00"), agent_id=5, agent_name="Ana Souza")
+    by_id = dict(halo_ticket(2, "2026-01-05T08:30:00", 4), agent_id=6, last_update="2026-01-05T08:31:00")
+    del by_id["lastactiondate"]
+    bare = dict(halo_ticket(3, "2026-01-05T07:00:00", 2), agent_id=0, client_name=None, user_email="", details=None)
+    full = {"record_count": 3, "tickets": [named, by_id, bare]}
+    shaped = msgspec.json.Decoder(TICKET_PAGE).decode(json.dumps(full).encode())
+    assert len(json.dumps(shaped)) < len(json.dumps(full))  # the rest went unparsed (the sample is trimmed already)
+    fmap, agents = field_map("halopsa"), {"6": "Bo Berg"}
+    assert len(shaped["tickets"]) == len(full["tickets"])
+    for whole, part in zip(full["tickets"], shaped["tickets"]):
+        assert to_ticket(part, fmap, agents) == to_ticket(whole, fmap, agents)
 
 
 def test_429_then_500_then_success(httpserver, halo, sleeps):

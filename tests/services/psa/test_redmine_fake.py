@@ -6,13 +6,16 @@ total_count/offset/limit; PUT /issues/{id}.json → 204), "Rest_TimeEntries"
 """
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timezone
 
+import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.redmine import RedmineAdapter
+from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.redmine import ISSUE_PAGE, RedmineAdapter, to_ticket
 from tests.services.psa.fakes import STALL, answer_live, save_then_stall, stall
 
 
@@ -45,6 +48,26 @@ def test_poll_pages_by_offset_to_total(httpserver, redmine):
     assert [(t.remote_id, t.priority, t.status) for t in result.tickets] == [("3", 1, "new"), ("2", 4, "new"), ("1", 1, "closed")]
     assert result.tickets[0].client == "Acme" and result.cursor == "2026-01-05T08:40:00Z"
     assert httpserver.log[0][0].headers["X-Redmine-API-Key"] == "KEY"
+
+
+def test_the_page_shape_holds_everything_the_mapping_and_paging_read():
+    """Decoded with only the shape's keys, the documented page maps to exactly the same tickets and pages on.
+
+    The variants make every key count: an assignee, references with only an id (priority and status
+    mapped by the workspace), and an issue with no author, assignee or description.
+    """
+    assigned = dict(issue(3, "2026-01-05T08:40:00Z"), assigned_to={"id": 5, "name": "Ana Souza"})
+    by_id = dict(issue(2, "2026-01-05T08:10:00Z", "Low"), project={"id": 7}, priority={"id": 9},
+                 status={"id": 12}, assigned_to={"id": 6})
+    bare = dict(issue(1, "2026-01-05T08:00:00Z", status="Closed"), author=None, assigned_to=None, description=None)
+    full = {"issues": [assigned, by_id, bare], "total_count": 3, "offset": 0, "limit": 25}
+    shaped = msgspec.json.Decoder(ISSUE_PAGE).decode(json.dumps(full).encode())
+    assert len(json.dumps(shaped)) < len(json.dumps(full))  # the rest went unparsed
+    assert shaped["total_count"] == 3
+    fmap = field_map("redmine", {"priorities": {"9": 2}, "statuses": {"12": "pending"}})
+    assert len(shaped["issues"]) == len(full["issues"])
+    for whole, part in zip(full["issues"], shaped["issues"]):
+        assert to_ticket(part, fmap) == to_ticket(whole, fmap)
 
 
 def test_first_poll_reads_open_issues(httpserver, redmine):
