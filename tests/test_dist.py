@@ -31,6 +31,7 @@ def test_frozen_app_answers_version(tmp_path: Path) -> None:
                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("selftest ok")
+    assert "vendor answers decode (msgspec)" in done.stdout  # the fast decoder made it into the bundle
     # the frozen CLI reaches the store and the bundled data too
     ws = tmp_path / "ws"
     done = subprocess.run([str(app), "--workspace", str(ws), "demo"], capture_output=True, text=True, timeout=120)

@@ -36,6 +36,8 @@ def run_selftest() -> int:
         if decision.page:
             raise RuntimeError("a newsletter should not page")
         steps.append("rules")
+        _check_decoding()
+        steps.append("vendor answers decode (msgspec)")
         library = load_library()
         if library.refused or len(library.runbooks) < 12:
             raise RuntimeError(f"bundled runbooks incomplete: {len(library.runbooks)} loaded, refused {library.refused}")
@@ -68,6 +70,27 @@ def run_selftest() -> int:
         return 1
     print("selftest ok: " + "; ".join(steps))
     return 0
+
+
+def _check_decoding() -> None:
+    """A frozen build without msgspec still works, only slower: say so rather than find out at a big poll."""
+    import requests
+
+    from oncall_desktop.services.psa import http
+    from oncall_desktop.services.psa.freshdesk import TICKET_LIST
+
+    if http.msgspec is None:
+        raise RuntimeError("msgspec is missing: ticket lists would decode at half speed")
+    answer = requests.Response()
+    answer.status_code = 200
+    answer._content = b'[{"id": 7, "subject": "Mail down", "spam": false, "tags": []}]'
+    client = http.HttpClient("selftest", "https://selftest.invalid")
+    try:
+        got = client.decode(answer, "decode a ticket list", TICKET_LIST)
+    finally:
+        client.close()
+    if got != [{"id": 7, "subject": "Mail down"}]:
+        raise RuntimeError(f"a shaped ticket list decoded as {got!r}")
 
 
 class _Quiet:
