@@ -38,7 +38,7 @@ from oncall_desktop.tickets import Ticket
 __all__ = [  # the rule kinds live in escalation_rules; callers import everything from here
     "RULE_KINDS", "SEVERITIES", "Context", "Decision", "KeywordRule", "MaintenanceRule", "PriorityRule",
     "ProductionRule", "RepeatCallerRule", "Rule", "RuleError", "RuleSet", "TierRule", "UnansweredRule",
-    "default_rules", "evaluate", "evaluate_all", "severity_level",
+    "default_rules", "evaluate", "evaluate_all", "rule_from_dict", "severity_level",
 ]
 
 RULESET_VERSION = 1

@@ -3,24 +3,18 @@
 Why here: the freedesktop backend (services/notifier.py) reports a pressed
 **Acknowledge** button on its own listener thread; a Qt signal carries it to
 the GUI thread, where the controller acknowledges the page like the tray's
-menu does.  The optional sound is a Qt concern too (QtMultimedia), played
-only when the workspace's ``sound`` setting is on.
+menu does.  The optional chime (services/page_sound.py) plays on each new
+page while the workspace's ``sound`` setting is on.
 """
 from __future__ import annotations
 
-import logging
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, Signal
 
 from oncall_desktop.services.notifier import ACK_ACTION, FreedesktopBackend
+from oncall_desktop.services.page_sound import PageSound
 from oncall_desktop.ui.controller import AppController
-
-log = logging.getLogger(__name__)
-#: Inside the package, so a pip install (package-data) and the PyInstaller bundle (which keeps
-#: oncall_desktop/ beside the frozen modules' __file__) find it at the same place as a checkout.
-SOUND = Path(__file__).resolve().parents[1] / "resources" / "sounds" / "page.wav"
 
 
 class NotificationActions(QObject):
@@ -41,6 +35,7 @@ class NotificationActions(QObject):
         """Called on the store thread once the workspace is open."""
         if self.backend not in ws.notifier.backends:
             ws.notifier.backends.insert(0, self.backend)
+        self.sound.available()  # look for a player here, not on the GUI thread at the first page
 
     def _act(self, page_id: int, key: str) -> None:
         if key == ACK_ACTION:
@@ -52,45 +47,4 @@ class NotificationActions(QObject):
 
     def shutdown(self) -> None:
         self.backend.close()
-
-
-class PageSound:
-    """The page chime through QSoundEffect, if QtMultimedia loads on this machine.
-
-    QtMultimedia needs the system's audio libraries (PulseAudio's libpulse on
-    Linux); without them the sound is skipped and ``problem`` says why.
-    """
-
-    def __init__(self, path: Path = SOUND) -> None:
-        self.path = path
-        self.problem = ""
-        self._effect: Any = None
-        self._tried = False
-
-    def available(self) -> bool:
-        self._load()
-        return self._effect is not None
-
-    def play(self) -> bool:
-        if not self.available():
-            return False
-        self._effect.play()
-        return True
-
-    def _load(self) -> None:
-        if self._tried:
-            return
-        self._tried = True
-        if not self.path.exists():
-            self.problem = f"the sound file {self.path.name} is missing"
-            return
-        try:
-            from PySide6.QtMultimedia import QSoundEffect
-        except ImportError as exc:
-            self.problem = f"sound is off: Qt Multimedia cannot load here ({exc})"
-            log.info(self.problem)
-            return
-        effect = QSoundEffect()
-        effect.setSource(QUrl.fromLocalFile(str(self.path)))
-        effect.setVolume(0.8)
-        self._effect = effect
+        self.sound.close()

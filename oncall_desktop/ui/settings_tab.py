@@ -78,6 +78,8 @@ class SettingsTab(QWidget):
         self.quiet.setPlaceholderText("e.g. 22:00-07:00 — pop-ups held back only while you are off call")
         self.quiet_status = QLabel("")
         self.sound = QCheckBox("Play a chime with each new page")
+        self.sound_status = QLabel("")
+        self.sound_status.setWordWrap(True)
         self.demo_feed = QCheckBox("Drop a demo escalated ticket every few minutes")
         tickets = QGroupBox("Ticket system")
         form = QFormLayout(tickets)
@@ -90,7 +92,7 @@ class SettingsTab(QWidget):
         aform = QFormLayout(alerts)
         aform.addRow("Notifications", self.notifications)
         aform.addRow("Quiet hours", row(self.quiet, self.quiet_status))
-        aform.addRow("Sound", self.sound)
+        aform.addRow("Sound", row(self.sound, self.sound_status))
         aform.addRow("Keyring", self.keyring)
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -99,7 +101,7 @@ class SettingsTab(QWidget):
         layout.addStretch(1)
         self.poll.editingFinished.connect(lambda: self._save("poll_seconds", self.poll.value()))
         self.demo_feed.toggled.connect(lambda on: self._save("demo_feed", on))
-        self.sound.toggled.connect(lambda on: self._save("sound", on))
+        self.sound.toggled.connect(self._sound_toggled)
         self.quiet.editingFinished.connect(self._save_quiet)
         self.connect_button.clicked.connect(self.open_connection)
         self.rules_button.clicked.connect(self.open_rules)
@@ -119,6 +121,16 @@ class SettingsTab(QWidget):
     def _save(self, key: str, value: Any) -> None:
         if not self._loading:
             self.controller.set_setting(key, value)
+
+    def _sound_toggled(self, on: bool) -> None:
+        self._save("sound", on)
+        sound = getattr(self.controller.actions, "sound", None)
+        if not on or sound is None:
+            self.sound_status.setText("")
+            return
+        # looking for a player touches the disk: on the store thread
+        self.controller.query(lambda ws: sound.problem if not sound.available() else "",
+                              lambda problem: self.sound_status.setText(f"✗ {problem}" if problem else ""))
 
     def _save_quiet(self) -> None:
         text = self.quiet.text().strip()

@@ -138,3 +138,17 @@ def test_quiet_hours_and_sound_are_saved(qtbot, controller) -> None:
     assert controller.ws.store.get_setting("sound") is True
     if SHOTS:
         tab.grab().save(os.path.join(SHOTS, "settings-tab.png"))
+
+
+def test_turning_the_chime_on_without_a_player_says_what_to_install(qtbot, controller, tmp_path, monkeypatch) -> None:
+    from oncall_desktop.services.page_sound import PageSound
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no pw-play, paplay or aplay
+    controller.actions.sound = PageSound(platform="linux")
+    tab = SettingsTab(controller)
+    qtbot.addWidget(tab)
+    qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))
+    assert controller.ws.store.get_setting("sound") is True  # saved all the same: a player may come later
+    assert tab.sound_status.text().startswith("✗ no sound player found") and "alsa-utils" in tab.sound_status.text()
+    qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))
+    assert controller.ws.store.get_setting("sound") is False and tab.sound_status.text() == ""

@@ -1,0 +1,32 @@
+"""A new page plays the chime when the Sound setting is on, through the system's player; off, it is silent."""
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from oncall_desktop.services.page_sound import SOUND, PageSound
+from oncall_desktop.tickets import Ticket
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell stand-in for the Linux player")
+def test_a_page_chimes_only_while_sound_is_on(make_controller, tmp_path, monkeypatch) -> None:
+    played = tmp_path / "played.txt"
+    player = tmp_path / "paplay"
+    player.write_text(f"#!/bin/sh\necho \"$*\" >> '{played}'\n")
+    player.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    controller = make_controller(seed=lambda ws: None, start=True)  # an empty book, notifications recorded
+    controller.actions.sound = PageSound(platform="linux")
+    ws = controller.ws
+    ws.book.add(Ticket(title="Exchange outage", client="Acme", priority=1))
+    controller.check_now()  # sound is off by default
+    assert ws.pages.active() and not played.exists()
+    controller.set_setting("sound", True)
+    ws.book.add(Ticket(title="VPN down for everyone", client="Acme", priority=1))
+    controller.check_now()
+    deadline = time.monotonic() + 5
+    while not (played.exists() and played.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert played.read_text().split() == [str(SOUND)]
