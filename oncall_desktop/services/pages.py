@@ -185,7 +185,9 @@ class PageService:
     # ----------------------------------------------------------------- verbs
     def acknowledge(self, page_id: int, by: str) -> Page:
         holder = self.assignee(self.get(page_id).ticket_id).strip()  # as the ticket system last showed it
-        take = bool(holder) and holder.casefold() != str(by).strip().casefold()
+        # unassigned, or someone else's (a queue, the client's usual technician): acknowledging takes it,
+        # so the team — and the other apps, on their next poll — see who has it
+        take = holder.casefold() != str(by).strip().casefold()
         self.apply(page_id, ack.Acknowledge(by, take_ticket=take))
         return self.get(page_id)
 

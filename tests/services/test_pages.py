@@ -76,6 +76,25 @@ def test_acknowledge_queues_the_note_starts_the_timer_and_logs(ws, fake_clock) -
     assert page.sla_deadline.isoformat() == "2026-11-26T02:10:00+00:00"
 
 
+def test_acknowledging_an_unassigned_ticket_takes_it_and_one_already_mine_changes_nothing(ws, fake_clock) -> None:
+    page_id = open_p1(ws)
+    assert ws.pages.assignee("local:1") == ""  # nobody holds the demo's ticket yet
+    ws.acknowledge(page_id)
+    assigned = [row.payload["person"] for row in ws.outbox.rows("local:1") if row.kind == "assign"]
+    assert assigned == ["Ana Souza"]  # the team sees who has it
+    ws.deliver_outbox()
+    ws.poller.poll_once()  # the book now shows the ticket as Ana's
+    assert ws.pages.assignee("local:1") == "Ana Souza"
+    ws.resolve(page_id)
+    for status in ("closed", "new"):  # closed in the book, then re-opened: pages again, still Ana's
+        fake_clock.advance(minutes=1)
+        ws.book.set_status("1", status)
+        result = ws.poller.poll_once()
+    page_id = int(result.pages[0]["page_id"])
+    ws.acknowledge(page_id)
+    assert [row.payload["person"] for row in ws.outbox.rows("local:1") if row.kind == "assign"] == ["Ana Souza"]
+
+
 def test_resolve_stops_the_timer_and_closes_the_clocks(ws, fake_clock) -> None:
     page_id = open_p1(ws)
     ws.acknowledge(page_id)
