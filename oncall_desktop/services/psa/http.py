@@ -230,16 +230,16 @@ class HttpClient:
         skips the rest unparsed — a Freshdesk ticket carries some thirty keys
         and we read ten, so a 10,000-ticket page decodes in half the time.
         An answer that does not fit the shape is read whole instead, so the
-        caller's own checks still say what is wrong with it.  What msgspec
-        refuses outright (another charset, NaN, numbers past 64 bits) gets a
-        second reading by requests' own decoder.
+        caller's own checks still say what is wrong with it.  msgspec reads
+        UTF-8 only: an answer declaring another charset, and what msgspec
+        refuses (NaN, numbers past 64 bits), go to requests' own decoder.
         """
         body = resp.content
         if not body.strip():
             return None
         try:
             with gc_paused():  # a page of tickets is thousands of containers and no cycles
-                if msgspec is not None:
+                if msgspec is not None and (resp.encoding or "utf-8").lower().replace("_", "-") in ("utf-8", "utf8"):
                     if shape is not None:
                         try:
                             return _decoder(shape).decode(body)

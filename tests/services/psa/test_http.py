@@ -205,6 +205,10 @@ def test_what_msgspec_refuses_is_read_by_requests_decoder(httpserver, client):
     httpserver.expect_request("/api/big").respond_with_data('{"n": 1e999, "id": 123456789012345678901234567890}',
                                                         content_type="application/json")
     assert client.get("/latin", what="read").data == {"name": "Müller"}
+    # bytes that are valid UTF-8 too ("ü") but declared Latin-1 mean "Ã¼": the declared charset wins
+    httpserver.expect_request("/api/both").respond_with_data(b'{"name": "\xc3\xbc"}',
+                                                         content_type="application/json; charset=ISO-8859-1")
+    assert client.get("/both", what="read").data == {"name": "Ã¼"}
     big = client.get("/big", what="read").data
     assert big["id"] == 123456789012345678901234567890 and big["n"] == float("inf")
 
