@@ -177,6 +177,30 @@ def take_over(ws: Workspace, page: Page, ticket: Ticket) -> Page:
     return ws.pages.take_over(int(page.id), ws.me, handed_at(ws, ticket))  # type: ignore[arg-type]
 
 
+def caught_up(ws: Workspace, page: Page, ticket: Ticket) -> tuple[Page, str]:
+    """A page just opened for a ticket first seen already escalated (this app was off at the hand-over).
+
+    When the ticket is held by someone further up the page's chain, another
+    app escalated it while this one was not running: the copy continues at
+    that level from the hand-over — the holder's clock (mine, if it is me)
+    escalates further — instead of starting over at level 1, where no clock
+    would ever page the lead.  Anyone else holding it (a queue, the client's
+    usual technician) is no hand-over.  Returns the page and, for the
+    notification, what happened ("" for nothing).
+    """
+    holder = person_named(ws, ticket.assignee)
+    if not holder:
+        return page, ""
+    state = ws.pages.state(int(page.id))  # type: ignore[arg-type]
+    level = ack.chain_level(state, holder)
+    if level is None or level <= state.level:
+        return page, ""
+    moved = ws.pages.follow_assignment(int(page.id), holder, handed_at(ws, ticket))  # type: ignore[arg-type]
+    mine = bool(ws.me) and holder.casefold() == ws.me.casefold()
+    return moved or page, (f"escalated to you (level {level})" if mine else f"already escalated to {holder} "
+                           f"(level {level})")
+
+
 def follow_ticket(ws: Workspace, ticket: Ticket, was: str | None) -> None:
     """A polled ticket with an active page here changed in the ticket system; this copy follows.
 

@@ -344,11 +344,13 @@ class Workspace:
     def _open_page(self, ticket: Ticket, decision: Decision) -> dict[str, Any]:
         from oncall_desktop.services.now import on_call_now
 
+        from oncall_desktop.services.clock import caught_up
+
         person = next((e["person"] for e in on_call_now(self) if e["schedule"] == self.paging_schedule()), "")
         reason = "; ".join(r for r in decision.reasons if not r.startswith("not paged"))
-        page = self.pages.open(ticket, decision.severity, reason, person)
-        return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": decision.severity,
-                "ack_deadline": page.ack_deadline, "person": person}
+        page, escalated = caught_up(self, self.pages.open(ticket, decision.severity, reason, person), ticket)
+        return {"page_id": page.id, "ticket": ticket, "reason": f"{escalated}; {reason}" if escalated else reason,
+                "severity": decision.severity, "ack_deadline": page.ack_deadline, "person": page.person}
 
     def _assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> dict[str, Any]:
         """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""

@@ -231,3 +231,33 @@ def test_a_page_opened_for_me_by_an_escalation_starts_at_my_level(team: Team) ->
     page = team.chloe.pages.active_for_ticket(t.id)
     assert (page.state, page.level, page.person) == ("escalated", 2, CHLOE)
     assert page.ack_deadline == handed + timedelta(minutes=15)
+
+
+def test_an_app_that_was_off_during_the_hand_over_picks_the_page_up_at_its_level(team: Team) -> None:
+    """Chloé's app first sees the ticket already escalated to her: her page, level 2, her clock runs on."""
+    t = _outage(team)
+    team.ana.poll()  # only Ana's app is running
+    team.clock.advance(minutes=16)
+    team.ana.clock_service.tick()
+    team.ana.deliver_outbox()
+    handed = team.clock.now()
+    team.clock.advance(minutes=3)  # Chloé's laptop wakes up and polls for the first time
+    result, shown = team.chloe.poll()
+    assert result.paged == 1 and "escalated to you" in shown[0]["body"]
+    mine = team.page(team.chloe, t)
+    assert (mine.state, mine.level, mine.person) == ("escalated", 2, CHLOE)  # not a fresh level-1 page
+    assert mine.ack_deadline == handed + timedelta(minutes=15)  # her window counts from the hand-over
+    assert team.chloe.outbox.rows() == []  # picking it up writes nothing back
+
+    team.clock.advance(minutes=12)  # she does not answer: her clock pages the lead
+    fired = team.chloe.clock_service.tick()
+    assert [(f["event"], f["level"], f["person"]) for f in fired] == [("timeout", 3, ERIN)]
+
+
+def test_a_new_ticket_held_by_someone_outside_the_chain_pages_as_usual(team: Team) -> None:
+    """A queue or the client's usual technician holding a new ticket is no hand-over: level 1, Ana."""
+    t = _outage(team, assignee="Service Desk")
+    team.chloe.poll()
+    page = team.page(team.chloe, t)
+    assert (page.state, page.level, page.person) == ("pending", 1, ANA)
+    assert not team.chloe.store.events(kind="page.handed_over")
