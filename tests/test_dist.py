@@ -28,10 +28,12 @@ def test_frozen_app_answers_version(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"oncall-desktop {__version__}"
     done = subprocess.run([str(app), "--selftest"], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+                               "LD_LIBRARY_PATH": str(tmp_path / "user-libs")})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("selftest ok")
     assert "vendor answers decode (msgspec)" in done.stdout  # the fast decoder made it into the bundle
+    assert "programs it starts get the system's libraries" in done.stdout  # not the bundle's (frozen_env.py)
     # the frozen CLI reaches the store and the bundled data too
     ws = tmp_path / "ws"
     done = subprocess.run([str(app), "--workspace", str(ws), "demo"], capture_output=True, text=True, timeout=120)

@@ -38,6 +38,11 @@ def run_selftest() -> int:
         steps.append("rules")
         _check_decoding()
         steps.append("vendor answers decode (msgspec)")
+        bundle = getattr(sys, "_MEIPASS", None)
+        if bundle and sys.platform.startswith("linux"):
+            if bundle in os.environ.get("LD_LIBRARY_PATH", ""):
+                raise RuntimeError("programs the app starts would load the bundle's libraries (LD_LIBRARY_PATH)")
+            steps.append("programs it starts get the system's libraries")
         library = load_library()
         if library.refused or len(library.runbooks) < 12:
             raise RuntimeError(f"bundled runbooks incomplete: {len(library.runbooks)} loaded, refused {library.refused}")
