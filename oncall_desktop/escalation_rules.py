@@ -68,7 +68,6 @@ def level_name(level: int) -> str:
     return f"P{level}"
 
 
-
 @dataclass(frozen=True)
 class _Rule:
     """Shared plumbing: ``enabled``, dict round-trip, field validation."""
