@@ -29,7 +29,7 @@ from typing import Any, Mapping, TypedDict
 
 from oncall_desktop.clock import iso
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
 from oncall_desktop.services.psa.http import (HttpOptions, RestAdapter, api_base, by_page_number,
                                               walk_pages)
 from oncall_desktop.services.psa.mapping import FieldMap, NameCache, convert_all, entry_text, make_ticket
@@ -179,29 +179,13 @@ class FreshdeskAdapter(RestAdapter):
         return f"Connected to Freshdesk at {self.http.host} as {who}."
 
     def _agent_names(self, ids: list[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for agent in ids:
-            try:
-                reply = self.http.get(f"/agents/{agent}", what=f"read agent {agent}")
-            except TicketSystemError as exc:
-                if exc.kind is ErrorKind.NOT_FOUND:  # a deleted agent: the id stands in
-                    names[agent] = ""
-                    continue
-                raise
-            contact = reply.data.get("contact") if isinstance(reply.data, dict) else None
-            if isinstance(contact, dict) and contact.get("name"):
-                names[agent] = str(contact["name"])
-        return names
+        return self._names_one_by_one(ids, "agent", "/agents/{}", _contact_name)
 
     def _company_names(self, ids: list[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for company in ids:
-            try:
-                reply = self.http.get(f"/companies/{company}", what=f"read company {company}")
-            except TicketSystemError as exc:
-                if exc.kind is ErrorKind.NOT_FOUND:  # deleted company: show its id instead
-                    continue
-                raise
-            if isinstance(reply.data, dict) and reply.data.get("name"):
-                names[company] = str(reply.data["name"])
-        return names
+        return self._names_one_by_one(ids, "company", "/companies/{}", lambda company: company.get("name"))
+
+
+def _contact_name(agent: Mapping[str, Any]) -> Any:
+    """The agent's name, which "View an Agent" keeps in ``contact``."""
+    contact = agent.get("contact")
+    return contact.get("name") if isinstance(contact, dict) else None

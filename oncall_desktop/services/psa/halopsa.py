@@ -170,18 +170,7 @@ class HaloPSAAdapter(RestAdapter):
                        json=[{"id": int(remote_id), "agent_id": agent}], idempotent=True)
 
     def _agent_names(self, ids: list[str]) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for agent in ids:
-            try:
-                data = self.http.get(f"/agent/{agent}", what=f"read agent {agent}").data
-            except TicketSystemError as exc:
-                if exc.kind is ErrorKind.NOT_FOUND:  # a deleted agent: the id stands in
-                    names[agent] = ""
-                    continue
-                raise
-            if isinstance(data, dict) and data.get("name"):
-                names[agent] = str(data["name"])
-        return names
+        return self._names_one_by_one(ids, "agent", "/agent/{}", lambda agent: agent.get("name"))
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         return self._post_action({

@@ -506,6 +506,27 @@ class RestAdapter:
             raise self.http.bad_response(what, f"expected a list, got {type(node).__name__}")
         return node
 
+    def _names_one_by_one(self, ids: list[str], kind: str, path: str,
+                          name_of: Callable[[Mapping[str, Any]], Any]) -> dict[str, str]:
+        """id → display name, one ``GET path.format(id)`` each, for vendors with no bulk lookup.
+
+        A record that no longer exists (404) is left out: the name caches
+        (``NameCache``, ``people.AssigneeNames``) then remember it as nameless
+        and show the id.  ``name_of`` picks the name from the record.
+        """
+        names: dict[str, str] = {}
+        for record in ids:
+            try:
+                data = self.http.get(path.format(record), what=f"read {kind} {record}").data
+            except TicketSystemError as exc:
+                if exc.kind is ErrorKind.NOT_FOUND:
+                    continue
+                raise
+            name = name_of(data) if isinstance(data, dict) else None
+            if name:
+                names[record] = str(name)
+        return names
+
     @staticmethod
     def _first_stamped(items: Iterable[Any], key: str, text_of: Callable[[Any], str | None],
                        id_of: Callable[[Any], Any]) -> str | None:

@@ -213,3 +213,27 @@ def test_post_that_times_out_after_commit_is_found_not_reposted(httpserver, desk
     assert len(stored) == 1
     assert desk.find_time_entry("42", "k-123") == "900"
     assert desk.find_time_entry("42", "k-999") is None
+
+
+def test_deleted_agents_and_companies_show_their_ids_and_are_not_asked_again(httpserver, options):
+    """"View an Agent" / "View a Company" answer 404 for deleted records: the ids stand in, once per session."""
+    httpserver.expect_request("/api/v2/agents/9").respond_with_json({"code": "not_found"}, status=404)
+    httpserver.expect_request("/api/v2/companies/3").respond_with_json({"code": "not_found"}, status=404)
+    httpserver.expect_request("/api/v2/tickets").respond_with_json(
+        [dict(fd_ticket(1, "2026-01-05T08:00:00Z", company=3), responder_id=9)])
+    desk = FreshdeskAdapter(httpserver.url_for("/"), secret="APIKEY", options=options)
+    try:
+        for _ in range(2):
+            [ticket] = desk.poll("2026-01-05T08:00:00Z").tickets
+            assert (ticket.client, ticket.assignee) == ("3", "9")
+        paths = [r.path for r, _ in httpserver.log]
+        assert paths.count("/api/v2/agents/9") == 1 and paths.count("/api/v2/companies/3") == 1
+    finally:
+        desk.close()
+
+
+def test_a_company_name_that_cannot_be_read_fails_the_poll_in_words(httpserver, desk):
+    httpserver.expect_request("/api/v2/companies/1").respond_with_json({"code": "oops"}, status=500)
+    httpserver.expect_request("/api/v2/tickets").respond_with_json([fd_ticket(1, "2026-01-05T08:00:00Z")])
+    with pytest.raises(TicketSystemError, match="read company 1"):
+        desk.poll("2026-01-05T08:00:00Z")

@@ -133,3 +133,16 @@ def test_committed_action_that_times_out_is_found_not_reposted(httpserver, halo)
     assert len(stored) == 1
     assert stored[0]["timetaken"] == 0.5 and stored[0]["hiddenfromuser"] is True
     assert stored[0]["note"] == "Replaced &lt;fuser&gt; [oncall-key:h-1]"
+
+
+def test_agent_names_are_read_one_by_one_and_a_deleted_agent_shows_its_id(httpserver, halo):
+    """GET /api/agent/{id} → {id, name}; a deleted agent answers 404 and keeps its id."""
+    httpserver.expect_request("/api/agent/5").respond_with_json({"id": 5, "name": "Ana Souza"})
+    httpserver.expect_request("/api/agent/6").respond_with_json({"id": 6}, status=404)
+    q = {"pageinate": "true", "page_size": "2", "open_only": "true", "order": "id"}
+    httpserver.expect_request("/api/tickets", query_string={**q, "page_no": "1"}).respond_with_json({
+        "record_count": 2, "tickets": [dict(halo_ticket(1, "2026-01-05T08:00:00"), agent_id=5),
+                                       dict(halo_ticket(2, "2026-01-05T08:30:00"), agent_id=6)]})
+    httpserver.expect_request("/api/tickets", query_string={**q, "page_no": "2"}).respond_with_json(
+        {"record_count": 2, "tickets": []})
+    assert [t.assignee for t in halo.poll(None).tickets] == ["Ana Souza", "6"]
