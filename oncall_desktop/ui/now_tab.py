@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
 )
 
+from oncall_desktop.clock import parse_instant
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.maintenance_dialog import suppressed_text
 
@@ -32,7 +33,7 @@ def countdown(deadline_iso: str | None, now: datetime) -> tuple[str, int | None]
     """("mm:ss", seconds left) — negative seconds show as overdue."""
     if not deadline_iso:
         return "—", None
-    deadline = datetime.fromisoformat(deadline_iso.replace("Z", "+00:00"))
+    deadline = parse_instant(deadline_iso)
     left = int((deadline - now).total_seconds())
     sign = "-" if left < 0 else ""
     m, s = divmod(abs(left), 60)
@@ -54,7 +55,7 @@ def sla_left(page: dict[str, Any], now: datetime) -> tuple[str, int | None]:
     deadline = page.get("sla_deadline") or clock.get("deadline")
     if not deadline:
         return "—", None
-    left = int((datetime.fromisoformat(deadline.replace("Z", "+00:00")) - now).total_seconds())
+    left = int((parse_instant(deadline) - now).total_seconds())
     minutes = abs(left) // 60
     text = f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
     return (f"{kind} missed by {text}" if left < 0 else f"{kind} {text}"), left

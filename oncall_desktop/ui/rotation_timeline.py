@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEve
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from oncall_desktop.clock import parse_instant
-from oncall_desktop.services.now import STAMP
+from oncall_desktop.services.now import local_stamp
 
 PALETTE = ("#9cc3f5", "#a7e3b6", "#d3bdf7", "#f7b5cf", "#8fdde6", "#c9e59a", "#f4c48f", "#b8c2f5",
            "#e8d28a", "#9fd8c8")
@@ -246,7 +246,7 @@ class RotationTimeline(QWidget):
 def tooltip(bar: Bar) -> str:
     hours = (bar.end - bar.start).total_seconds() / 3600
     length = f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
-    span = f"{_local(bar.start).strftime(STAMP)} → {_local(bar.end).strftime(STAMP)} ({length})"
+    span = f"{local_stamp(bar.start)} → {local_stamp(bar.end)} ({length})"
     lines = [f"{bar.person} — {bar.schedule}", span]
     if bar.override:
         lines.append("Override: covering for the rotation")

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QPushButton, QWidget,
 )
 
+from oncall_desktop.clock import parse_instant
+
 FLAGS = (("", "none (agreement applies)"), ("no-charge", "NO CHARGE"), ("regular-charge", "REGULAR CHARGE"))
 PERIODS = ("Today", "This week", "Last week", "This month", "Last month")
 
@@ -54,8 +56,8 @@ class TimeEntryDialog(QDialog):
         self.client.addItems(clients)
         self.client.setCurrentText(str(entry["client"]) if entry else (clients[0] if clients else ""))
         parts = entry.get("parts", 1) if entry else 1
-        start = datetime.fromisoformat(entry["start"].replace("Z", "+00:00")) if entry else now - timedelta(hours=1)
-        end = datetime.fromisoformat(entry["end"].replace("Z", "+00:00")) if entry else now
+        start = parse_instant(entry["start"]) if entry else now - timedelta(hours=1)
+        end = parse_instant(entry["end"]) if entry else now
         self.start = QDateTimeEdit(_qt(start))
         self.end = QDateTimeEdit(_qt(end))
         for edit in (self.start, self.end):

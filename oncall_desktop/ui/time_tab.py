@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from oncall_desktop.services.now import STAMP
+from oncall_desktop.clock import parse_instant
+from oncall_desktop.services.now import STAMP, local_time
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.time_entry_dialog import ExportDialog, TimeEntryDialog
 
@@ -30,7 +31,7 @@ def elapsed(timer: dict[str, Any], now: datetime) -> int:
     seconds = int(timer.get("closed_seconds") or 0)
     since = timer.get("open_since")
     if since:
-        seconds += max(0, int((now - _instant(since)).total_seconds()))
+        seconds += max(0, int((now - parse_instant(since)).total_seconds()))
     return seconds
 
 
@@ -40,12 +41,8 @@ def hms(seconds: int) -> str:
     return f"{h:d}:{m:02d}:{s:02d}"
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _local(text: str, fmt: str = STAMP) -> str:
-    return _instant(text).astimezone().strftime(fmt)
+    return local_time(parse_instant(text), fmt)
 
 
 def _table(headers: tuple[str, ...], stretch: int | None = None) -> QTableWidget:
