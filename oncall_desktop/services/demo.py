@@ -7,7 +7,6 @@ and settings are upserted; schedules and the first tickets only when absent.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -49,15 +48,6 @@ FIRST_TICKETS = (
 )
 
 
-def _zone_name() -> str:
-    from oncall_desktop.calendar_hours import local_zone_name
-
-    try:
-        return local_zone_name(os.environ)
-    except ValueError:
-        return "UTC"
-
-
 def _schedules(now: datetime, zone_name: str) -> list[Any]:
     from oncall_desktop.rotation import Layer, Restriction, Schedule
 
@@ -86,11 +76,12 @@ def _schedules(now: datetime, zone_name: str) -> list[Any]:
 
 
 def seed_demo(ws: Workspace) -> str:
+    from oncall_desktop.services.clock import local_zone
     from oncall_desktop.tickets import Ticket
 
     now = ws.clock.now()
     directory = ws.directory_service
-    zone_name = _zone_name()
+    zone_name = local_zone()
     with ws.store.transaction():
         for name, email, role in TECHS:
             directory.add_person(name, email, zone_name, role)

@@ -88,7 +88,7 @@ class Preferences:
         return {
             "me": ws.me,
             "people": [{"name": p["name"], "time_zone": p["time_zone"]} for p in ws.directory_service.people()],
-            "local_zone": _local_zone(),
+            "local_zone": page_clock.local_zone(),
             "timer_autostart": bool(get("timer_autostart", True)),
             "timer_after_crash": str(get("timer_after_crash", "resume")),
             "timer_gap_minutes": int(ws.timers.gap_minutes()),
@@ -321,12 +321,3 @@ def _zone_country(zone: str) -> str | None:
     from oncall_desktop.services.rotation_service import country_for_zone
 
     return country_for_zone(zone)
-
-
-def _local_zone() -> str:
-    from oncall_desktop.calendar_hours import BillingError, local_zone_name
-
-    try:
-        return local_zone_name(os.environ)
-    except (BillingError, ValueError):
-        return "UTC"

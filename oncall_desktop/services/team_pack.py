@@ -312,6 +312,8 @@ class TeamPack:
 
     def sync(self, source: str | None = None) -> SyncResult:
         """Fetch, validate, and activate the pack — or keep the current one and say why."""
+        from oncall_desktop.services.clock import local_zone
+
         if source:
             self.set_source(source)
         wanted = self.source()
@@ -334,7 +336,7 @@ class TeamPack:
             status = self.status()
             return SyncResult("unchanged", f"team pack {status.name} {status.version} is up to date", status)
         try:
-            content = validate_pack(fetched.files, self._bundled_ids(), _local_zone())
+            content = validate_pack(fetched.files, self._bundled_ids(), local_zone())  # a broken TZ is billing's to report
         except TeamPackError as exc:
             self.store.log("pack.refused", wanted, {"problems": [str(p) for p in exc.problems[:50]]})
             return self._keep("refused", str(exc).split("\n")[0], str(exc).split("\n")[0], tuple(exc.problems))
@@ -400,14 +402,3 @@ def _bundled_ids() -> set[str]:
     from oncall_desktop.services.runbook_store import bundled_library
 
     return set(bundled_library().runbooks)
-
-
-def _local_zone() -> str:
-    import os
-
-    from oncall_desktop.calendar_hours import BillingError, local_zone_name
-
-    try:
-        return local_zone_name(os.environ)
-    except BillingError:  # a broken TZ is reported by billing itself; agreements still validate in UTC
-        return "UTC"

@@ -115,12 +115,14 @@ class ScheduleEditor(QDialog):
 
     def __init__(self, definition: dict[str, Any] | None, *, schedules: list[str], people: list[str],
                  on_save: Callable[[Schedule, str | None], None], parent: QWidget | None = None) -> None:
+        from oncall_desktop.services.clock import local_zone
+
         super().__init__(parent)
         self.original = (definition or {}).get("name")
         self.on_save = on_save
         self.setWindowTitle(f"Edit schedule — {self.original}" if self.original else "New schedule")
         self.resize(820, 620)
-        data = definition or {"name": "", "time_zone": _default_zone(), "layers": [], "overrides": [],
+        data = definition or {"name": "", "time_zone": local_zone(), "layers": [], "overrides": [],
                               "backup": None, "lead": None}
         zone = data["time_zone"]
         self.layers: list[dict[str, Any]] = [self._layer_form(layer, zone) for layer in data.get("layers", [])]
@@ -421,14 +423,3 @@ class ScheduleEditor(QDialog):
 def _sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] if text else text
-
-
-def _default_zone() -> str:
-    import os
-
-    from oncall_desktop.calendar_hours import local_zone_name
-
-    try:
-        return local_zone_name(os.environ)
-    except ValueError:
-        return "UTC"
