@@ -15,7 +15,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
-from oncall_desktop.calendar_hours import UTC, BillingError, Calendar, _seconds, _utc
+from oncall_desktop.calendar_hours import BillingError, Calendar, _seconds, _utc
 from oncall_desktop.clock import iso
 
 NO_CHARGE = "no-charge"
@@ -31,13 +31,6 @@ TIME_ENTRY_JSON_KEYS = (
     "ticket", "client", "start", "end", "worked_minutes", "after_hours_minutes",
     "billable_minutes", "multiplier", "reasons",
 )
-
-
-def _iso(value: datetime) -> str:
-    """``clock.iso`` (UTC, whole seconds, ``Z``) without its extra copies: reports format 200,000 of these."""
-    if value.tzinfo is not UTC and value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.isoformat(timespec="seconds")[:19] + "Z"
 
 
 # --------------------------------------------------------------------------- agreements
@@ -203,8 +196,8 @@ class TimeEntry:
         data: dict[str, Any] = {
             "ticket": self.ticket,
             "client": self.client,
-            "start": _iso(self.start),
-            "end": _iso(self.end),
+            "start": iso(self.start),
+            "end": iso(self.end),
             "worked_minutes": self.worked_minutes,
             "after_hours_minutes": self.after_hours_minutes,
             "billable_minutes": self.billable_minutes,

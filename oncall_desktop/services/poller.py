@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from oncall_desktop.clock import UTC, iso, parse_instant
+from oncall_desktop.clock import iso, parse_instant
 from oncall_desktop.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
 from oncall_desktop.services.gc_pause import gc_paused
 from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
@@ -61,14 +61,6 @@ def poll_delay(interval: float, failures: int, first: float = RETRY_FIRST_SECOND
 
 def is_closed(status: str) -> bool:
     return status.strip().lower() in CLOSED_STATUSES
-
-
-def _iso(value: datetime) -> str:
-    """:func:`clock.iso` for the aware-UTC instants tickets carry (20,000 a big poll), at half the cost."""
-    if value.tzinfo is UTC:
-        return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (
-            value.year, value.month, value.day, value.hour, value.minute, value.second)
-    return iso(value)
 
 
 @dataclass
@@ -174,7 +166,7 @@ class Poller:
         news: list[str | None] = []
         added: list[tuple[Any, ...]] = []
         changed: list[tuple[Any, ...]] = []
-        seen = _iso(now)
+        seen = iso(now)
         for ticket in tickets:
             status = ticket.status
             shut = closed.get(status)
@@ -184,7 +176,7 @@ class Poller:
             known[ticket.id] = status
             created, updated = ticket.created, ticket.updated
             values = (ticket.source, ticket.remote_id, ticket.client, ticket.title, ticket.body, ticket.priority,
-                      status, ticket.contact, _iso(created) if created else seen, _iso(updated) if updated else seen)
+                      status, ticket.contact, iso(created) if created else seen, iso(updated) if updated else seen)
             if was is None:
                 news.append(None if shut else "")
                 added.append((ticket.id, *values, seen, seen))
