@@ -186,19 +186,19 @@ class Readiness:
         store = self.ws.store
         pack_source = str(store.get_setting("team_pack_source", "") or "")
         if pack_source:
-            heard = [e["at"] for e in store.events() if e["kind"] in ("pack.synced", "pack.checked")]
-            if not heard:
+            heard = store.latest_event("pack.synced", "pack.checked")
+            if heard is None:
                 return CheckItem("runbooks", title, False, f"the team pack {pack_source} was never synced",
                                  "run 'oncall-desktop pack sync' (or Settings → Team pack → Sync)")
-            age = now - parse_instant(heard[-1])
+            age = now - parse_instant(heard["at"])
             detail = f"team pack last synced {_age(age)} ago"
             if age > PACK_MAX_AGE:
                 return CheckItem("runbooks", title, False, detail,
                                  "sync the team pack now ('oncall-desktop pack sync'); if it fails, tell your lead")
             return CheckItem("runbooks", title, True, detail)
-        from oncall_desktop.services.runbook_library import load_library
+        from oncall_desktop.services.runbook_store import bundled_library
 
-        dates = [r.reviewed_on for r in load_library().runbooks.values()]
+        dates = [r.reviewed_on for r in bundled_library().runbooks.values()]
         if not dates:
             return CheckItem("runbooks", title, False, "no runbooks are installed", "set up a team pack in Settings")
         newest = max(dates)

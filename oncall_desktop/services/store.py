@@ -133,10 +133,14 @@ class Store:
         sql += " ORDER BY id"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [
-            {"id": r[0], "at": r[1], "kind": r[2], "subject": r[3], "data": json.loads(r[4])}
-            for r in self.db.conn.execute(sql, args)
-        ]
+        return [_event(r) for r in self.db.conn.execute(sql, args)]
+
+    def latest_event(self, *kinds: str) -> dict[str, Any] | None:
+        """The newest event of any of ``kinds`` (one indexed row, not the whole log), or None."""
+        row = self.db.conn.execute(
+            f"SELECT id, at, kind, subject, data FROM events WHERE kind IN ({','.join('?' * len(kinds))}) "
+            "ORDER BY id DESC LIMIT 1", kinds).fetchone()
+        return _event(row) if row else None
 
     # ---------------------------------------------------------------- settings
     def get_setting(self, key: str, default: Any = None) -> Any:
@@ -193,3 +197,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+def _event(row: Any) -> dict[str, Any]:
+    """An ``events`` row (id, at, kind, subject, data) as the dict callers read."""
+    return {"id": row[0], "at": row[1], "kind": row[2], "subject": row[3], "data": json.loads(row[4])}
