@@ -224,11 +224,9 @@ def follow_ticket(ws: Workspace, ticket: Ticket, was: str | None) -> None:
 
 def _my_own_assignment(ws: Workspace, ticket_id: str, person: str) -> bool:
     """True when this app's outbox made the ticket ``person``'s (my own escalation, seen coming back)."""
-    import json
+    from oncall_desktop.services.outbox import last_assignee
 
-    row = ws.store.db.conn.execute("SELECT payload FROM outbox WHERE ticket_id = ? AND kind = 'assign' "
-                                   "ORDER BY id DESC LIMIT 1", (ticket_id,)).fetchone()
-    return bool(row) and str(json.loads(row[0]).get("person", "")).strip().casefold() == person.casefold()
+    return last_assignee(ws.store, ticket_id).casefold() == person.casefold()  # person is never "" here
 
 
 # ----------------------------------------------------------------- settings --

@@ -416,3 +416,11 @@ def _request(row: OutboxRow, remote: str) -> TimeEntryRequest:
         worked_minutes=int(p["worked_minutes"]), billable_minutes=int(p["billable_minutes"]),
         multiplier=float(p.get("multiplier", 1.0)), billable=bool(p.get("billable", True)),
         note=str(p.get("note", "")), person=str(p.get("person", "")), extra=dict(p.get("extra") or {}))
+
+
+def last_assignee(store: Store, ticket_id: str) -> str:
+    """Whom this workspace's newest reassignment of the ticket names ("" for none): how an app
+    recognises its own escalation, or its own acknowledgement, coming back from the ticket system."""
+    row = store.db.conn.execute("SELECT payload FROM outbox WHERE ticket_id = ? AND kind = 'assign' "
+                                "ORDER BY id DESC LIMIT 1", (ticket_id,)).fetchone()
+    return str(json.loads(row[0]).get("person", "")).strip() if row else ""

@@ -29,9 +29,11 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from oncall_desktop.clock import iso, parse_instant
-from oncall_desktop.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
+from oncall_desktop.escalation import Context, Decision, RuleSet, evaluate, evaluate_all
 from oncall_desktop.services.gc_pause import gc_paused
+from oncall_desktop.services.outbox import last_assignee
 from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
+from oncall_desktop.services.rules_store import RulesStore
 from oncall_desktop.services.store import Store
 from oncall_desktop.tickets import Ticket
 
@@ -101,8 +103,7 @@ class Poller:
         self.source = getattr(system, "source", None) or getattr(system, "name", "system")
 
     def rules(self) -> RuleSet:
-        data = self.store.get_setting("rules")
-        return RuleSet.from_dict(data) if data else default_rules()
+        return RulesStore(self.store).rules()
 
     def poll_once(self) -> SyncResult:
         result = SyncResult()
@@ -267,12 +268,9 @@ class Poller:
 
     def _my_own_doing(self, ticket_id: str, me: set[str]) -> bool:
         """True when this workspace gave me the ticket: its newest reassignment names me, or I acknowledged it."""
-        conn = self.store.db.conn
-        row = conn.execute("SELECT payload FROM outbox WHERE ticket_id = ? AND kind = 'assign' ORDER BY id DESC "
-                           "LIMIT 1", (ticket_id,)).fetchone()
-        if row and str(json.loads(row[0]).get("person", "")).strip().casefold() in me:
+        if last_assignee(self.store, ticket_id).casefold() in me:  # ("" is never one of my names)
             return True
-        return any(by.strip().casefold() in me for (by,) in conn.execute(
+        return any(by.strip().casefold() in me for (by,) in self.store.db.conn.execute(
             "SELECT acknowledged_by FROM pages WHERE ticket_id = ? AND state = 'acknowledged'", (ticket_id,)))
 
     def _cursor(self) -> str | None:
