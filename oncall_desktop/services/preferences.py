@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from oncall_desktop.services.timers import CRASH_MODES
+
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
 
-CRASH_MODES = ("resume", "close")
 #: Bounds that catch typos (an ack window of 900 minutes is a missed page, not a policy).
 ACK_MINUTES = (1, 240)
 STALE_MINUTES = (5, 24 * 60)

@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 from oncall_desktop.clock import iso
 from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import MAX_TEXT_CHARS, load_texts
+from oncall_desktop.services.runbook_library import CONTENT_SUFFIXES
 
 if TYPE_CHECKING:
     from oncall_desktop.services.store import Store
@@ -216,7 +217,7 @@ def validate_pack(files: Mapping[str, str], bundled_runbook_ids: set[str], local
     """Every problem in the pack at once; raises TeamPackError unless the whole pack is usable."""
     problems: list[Problem] = []
     name, version = _manifest(files, problems)
-    texts = {PACK_PREFIX + path: text for path, text in files.items() if path.lower().endswith((".md", ".yaml", ".yml"))}
+    texts = {PACK_PREFIX + path: text for path, text in files.items() if path.lower().endswith(CONTENT_SUFFIXES)}
     problems.extend(load_texts(texts, known_runbook_ids=bundled_runbook_ids).problems)
     schedules: list[Any] = []
     if ROTATION_FILE in files:
@@ -300,14 +301,14 @@ class TeamPack:
 
     def runbook_texts(self) -> dict[str, str]:
         """The active pack's runbooks and trees, under the paths problems are reported with."""
-        return {PACK_PREFIX + p: t for p, t in self.files().items() if p.lower().endswith((".md", ".yaml", ".yml"))}
+        return {PACK_PREFIX + p: t for p, t in self.files().items() if p.lower().endswith(CONTENT_SUFFIXES)}
 
     def status(self) -> PackStatus:
         row = self._row()
         problem = str(self.store.get_setting("team_pack_problem", "") or "")
         if row is None:
             return PackStatus(self.source(), last_problem=problem)
-        docs = sum(1 for p in json.loads(row[4]) if p.lower().endswith((".md", ".yaml", ".yml")))
+        docs = sum(1 for p in json.loads(row[4]) if p.lower().endswith(CONTENT_SUFFIXES))
         return PackStatus(self.source() or row[0], row[1], row[2], row[5], row[6], docs, problem)
 
     def sync(self, source: str | None = None) -> SyncResult:
@@ -336,7 +337,8 @@ class TeamPack:
             status = self.status()
             return SyncResult("unchanged", f"team pack {status.name} {status.version} is up to date", status)
         try:
-            content = validate_pack(fetched.files, self._bundled_ids(), local_zone())  # a broken TZ is billing's to report
+            # a broken TZ is billing's to report; agreements still validate in UTC
+            content = validate_pack(fetched.files, self._bundled_ids(), local_zone())
         except TeamPackError as exc:
             self.store.log("pack.refused", wanted, {"problems": [str(p) for p in exc.problems[:50]]})
             return self._keep("refused", str(exc).split("\n")[0], str(exc).split("\n")[0], tuple(exc.problems))

@@ -306,11 +306,7 @@ class Workspace:
 
     def resolve(self, page_id: int, by: str | None = None, outcome: str = "fixed") -> Any:
         """Resolve a page; ``outcome="no action needed"`` records a false alarm."""
-        page = self.pages.resolve(page_id, by or self.me or "me", outcome)
-        running = self.timers.running()
-        if running is not None and running.ticket_id == page.ticket_id:
-            self.timers.stop()
-        return page
+        return self.pages.resolve(page_id, by or self.me or "me", outcome)  # its StopTimer effect stops the timer
 
     def escalate(self, page_id: int, by: str | None = None) -> Any:
         """Escalate now: the next level is paged at once and the note says who asked."""
