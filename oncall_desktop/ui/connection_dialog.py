@@ -201,7 +201,6 @@ class ConnectionDialog(QDialog):
 
         def done(saved: Connection) -> None:
             self.secret.clear()
-            self.controller.act(lambda ws: None)  # redraw every view with the new system
             self.accept()
 
-        self.controller.query(work, done, self._failed)
+        self.controller.act(work, done, self._failed)  # act: every view redraws with the new system

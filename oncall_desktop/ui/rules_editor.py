@@ -7,8 +7,6 @@ on every keystroke; only loading and saving touch the store (store thread).
 """
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtGui import QColor, QFontDatabase, QKeySequence, QShortcut, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QTextEdit,
                                QVBoxLayout, QWidget)
@@ -82,11 +80,8 @@ class RulesEditor(QDialog):
         text = self.editor.toPlainText()
         self.save_button.setEnabled(False)
 
-        def done(_: Any) -> None:
-            self.controller.act(lambda ws: None)
-            self.accept()
-
-        self.controller.query(lambda ws: RulesStore(ws.store).save_text(text), done, self._failed)
+        # act: save, then every view redraws with the new rules
+        self.controller.act(lambda ws: RulesStore(ws.store).save_text(text), lambda _: self.accept(), self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"<span style='color:#b71c1c'>✗ {_escape(str(exc))}</span>")

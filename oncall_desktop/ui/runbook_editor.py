@@ -251,11 +251,7 @@ class DocumentEditor(QWidget):
         self._write(lambda ws: ws.runbooks.revert(kind, doc_id, version.version, ws.me), self._saved)
 
     def _write(self, fn: Any, done: Any) -> None:
-        def then(result: Any) -> None:
-            done(result)
-            self.controller.act(lambda ws: None)  # every view redraws with the new library
-
-        self.controller.query(fn, then, self._failed)
+        self.controller.act(fn, done, self._failed)  # act: every view redraws with the new library
 
     def _saved(self, version: Any) -> None:
         self.doc_id = version.doc_id

@@ -347,8 +347,7 @@ class RunbooksTab(QWidget):
         def done(saved: list[Any]) -> None:
             QMessageBox.information(self, "Imported", f"Imported {len(saved)} runbook(s) and tree(s) from {folder}.")
 
-        self.controller.query(lambda ws: ws.runbooks.import_folder(folder, ws.me), lambda saved: (
-            self.controller.act(lambda ws: None), done(saved)), self._refused)
+        self.controller.act(lambda ws: ws.runbooks.import_folder(folder, ws.me), done, self._refused)
 
     def _refused(self, exc: BaseException) -> None:
         QMessageBox.warning(self, "Folder refused", str(exc))
