@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from oncall_desktop import __version__
-from oncall_desktop.commands.common import PROG, Parser, UsageError
+from oncall_desktop.commands.common import PROG, Parser, UsageError, workspace_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,10 +47,9 @@ def cmd_tray(args: argparse.Namespace) -> int:
     if problem:
         print(f"{PROG}: {problem}", file=sys.stderr)
         return 1
-    from oncall_desktop.services.paths import default_workspace_dir
     from oncall_desktop.ui.app import run
 
-    return run(Path(args.workspace) if args.workspace else default_workspace_dir(), show=args.show)
+    return run(workspace_dir(args), show=args.show)
 
 
 # ------------------------------------------------------------------------ main

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from oncall_desktop.commands.common import AddCommand, UsageError, open_workspace, print_json
+from oncall_desktop.commands.common import AddCommand, instant_arg, open_workspace, print_json
 
 
 def register(add: AddCommand) -> None:
@@ -93,15 +93,11 @@ def cmd_snooze(args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from oncall_desktop.clock import FakeClock, parse_instant
+    from oncall_desktop.clock import FakeClock
 
     if args.at:
-        try:
-            at = parse_instant(args.at)
-        except ValueError as exc:
-            raise UsageError(f"--at: {exc}") from None
         # the whole workspace runs at that instant: event times, outbox rows and notes agree
-        ws = open_workspace(args, FakeClock(at))
+        ws = open_workspace(args, FakeClock(instant_arg(args.at, "--at")))
     else:
         ws = open_workspace(args)
     try:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from oncall_desktop.commands.common import AddCommand, UsageError, actions, open_workspace, print_json
+from oncall_desktop.commands.common import (AddCommand, UsageError, actions, instant_arg, open_workspace,
+                                            print_json)
 
 
 def register(add: AddCommand) -> None:
@@ -78,15 +78,6 @@ def register(add: AddCommand) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _instant(text: str, flag: str) -> datetime:
-    from oncall_desktop.clock import parse_instant
-
-    try:
-        return parse_instant(text)
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
-
-
 def _me(ws: Any, given: str | None, flag: str) -> str:
     if given:
         return given
@@ -144,7 +135,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
-    at = _instant(args.at, "--at") if args.at else None
+    at = instant_arg(args.at, "--at") if args.at else None
     report = ws.rotation.show(args.schedule, at)
     if args.json:
         print_json(report)
@@ -159,7 +150,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_shifts(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
-    items = ws.rotation.shifts(args.schedule, _instant(args.start, "--from"), _instant(args.end, "--to"))
+    items = ws.rotation.shifts(args.schedule, instant_arg(args.start, "--from"), instant_arg(args.end, "--to"))
     if args.json:
         print_json([_shift_json(x) for x in items])
         return 0
@@ -184,7 +175,7 @@ def cmd_fairness(args: argparse.Namespace) -> int:
     from oncall_desktop.rotation_fairness import fairness_csv
 
     ws = open_workspace(args)
-    report = ws.rotation.fairness(args.schedule, _instant(args.start, "--from"), _instant(args.end, "--to"),
+    report = ws.rotation.fairness(args.schedule, instant_arg(args.start, "--from"), instant_arg(args.end, "--to"),
                                   args.country)
     if args.csv:
         text = fairness_csv(report)
@@ -208,8 +199,8 @@ def cmd_fairness(args: argparse.Namespace) -> int:
 def cmd_swap_propose(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     giver = _me(ws, args.from_person, "--from-person")
-    proposal = ws.rotation.propose_swap(args.schedule, giver, args.to_person, _instant(args.start, "--start"),
-                                        _instant(args.end, "--end"))
+    proposal = ws.rotation.propose_swap(args.schedule, giver, args.to_person, instant_arg(args.start, "--start"),
+                                        instant_arg(args.end, "--end"))
     if args.json:
         print_json(proposal.to_dict())
     else:
