@@ -30,10 +30,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Iterable, Mapping, Sequence
 
 from oncall_desktop.billing import DEFAULT_AGREEMENT, Agreement, WorkSession, bill
-from oncall_desktop.calendar_hours import BillingError, Calendar, split
+from oncall_desktop.calendar_hours import DAY_NAMES, BillingError, Calendar, split
 from oncall_desktop.clock import UTC, as_utc, iso, parse_instant
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = DAY_NAMES
 
 #: Resolution outcomes that mean "the page needed nobody" (compared case-insensitively).
 FALSE_ALARM_OUTCOMES = frozenset({

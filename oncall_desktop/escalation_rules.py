@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from oncall_desktop.maintenance import Terms
-from oncall_desktop.tickets import Ticket
+from oncall_desktop.tickets import SEVERITIES, Ticket
 
 if TYPE_CHECKING:
     from oncall_desktop.escalation import Context
 
-SEVERITIES = ("P1", "P2", "P3", "P4")
 
 
 class RuleError(ValueError):

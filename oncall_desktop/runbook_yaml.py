@@ -19,7 +19,8 @@ from typing import Sequence
 
 import yaml
 
-SEVERITIES = ("P1", "P2", "P3", "P4")
+from oncall_desktop.tickets import SEVERITIES
+
 _ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 _Y = "tag:yaml.org,2002:"
 _PLAIN_TAGS = {_Y + t for t in ("str", "int", "float", "bool", "null", "timestamp")}

@@ -20,8 +20,8 @@ from typing import Any, Mapping, Sequence
 
 from oncall_desktop.calendar_hours import Calendar, add_business_minutes, business_minutes_between
 from oncall_desktop.clock import as_utc, iso
+from oncall_desktop.tickets import SEVERITIES
 
-SEVERITIES = ("P1", "P2", "P3", "P4")
 RESPONSE, RESOLUTION = "response", "resolution"
 
 #: Used for clients without a contract of their own: wall-clock hours, so the

@@ -19,7 +19,8 @@ TICKET_FIELDS = (
 )
 
 PAGE_STATES = ("pending", "acknowledged", "escalated", "resolved")
-PRIORITY_NAMES = {1: "P1 critical", 2: "P2 high", 3: "P3 normal", 4: "P4 low"}
+#: Severity names, most urgent first: a ticket's priority 1–4 is ``SEVERITIES[priority - 1]``.
+SEVERITIES = ("P1", "P2", "P3", "P4")
 
 
 class TicketError(ValueError):

@@ -27,7 +27,7 @@ from typing import Any, Callable, Protocol, Sequence
 from oncall_desktop import ack, sla
 from oncall_desktop.clock import iso, parse_instant
 from oncall_desktop.services.store import Store
-from oncall_desktop.tickets import Page, Ticket
+from oncall_desktop.tickets import SEVERITIES, Page, Ticket
 
 ACK_WINDOW_MINUTES = 15
 ACTIVE_STATES = ("pending", "acknowledged", "escalated")
@@ -301,7 +301,7 @@ class PageService:
 
     def set_severity(self, page_id: int, severity: str, by: str = "") -> Page:
         """A triage outcome re-rates the page (P1–P4); the SLA deadline follows the new severity."""
-        if severity not in ("P1", "P2", "P3", "P4"):
+        if severity not in SEVERITIES:
             raise PageError(f"severity must be P1, P2, P3 or P4, not {severity!r}")
         page = self.get(page_id)
         if page.severity == severity:

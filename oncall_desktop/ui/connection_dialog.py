@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.ticket_systems import LOCAL, SYSTEMS, Connection
+from oncall_desktop.tickets import SEVERITIES
 from oncall_desktop.ui.controller import AppController
 
 HEADLINES = {
@@ -31,7 +32,6 @@ HEADLINES = {
     ErrorKind.BAD_RESPONSE: "The server answered strangely",
     ErrorKind.REJECTED: "The server refused the request",
 }
-LEVELS = ("P1", "P2", "P3", "P4")
 
 
 def explain(exc: BaseException) -> str:
@@ -157,7 +157,7 @@ class ConnectionDialog(QDialog):
             self.priorities.insertRow(row)
             self.priorities.setItem(row, 0, QTableWidgetItem(vendor))
             box = QComboBox()
-            box.addItems(LEVELS)
+            box.addItems(SEVERITIES)
             box.setCurrentIndex(level - 1)
             self.priorities.setCellWidget(row, 1, box)
 

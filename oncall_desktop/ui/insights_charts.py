@@ -17,7 +17,6 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, Qt
 from PySide6.QtGui import QColor, QPainter, QResizeEvent
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BLUE, ORANGE, GREY = QColor("#1f6feb"), QColor("#d9730d"), QColor("#8c959f")
 HEAT = (QColor("#eef2f7"), QColor("#c6dbef"), QColor("#6baed6"), QColor("#2171b5"), QColor("#08306b"))
 
@@ -167,7 +166,7 @@ class HeatmapView(ChartView):
         x.setGridLineVisible(False)
         y = QCategoryAxis()
         y.setStartValue(-0.5)
-        for day, name in enumerate(WEEKDAYS):
+        for day, name in enumerate(data["heatmap"]["rows"]):  # the report names its rows
             y.append(name, day + 0.5)
         y.setReverse(True)
         y.setGridLineVisible(False)
