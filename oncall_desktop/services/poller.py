@@ -124,8 +124,7 @@ class Poller:
         # waiting on the network: the pause is process-wide; decoding and mapping pause on their own)
         with gc_paused(), self.store.transaction():
             context = self.context(tickets)
-            assignees_before = self._assignees_before(tickets)
-            news = self._store_batch(tickets, now)
+            news, assignees_before = self._store_batch(tickets, now)
             decisions = iter(evaluate_all([t for t, was in zip(tickets, news) if was is not None], rules, context, now))
             for ticket, was in zip(tickets, news):
                 result.fetched += 1
@@ -148,8 +147,8 @@ class Poller:
         return result
 
     # ------------------------------------------------------------- internals
-    def _store_batch(self, tickets: list[Ticket], now: datetime) -> list[str | None]:
-        """Store the poll's tickets; say for each whether it is news.
+    def _store_batch(self, tickets: list[Ticket], now: datetime) -> tuple[list[str | None], dict[str, str]]:
+        """Store the poll's tickets; say for each whether it is news, and whom each known one was assigned to.
 
         One entry per ticket, in order: ``""`` (first seen, and open),
         ``None`` (nothing to page about), or the closed status a re-opened
@@ -157,12 +156,15 @@ class Poller:
         Exactly what storing them one by one would decide — a ticket twice in
         one answer is judged against its first copy — but with one SELECT and
         two ``executemany`` instead of two statements per ticket (a
-        10,000-ticket first poll spent most of its time there).
+        10,000-ticket first poll spent most of its time there).  The assignees
+        (as last seen, read in the same SELECT) are returned beside the news.
         """
         conn = self.store.db.conn
         ids = json.dumps(list(dict.fromkeys(t.id for t in tickets)))
-        known: dict[str, str] = dict(conn.execute(
-            "SELECT id, status FROM tickets WHERE id IN (SELECT value FROM json_each(?))", (ids,)).fetchall())
+        rows = conn.execute("SELECT id, status, assignee FROM tickets WHERE id IN (SELECT value FROM json_each(?))",
+                            (ids,)).fetchall()
+        known: dict[str, str] = {ticket_id: status for ticket_id, status, _ in rows}
+        assignees = {ticket_id: assignee for ticket_id, _, assignee in rows}
         closed: dict[str, bool] = {}
         news: list[str | None] = []
         added: list[tuple[Any, ...]] = []
@@ -194,17 +196,7 @@ class Poller:
         conn.executemany(
             "UPDATE tickets SET source=?, remote_id=?, client=?, title=?, body=?, priority=?, status=?, "
             "contact=?, created=?, updated=?, last_seen=? WHERE id=?", changed)
-        return news
-
-    def _assignees_before(self, tickets: list[Ticket]) -> dict[str, str]:
-        """The assignee last seen for each known ticket of this poll (read before the poll is stored)."""
-        ids = list(dict.fromkeys(t.id for t in tickets))
-        out: dict[str, str] = {}
-        for start in range(0, len(ids), 500):  # SQLite's host-parameter limit
-            chunk = ids[start:start + 500]
-            out.update(self.store.db.conn.execute(
-                f"SELECT id, assignee FROM tickets WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall())
-        return out
+        return news, assignees
 
     def _page_assignments(self, tickets: list[Ticket], before: dict[str, str], rules: RuleSet, context: Context,
                           now: datetime, result: SyncResult) -> None:
