@@ -52,7 +52,6 @@ from oncall_desktop.services.psa.base import (
 from oncall_desktop.services.psa.http import RetryPolicy, backoff_delay
 from oncall_desktop.services.store import Store
 
-KINDS = ("note", "time_entry", "assign")
 STATES = ("pending", "sent", "failed")
 
 #: Retries of one row: 15 s, 30 s, 1 min … capped at 30 min (equal jitter: never a hot loop).

@@ -30,7 +30,6 @@ from oncall_desktop.services.store import Store
 from oncall_desktop.tickets import SEVERITIES, Page, Ticket
 
 ACK_WINDOW_MINUTES = 15
-ACTIVE_STATES = ("pending", "acknowledged", "escalated")
 
 #: The audit-log kind for each event (Timeout and StaleCheck depend on the outcome).
 _KINDS: dict[type, str] = {

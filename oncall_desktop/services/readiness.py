@@ -31,8 +31,6 @@ RUNBOOK_MAX_AGE = timedelta(days=365)
 #: Setting: the ``checked_at`` of the run whose notice the tech closed.
 DISMISSED_SETTING = "readiness_dismissed"
 
-ITEMS = ("notifications", "ticket_system", "runbooks", "backup", "disk", "autostart")
-
 
 @dataclass(frozen=True)
 class CheckItem:

@@ -73,12 +73,6 @@ class Version:
         return out
 
 
-def kind_of_path(path: str | Path) -> str | None:
-    """'runbook' for ``.md``, 'tree' for ``.yaml``/``.yml``, None otherwise."""
-    suffix = Path(path).suffix.lower()
-    return "runbook" if suffix == ".md" else "tree" if suffix in (".yaml", ".yml") else None
-
-
 def doc_id_of(text: str) -> str | None:
     """The ``id:`` a text declares (top-level line), before any full parse; None if there is none."""
     match = _ID_LINE.search(text)

@@ -42,7 +42,6 @@ MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 _TEXT_SUFFIXES = (".md", ".yaml", ".yml", ".toml")
-_LINE_RE = re.compile(r"^line (\d+)[:,]?\s*(.*)$", re.DOTALL)
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -394,10 +393,6 @@ class TeamPack:
                 data["tier"] = profile.tier
             data["calendar"] = {**data.get("calendar", {}), "time_zone": profile.calendar.time_zone}
             self.directory.save_client(profile.name, data)
-
-    def clients_text(self) -> str | None:
-        """The pack's clients.toml as published (for billing), or None."""
-        return self.files().get(CLIENTS_FILE)
 
 
 def _bundled_ids() -> set[str]:

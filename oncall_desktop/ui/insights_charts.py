@@ -32,7 +32,6 @@ class ChartView(QChartView):
         super().__init__(chart)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumSize(360, 240)
-        self.empty_text = ""
 
     def reset(self) -> QChart:
         chart = self.chart()

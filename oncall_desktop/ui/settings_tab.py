@@ -24,8 +24,6 @@ from oncall_desktop.ui.settings_team import TeamPage
 from oncall_desktop.ui.settings_work import WorkPage
 from oncall_desktop.ui.settings_you import YouPage
 
-_row = row  # older name, kept for callers
-
 
 class SettingsTab(QWidget):
     def __init__(self, controller: AppController) -> None:
