@@ -132,9 +132,12 @@ class RunbooksTab(QWidget):
         if self.search.text().strip():
             self._run_search(quiet=True)
         else:
-            self._fill([("tree", t) for t in sorted(trees)] + [("runbook", r["id"]) for r in
-                                                                sorted(runbooks.values(), key=lambda r: r["title"].lower())],
-                       quiet=True)
+            self._fill(self._all_entries(), quiet=True)
+
+    def _all_entries(self) -> list[tuple[str, str]]:
+        """Every tree, then every runbook by title: the list with no search typed."""
+        return [("tree", t) for t in sorted(self.trees)] + [
+            ("runbook", r["id"]) for r in sorted(self.runbooks.values(), key=lambda r: r["title"].lower())]
 
     def _fill(self, entries: list[tuple[str, str]], keep: str | None = None, quiet: bool = False) -> None:
         current = keep or self._current()[1]
@@ -185,9 +188,7 @@ class RunbooksTab(QWidget):
         self._search_seq += 1
         seq = self._search_seq
         if not query:
-            self._fill([("tree", t) for t in sorted(self.trees)] +
-                       [("runbook", r["id"]) for r in sorted(self.runbooks.values(), key=lambda r: r["title"].lower())],
-                       quiet=quiet)
+            self._fill(self._all_entries(), quiet=quiet)
             return
         words = query.casefold().split()
         trees = [t for t, d in sorted(self.trees.items())

@@ -131,6 +131,7 @@ class TrayController:
         running = snapshot.get("timer")
         self.action_timer.setText("Stop timer" if running else "Start timer")
         ready = snapshot.get("readiness")
-        self.action_readiness.setVisible(should_show(ready))
-        if should_show(ready):
+        show = should_show(ready)
+        self.action_readiness.setVisible(show)
+        if show:
             self.action_readiness.setText(ready["headline"])
