@@ -23,9 +23,8 @@ from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from oncall_desktop.clock import as_utc, iso
-from oncall_desktop.rotation_model import (  # _check_keys, _instant, _name: for rotation_swaps
-    Layer, Override, Restriction, RotationError, Schedule, Shift, TurnLength, _check_keys, _instant, _name, zone_of,
-)
+from oncall_desktop.rotation_model import (Layer, Override, Restriction, RotationError, Schedule, Shift, TurnLength,
+                                           zone_of)
 
 __all__ = [  # the model lives in rotation_model; callers import everything from here
     "MAX_REACH", "Layer", "Override", "Restriction", "RotationError", "Schedule", "Shift", "TurnLength",

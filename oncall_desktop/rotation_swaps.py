@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from oncall_desktop.clock import as_utc, iso
-from oncall_desktop.rotation import Override, RotationError, Schedule, _check_keys, _final, _instant, _name
+from oncall_desktop.rotation import _final
+from oncall_desktop.rotation_model import Override, RotationError, Schedule, _check_keys, _instant, _name
 
 
 @dataclass(frozen=True)
