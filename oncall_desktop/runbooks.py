@@ -173,15 +173,15 @@ class Bundle:
 # --------------------------------------------------------------------------- runbooks
 
 
-def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
-    """Returns (front matter, body, line of the first front matter line)."""
+def split_front_matter(text: str, path: str) -> tuple[str, str]:
+    """(front matter, body) of a runbook; the front matter always starts on line 2."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise RunbookFormatError([Problem(path, 1, "a runbook must start with a '---' line, then its front matter "
                                                    "(id, title, …), then another '---' line")])
     for index in range(1, len(lines)):
         if lines[index].strip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:])
     raise RunbookFormatError([Problem(path, 1, "the front matter is never closed: add a '---' line after it")])
 
 
@@ -196,7 +196,8 @@ def _normalise(text: str, path: str) -> str:
 def parse_runbook(text: str, path: str = "<text>") -> Runbook:
     """A runbook from Markdown with front matter; raises RunbookFormatError listing every problem."""
     text = _normalise(text, path)
-    front, body, first_line = _split_front_matter(text, path)
+    front, body = split_front_matter(text, path)
+    first_line = 2  # of the front matter, after the opening '---'
     reader = _Reader(path, line_offset=first_line - 1)
     root = reader.compose(front) if front.strip() else None
     if root is None:

@@ -315,9 +315,9 @@ class RunbookEditor(DocumentEditor):
 
 def _body_of(text: str) -> str:
     """The Markdown after the front matter (the whole text while the front matter is unfinished)."""
-    lines = text.split("\n")
-    if lines and lines[0].strip() == "---":
-        for index in range(1, len(lines)):
-            if lines[index].strip() in ("---", "..."):
-                return "\n".join(lines[index + 1:])
-    return text
+    from oncall_desktop.runbooks import RunbookFormatError, split_front_matter
+
+    try:
+        return split_front_matter(text, "")[1]
+    except RunbookFormatError:
+        return text
