@@ -14,6 +14,7 @@ from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import (
     BUNDLED_DIR,
     MAX_TEXT_CHARS,
+    Bundle,
     DecisionTree,
     Runbook,
     load_texts,
@@ -79,13 +80,17 @@ class RunbookLibrary:
             refused = RefusedFolder(str(folder), tuple(sorted(problems)))
             self.refused.append(refused)
             return refused
+        self.merge(bundle, str(folder))
+        return None
+
+    def merge(self, bundle: Bundle, origin: str) -> None:
+        """Take a checked bundle's runbooks and trees, over any of the same id, noting where they came from."""
         for runbook_id, runbook in bundle.runbooks.items():
             self.runbooks[runbook_id] = runbook
-            self.origin[runbook_id] = str(folder)
+            self.origin[runbook_id] = origin
         for tree_id, tree in bundle.trees.items():
             self.trees[tree_id] = tree
-            self.origin[tree_id] = str(folder)
-        return None
+            self.origin[tree_id] = origin
 
 
 def load_library(extra_folders: Iterable[Path] = (), include_bundled: bool = True) -> RunbookLibrary:

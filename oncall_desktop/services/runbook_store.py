@@ -101,12 +101,7 @@ def add_layer(library: RunbookLibrary, label: str, texts: Mapping[str, str]) -> 
         refused = RefusedFolder(label, tuple(bundle.problems))
         library.refused.append(refused)
         return refused
-    for runbook_id, runbook in bundle.runbooks.items():
-        library.runbooks[runbook_id] = runbook
-        library.origin[runbook_id] = label
-    for tree_id, tree in bundle.trees.items():
-        library.trees[tree_id] = tree
-        library.origin[tree_id] = label
+    library.merge(bundle, label)
     return None
 
 
