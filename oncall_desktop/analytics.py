@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from oncall_desktop.billing import DEFAULT_AGREEMENT, Agreement, WorkSession, bill
 from oncall_desktop.calendar_hours import DAY_NAMES, BillingError, Calendar, split
-from oncall_desktop.clock import UTC, as_utc, iso, parse_instant
+from oncall_desktop.clock import STAMP, UTC, as_utc, iso, local_time, parse_instant
 
 WEEKDAYS = DAY_NAMES
 
@@ -448,7 +448,7 @@ def _top_issues(pages: Sequence[PageFacts], tz: tzinfo) -> list[dict[str, Any]]:
         last = max(p.opened_at for p in group)
         out.append({"issue": title, "count": len(group), "clients": [c for c, _ in clients.most_common()],
                     "false_alarms": sum(1 for p in group if p.false_alarm),
-                    "last_seen": iso(last), "last_seen_local": last.astimezone(tz).strftime("%a %d %b %H:%M")})
+                    "last_seen": iso(last), "last_seen_local": local_time(last, STAMP, tz)})
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Mapping, Protocol
 
 UTC = timezone.utc
@@ -153,6 +153,15 @@ def parse_instant(text: str) -> datetime:
         return as_utc(value)
     except OverflowError:  # e.g. 0001-01-01T00:00+05:45 has no UTC equivalent
         raise ValueError(f"'{text}' is outside the dates oncall-desktop can handle") from None
+
+
+#: How a moment is written for the technician everywhere ("Thu 26 Nov 23:10").
+STAMP = "%a %d %b %H:%M"
+
+
+def local_time(value: datetime, fmt: str = "%H:%M", tz: tzinfo | None = None) -> str:
+    """Shown in ``tz``, by default the technician's own zone (the machine's); naive means UTC."""
+    return as_utc(value).astimezone(tz).strftime(fmt)
 
 
 def iso(value: datetime) -> str:

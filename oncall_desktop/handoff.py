@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Iterable, Mapping, Sequence
 
-from oncall_desktop.clock import UTC, as_utc, iso, parse_instant
+from oncall_desktop.clock import STAMP, UTC, as_utc, iso, local_time, parse_instant
 from oncall_desktop.maintenance import MaintenanceWindow
 
 #: Deadlines and windows this far into the next shift count as time-sensitive.
@@ -111,7 +111,7 @@ def handoff_id(author: str, written_at: datetime) -> str:
 # ------------------------------------------------------------------- draft --
 
 def _local(value: datetime, tz: tzinfo) -> str:
-    return as_utc(value).astimezone(tz).strftime("%a %H:%M")
+    return local_time(value, "%a %H:%M", tz)
 
 
 def _page_line(page: Mapping[str, Any], tz: tzinfo) -> str:
@@ -188,13 +188,12 @@ def draft(*, author: str, now: datetime, since: datetime, events: Iterable[Mappi
 
 def render_text(handoff: Handoff, tz: tzinfo = UTC) -> str:
     """Plain text for the dialog, ``handoff show`` and an internal ticket note."""
-    head = f"Handoff from {handoff.author}, written {as_utc(handoff.written_at).astimezone(tz):%a %d %b %H:%M}"
+    head = f"Handoff from {handoff.author}, written {local_time(handoff.written_at, STAMP, tz)}"
     if handoff.for_person:
         head += f" for {handoff.for_person}"
     lines = [head]
     if handoff.shift_start and handoff.shift_end:
-        lines.append(f"Shift {as_utc(handoff.shift_start).astimezone(tz):%a %d %b %H:%M}–"
-                     f"{as_utc(handoff.shift_end).astimezone(tz):%a %d %b %H:%M}")
+        lines.append(f"Shift {local_time(handoff.shift_start, STAMP, tz)}–{local_time(handoff.shift_end, STAMP, tz)}")
     for title, items in (("Open pages", handoff.open_pages), ("Time-sensitive", handoff.time_sensitive),
                          ("Done this shift", handoff.done)):
         lines.append("")

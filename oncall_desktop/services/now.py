@@ -10,21 +10,12 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.clock import as_utc, iso, parse_instant
+from oncall_desktop.clock import STAMP, iso, local_time, parse_instant  # STAMP, local_time: the UI imports them here
 
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
 
 TIMELINE_DAYS = 14
-
-
-def local_time(value: datetime, fmt: str = "%H:%M") -> str:
-    """Shown in the technician's own zone (the machine's)."""
-    return as_utc(value).astimezone().strftime(fmt)
-
-
-#: How a moment is written for the technician everywhere ("Thu 26 Nov 23:10").
-STAMP = "%a %d %b %H:%M"
 
 
 def local_stamp(value: datetime) -> str:
