@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 
 from oncall_desktop.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.now import local_stamp
+from oncall_desktop.services.psa.base import LOCAL_HOSTS
 from oncall_desktop.rotation import (
-    Override, RotationError, Schedule, Shift, backup_for, next_shift_for, on_call, shifts, zone_of,
+    RotationError, Schedule, Shift, backup_for, next_shift_for, on_call, shifts, zone_of,
 )
 from oncall_desktop.rotation_fairness import FairnessReport, fairness
 from oncall_desktop.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
@@ -42,7 +43,6 @@ IMPORT_AHEAD = timedelta(days=366)
 #: A shift that ended longer ago than this gets no "shift ended" notice (the app was off).
 END_NOTICE_GRACE = timedelta(hours=12)
 FETCH_TIMEOUT = (5, 30)
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 HttpGet = Callable[..., Any]
 
@@ -291,7 +291,7 @@ class RotationService:
                                     "check the path") from None
             return raw.decode("utf-8", errors="replace"), "file", "", ""
         parts = urlsplit(source)
-        if parts.scheme.lower() != "https" and (parts.hostname or "") not in _LOCAL_HOSTS:
+        if parts.scheme.lower() != "https" and (parts.hostname or "") not in LOCAL_HOSTS:
             raise RotationError(f"calendar links must use https:// (got {source}); ask for the secure link")
         headers = {"Accept": "text/calendar, */*;q=0.5"}
         if cached and cached.get("etag"):

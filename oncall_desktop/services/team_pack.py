@@ -27,6 +27,7 @@ from urllib.parse import urlparse
 from oncall_desktop.clock import iso
 from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import MAX_TEXT_CHARS, load_texts
+from oncall_desktop.services.psa.base import LOCAL_HOSTS
 from oncall_desktop.services.runbook_library import CONTENT_SUFFIXES
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 _TEXT_SUFFIXES = (".md", ".yaml", ".yml", ".toml")
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class TeamPackError(ValueError):
@@ -192,7 +192,7 @@ def check_source(source: str) -> str:
         raise TeamPackError("no team pack is set up; give a folder path or an https URL")
     parsed = urlparse(source)
     if parsed.scheme in ("http", "https"):
-        if parsed.scheme == "http" and parsed.hostname not in _LOCAL_HOSTS:
+        if parsed.scheme == "http" and parsed.hostname not in LOCAL_HOSTS:
             raise TeamPackError(f"team pack URLs must use https, not http: {source}")
         return source
     return str(Path(source).expanduser())

@@ -14,6 +14,10 @@ from typing import Protocol, Sequence, runtime_checkable
 
 from oncall_desktop.tickets import Ticket
 
+#: The only hosts a connection may reach without TLS (plain IMAP, http:// calendars and team packs):
+#: nothing then crosses a network.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
 
 class ErrorKind(enum.Enum):
     AUTH = "auth"                  # wrong or expired credentials

@@ -35,11 +35,10 @@ from email.utils import parseaddr, parsedate_to_datetime
 from typing import Any, Callable, Iterator, Mapping, cast
 
 from oncall_desktop.clock import Clock, SystemClock, as_utc
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.base import LOCAL_HOSTS, ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import FieldMap, field_map
 from oncall_desktop.tickets import Ticket
 
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 _BODY_LIMIT = 20_000
 _BATCH = 100
 _TAGS = re.compile(r"<[^>]+>")
@@ -110,7 +109,7 @@ class ImapAdapter:
                  clock: Clock | None = None, connect: Callable[[], imaplib.IMAP4] | None = None) -> None:
         if security not in ("ssl", "starttls", "plain"):
             raise TicketSystemError(ErrorKind.CONFIG, f"IMAP security '{security}' is unknown; use ssl, starttls or plain")
-        if security == "plain" and host not in _LOCAL_HOSTS:
+        if security == "plain" and host not in LOCAL_HOSTS:
             raise TicketSystemError(ErrorKind.CONFIG, f"IMAP without encryption would send the password to {host} "
                                     "in clear text; choose ssl (port 993) or starttls (port 143).")
         merged = dict(mapping or {})
