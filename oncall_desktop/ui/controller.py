@@ -56,6 +56,7 @@ class AppController(QObject):
         self._refresh_timer.timeout.connect(self._tick)
         self._polling = False
         self._ticking = False
+        self._beating = False
         self.actions: Any = None  # ui.notify_dbus.NotificationActions, made in start()
 
     # ------------------------------------------------------------------ life
@@ -77,8 +78,7 @@ class AppController(QObject):
 
     def _opened(self, snapshot: dict[str, Any]) -> None:
         self._publish(snapshot)
-        seconds = self._poll_seconds or int(snapshot.get("settings", {}).get("poll_seconds", 60))
-        self._poll_timer.start(max(1, seconds) * 1000)
+        self._poll_timer.start(self._interval(snapshot) * 1000)
         self._refresh_timer.start()
         first = int(snapshot.get("settings", {}).get("first_poll_seconds", 2))
         QTimer.singleShot(first * 1000, self.check_now)
@@ -116,10 +116,12 @@ class AppController(QObject):
         """Next poll after the interval, or later while offline (services.poller.poll_delay)."""
         from oncall_desktop.services.poller import poll_delay
 
-        settings = snapshot.get("settings", {})
-        interval = self._poll_seconds or int(settings.get("poll_seconds", 60))
-        delay = poll_delay(max(1, interval), int(settings.get("poll_failures", 0) or 0))
-        self._poll_timer.start(int(delay * 1000))
+        failures = int(snapshot.get("settings", {}).get("poll_failures", 0) or 0)
+        self._poll_timer.start(int(poll_delay(self._interval(snapshot), failures) * 1000))
+
+    def _interval(self, snapshot: dict[str, Any]) -> int:
+        """Seconds between polls: the one given at start, else the workspace's setting (at least 1)."""
+        return max(1, self._poll_seconds or int(snapshot.get("settings", {}).get("poll_seconds", 60)))
 
     def acknowledge(self, page_id: int | None = None) -> None:
         """Acknowledge a page (the newest pending one when no id is given)."""
@@ -226,7 +228,7 @@ class AppController(QObject):
     def beat_timer(self) -> None:
         """The running timer's heartbeat (crash safety, sleep detection); redraws only when it changed."""
         timer = self.snapshot.get("timer") or {}
-        if self.ws is None or getattr(self, "_beating", False) or timer.get("state") != "running":
+        if self.ws is None or self._beating or timer.get("state") != "running":
             return
         self._beating = True
         ws = self.ws
