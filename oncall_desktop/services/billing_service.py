@@ -121,8 +121,9 @@ class BillingService:
             "WHERE t.ticket_id = ? AND t.client = ? AND t.state = 'stopped' AND s.end IS NOT NULL AND s.start >= ? "
             "ORDER BY s.start, s.id", (ticket, client, since)).fetchall()
         work = [WorkSession(ticket, client, parse_instant(s[2]), parse_instant(s[3]), s[4]) for s in sessions]
-        profile = self.book().profile(client)
-        agreements, calendar, default = profile.agreements, profile.calendar, self.book().default_agreement
+        book = self.book()
+        profile = book.profile(client)
+        agreements, calendar, default = profile.agreements, profile.calendar, book.default_agreement
         billed: list[TimeEntry] = []
         uid = self.workspace_uid()
         now = iso(self.store.clock.now())

@@ -147,8 +147,9 @@ class RotationService:
     def save(self, schedule: Schedule, *, by: str = "", replacing: str | None = None) -> Schedule:
         """Validate and store one schedule (``replacing`` renames an existing one)."""
         checked = Schedule.from_dict(schedule.to_dict())
-        others = {s.name: s for s in self.schedules() if s.name not in (checked.name, replacing)}
-        if replacing and replacing != checked.name and checked.name in {s.name for s in self.schedules()}:
+        stored = self.schedules()
+        others = {s.name: s for s in stored if s.name not in (checked.name, replacing)}
+        if replacing and replacing != checked.name and checked.name in {s.name for s in stored}:
             raise RotationError(f"a schedule called '{checked.name}' already exists; pick another name")
         if checked.backup and checked.backup not in others:
             raise RotationError(f"'{checked.name}' names backup schedule '{checked.backup}', which does not exist; "
