@@ -164,7 +164,7 @@ def open_page(
     state = PageState(
         page_id=page_id, state=PENDING, level=1, person=_person_at(chain, 1), created=now,
         window_start=now, deadline=now + policy.ack_window(client, severity), chain=chain,
-        client=client, severity=severity, renotify_at=now + timedelta(minutes=policy.renotify_minutes),
+        client=client, severity=severity, renotify_at=now + policy.renotify_after(),
     )
     return Transition(state, state.deadline, [Notify(state.person, 1)])
 
@@ -288,7 +288,7 @@ def _wait(page: PageState, now: datetime, policy: AckPolicy, **changes: Any) -> 
     merged = {"client": page.client, "severity": page.severity, **changes}
     return replace(
         page, window_start=now, deadline=now + policy.ack_window(merged["client"], merged["severity"]),
-        renotify_at=now + timedelta(minutes=policy.renotify_minutes), **changes,
+        renotify_at=now + policy.renotify_after(), **changes,
     )
 
 
@@ -352,7 +352,7 @@ def _timeout(state: PageState, event: Timeout, now: datetime, policy: AckPolicy)
         new = replace(
             state, state=ESCALATED, level=level, person=person, window_start=start,
             deadline=start + policy.ack_window(state.client, state.severity),
-            renotify_at=now + timedelta(minutes=policy.renotify_minutes),
+            renotify_at=now + policy.renotify_after(),
         )
         note = Note(f"Not acknowledged within {_minutes(window)} by {state.person}; escalated to {person}{late}")
         return Transition(new, new.deadline, [note, Notify(person, level), AssignTicket(person)])
@@ -364,7 +364,7 @@ def _timeout(state: PageState, event: Timeout, now: datetime, policy: AckPolicy)
         deadline += step * ((now - deadline) // step + 1)
     new = replace(
         state, state=ESCALATED, window_start=deadline - step, deadline=deadline,
-        renotify_at=now + timedelta(minutes=policy.renotify_minutes),
+        renotify_at=now + policy.renotify_after(),
     )
     effects: list[Effect] = [Notify(state.person, state.level)]
     if state.state != ESCALATED:
@@ -411,7 +411,7 @@ def _snooze(state: PageState, event: Snooze, now: datetime, policy: AckPolicy) -
 def _renotify(state: PageState, event: Renotify, now: datetime, policy: AckPolicy) -> Transition:
     if state.state == ACKNOWLEDGED:
         raise AckError("this page is acknowledged; nobody needs reminding")
-    new = replace(state, renotify_at=now + timedelta(minutes=policy.renotify_minutes))
+    new = replace(state, renotify_at=now + policy.renotify_after())
     return Transition(new, new.deadline, [Notify(state.person, state.level)])
 
 
@@ -460,7 +460,7 @@ def _handover(state: PageState, event: Handover, now: datetime, policy: AckPolic
     new = replace(
         state, state=ESCALATED if level > 1 else PENDING, level=level, person=to, window_start=at,
         deadline=at + policy.ack_window(state.client, state.severity),
-        renotify_at=now + timedelta(minutes=policy.renotify_minutes), acknowledged_by="", acknowledged_at=None,
+        renotify_at=now + policy.renotify_after(), acknowledged_by="", acknowledged_at=None,
     )
     return Transition(new, new.deadline, [])
 

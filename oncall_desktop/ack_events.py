@@ -82,6 +82,10 @@ class AckPolicy:
         found = [m for m in (self.by_client.get(client), self.by_severity.get(severity)) if m is not None]
         return timedelta(minutes=min(found) if found else self.ack_minutes)
 
+    def renotify_after(self) -> timedelta:
+        """How long until a still-unanswered page is shown again."""
+        return timedelta(minutes=self.renotify_minutes)
+
     def stale_after(self, client: str) -> timedelta:
         return timedelta(minutes=self.stale_by_client.get(client, self.stale_minutes))
 
