@@ -274,11 +274,7 @@ def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
     from oncall_desktop.rotation import escalation_chain as chain_of
     from oncall_desktop.services.pages import clean_chain
 
-    name = ws.paging_schedule()
-    if not name:
-        return []
-    schedules = {s.name: s for s in ws.directory_service.schedules()}
-    schedule = schedules.get(name)
+    schedule, schedules = ws.paging()
     if schedule is None:
         return []
     return clean_chain(chain_of(schedules, schedule, at))

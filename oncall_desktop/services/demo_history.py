@@ -9,7 +9,7 @@ source, so they never mix with the live pages of the demo.
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from oncall_desktop.clock import iso
@@ -46,7 +46,7 @@ def seed_history(ws: Workspace, days: int = 30, seed: int = 8) -> int:
     written = 0
     with store.transaction() as db:
         _extend_rotations_back(ws, days)
-        primary = next((s for s in ws.directory_service.schedules() if s.name == ws.paging_schedule()), None)
+        primary = ws.paging()[0]
         for name, data in ws.directory_service.clients().items():
             agreement = {**data.get("agreement", {}), "normal_rate_cents": RATES_CENTS.get(name, 10000)}
             ws.directory_service.save_client(name, {**data, "agreement": agreement})

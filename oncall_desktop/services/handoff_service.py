@@ -92,8 +92,7 @@ class HandoffService:
         def after_last(start: datetime) -> datetime:
             return max(start, written) if written is not None and written < now else start
 
-        name = self.ws.paging_schedule()
-        schedule = next((s for s in self.ws.directory_service.schedules() if s.name == name), None)
+        schedule = self.ws.paging()[0]
         if schedule is not None:
             try:
                 current = on_call(schedule, now)

@@ -98,8 +98,7 @@ def client_terms(clients: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Ca
 def _shifts(ws: Workspace, start: datetime, end: datetime) -> list[ShiftSpan]:
     from oncall_desktop.rotation import RotationError, shifts
 
-    name = ws.paging_schedule()
-    schedule = next((s for s in ws.directory_service.schedules() if s.name == name), None)
+    schedule = ws.paging()[0]
     if schedule is None:
         return []
     try:

@@ -216,8 +216,7 @@ class Readiness:
 
         title = "A backup covers this shift"
         ws = self.ws
-        schedules = {s.name: s for s in ws.directory_service.schedules()}
-        schedule = schedules.get(ws.paging_schedule() or "")
+        schedule, schedules = ws.paging()
         if schedule is None:
             return CheckItem("backup", title, False, "no on-call schedule is set up",
                              "import the rotation (Rotation tab or 'oncall-desktop rotation import')")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from oncall_desktop.clock import Clock, SystemClock
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.escalation import Context, Decision
+    from oncall_desktop.rotation import Schedule
     from oncall_desktop.services.billing_service import BillingService
     from oncall_desktop.services.clock import ClockService
     from oncall_desktop.services.directory import Directory
@@ -247,18 +248,25 @@ class Workspace:
         """Who uses this workspace (set in Settings / by the demo)."""
         return str(self.store.get_setting("me", "") or "")
 
-    def paging_schedule(self) -> str | None:
+    def paging_schedule(self, schedules: Sequence[Schedule] | None = None) -> str | None:
         """The schedule whose on-call person is paged first (level 1).
 
         The setting ``page_schedule`` wins; otherwise the first schedule that
         is nobody's backup (backups are level 2, not the first call).
+        ``schedules``: the stored ones, when the caller has read them already.
         """
         chosen = self.store.get_setting("page_schedule")
         if chosen:
             return str(chosen)
-        schedules = self.directory_service.schedules()
+        schedules = self.directory_service.schedules() if schedules is None else schedules
         backups = {s.backup for s in schedules if s.backup}
         return next((s.name for s in schedules if s.name not in backups), None)
+
+    def paging(self) -> tuple[Schedule | None, dict[str, Schedule]]:
+        """The paging schedule (None when there is none) and every schedule by name, from one read."""
+        schedules = self.directory_service.schedules()
+        by_name = {s.name: s for s in schedules}
+        return by_name.get(self.paging_schedule(schedules) or ""), by_name
 
     # ------------------------------------------------------------------ verbs
     def poll(self) -> tuple[Any, list[dict[str, Any]]]:
@@ -342,7 +350,8 @@ class Workspace:
 
         from oncall_desktop.services.clock import caught_up
 
-        person = next((e["person"] for e in on_call_now(self) if e["schedule"] == self.paging_schedule()), "")
+        paging = self.paging_schedule()
+        person = next((e["person"] for e in on_call_now(self) if e["schedule"] == paging), "")
         reason = "; ".join(r for r in decision.reasons if not r.startswith("not paged"))
         page, escalated = caught_up(self, self.pages.open(ticket, decision.severity, reason, person), ticket)
         return {"page_id": page.id, "ticket": ticket, "reason": f"{escalated}; {reason}" if escalated else reason,
