@@ -85,11 +85,10 @@ class ClockService:
         fired: list[dict[str, Any]] = []
         mine = self.runs_for()
         for _ in range(MAX_FIRES_PER_TICK):
-            due = [(page_id, at) for page_id, at in pages.due(now) if mine(pages.state(page_id))]
+            due = [entry for entry in pages.due(now) if mine(entry[2])]
             if not due:
                 break
-            page_id, at = due[0]
-            state = pages.state(page_id)
+            page_id, at, state = due[0]
             event: ack.Event
             if ack.due(state, now):
                 event = ack.Timeout() if state.state in ack.WAITING else ack.StaleCheck(self._timer_on(page_id))

@@ -264,8 +264,8 @@ class PageService:
         return page, step
 
     # ---------------------------------------------------------- clock support
-    def due(self, now: datetime) -> list[tuple[int, datetime]]:
-        """Pages with something due by ``now``, as (page id, the instant it fell due)."""
+    def due(self, now: datetime) -> list[tuple[int, datetime, ack.PageState]]:
+        """Pages with something due by ``now``, as (page id, the instant it fell due, its state), earliest first."""
         rows = self.store.db.conn.execute(
             "SELECT id FROM pages WHERE next_due IS NOT NULL AND next_due <= ? AND state != 'resolved'",
             (iso(now),)).fetchall()
@@ -273,9 +273,9 @@ class PageService:
         for (page_id,) in rows:
             state = self.state(page_id)
             if ack.due(state, now):
-                out.append((page_id, state.deadline))
+                out.append((page_id, state.deadline, state))
             elif ack.renotify_due(state, now):
-                out.append((page_id, state.renotify_at))
+                out.append((page_id, state.renotify_at, state))
         return sorted(out, key=lambda x: (x[1], x[0]))  # type: ignore[arg-type, return-value]
 
     def next_due(self) -> datetime | None:
