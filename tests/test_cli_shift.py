@@ -92,8 +92,10 @@ def test_check_json_items_and_exit_code(capsys, ws) -> None:
     code, out, _ = run(capsys, "--workspace", ws, "check", "--json")
     report = json.loads(out)
     assert [i["key"] for i in report["items"]] == ["notifications", "ticket_system", "runbooks", "backup", "disk",
-                                                   "autostart"]
+                                                   "autostart", "qt_library"]
     assert all(set(i) == {"key", "title", "ok", "detail", "fix"} for i in report["items"])
+    qt = report["items"][-1]
+    assert qt["ok"] is True and "0 lost per Qt call" in qt["detail"]  # the same probe --selftest runs
     # tests run without a session bus: the notification item fails, so the exit code says "not ready"
     assert report["ok"] is False and code == 1
     notif = report["items"][0]

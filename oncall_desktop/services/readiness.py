@@ -1,9 +1,10 @@
 """The pre-shift readiness check: will tonight's page actually reach me?
 
-Why these six items: each is a way on-call silently fails — notifications
+Why these seven items: each is a way on-call silently fails — notifications
 switched off by a desktop update, an expired API key, a runbook pack months
 old, a shift with no backup, a full disk that stops the store, an app that
-does not come back after a reboot.  Each item says pass/fail in words and,
+does not come back after a reboot, a Qt binding that makes the app abort
+after a few minutes with the window open.  Each item says pass/fail in words and,
 when it fails, the one thing to do.  Every run is recorded (event log and the
 ``readiness`` table) so a lead can see the check was done.
 """
@@ -19,6 +20,7 @@ from oncall_desktop.clock import iso, parse_instant
 from oncall_desktop.services.now import local_stamp
 
 if TYPE_CHECKING:
+    from oncall_desktop.services.qt_probe import ProbeResult
     from oncall_desktop.services.workspace import Workspace
 
 #: Below this the store (WAL, backups) may fail mid-shift.
@@ -59,8 +61,10 @@ class Readiness:
     """Runs the checklist against one workspace; every probe can be replaced in tests."""
 
     def __init__(self, ws: Workspace, *, autostart_enabled: Callable[[], bool] | None = None,
-                 disk_free: Callable[[], int] | None = None, min_free_bytes: int = MIN_FREE_BYTES) -> None:
+                 disk_free: Callable[[], int] | None = None, min_free_bytes: int = MIN_FREE_BYTES,
+                 qt_probe: Callable[[], ProbeResult] | None = None) -> None:
         self.ws = ws
+        self.qt_probe = qt_probe or _measure_qt
         self.autostart_enabled = autostart_enabled or self._autostart_enabled
         self.disk_free = disk_free or (lambda: shutil.disk_usage(self.ws.directory).free)
         self.min_free_bytes = min_free_bytes
@@ -74,7 +78,7 @@ class Readiness:
         run in the log ("" by hand, "shift start" when it ran by itself).
         """
         items = (self.notifications(confirm, send=resend), self.ticket_system(), self.runbooks(), self.backup(), self.disk(),
-                 self.autostart())
+                 self.autostart(), self.qt_library())
         report = ReadinessReport(self.ws.clock.now(), items)
         self._record(report, trigger)
         return report
@@ -273,6 +277,18 @@ class Readiness:
         return CheckItem("autostart", title, False, "oncall-desktop will not start after a reboot",
                          "turn on 'Start at login' in Settings")
 
+    def qt_library(self) -> CheckItem:
+        title = "The window library is sound"
+        try:
+            result = self.qt_probe()
+        except ImportError as exc:
+            return CheckItem("qt_library", title, False, f"PySide6 cannot be loaded: {exc}",
+                             "reinstall oncall-desktop")
+        if result.ok:
+            return CheckItem("qt_library", title, True, result.sentence())
+        return CheckItem("qt_library", title, False, result.sentence(),
+                         "update oncall-desktop, or install another PySide6 release")
+
     # -------------------------------------------------------------- internals
     def _autostart_enabled(self) -> bool:
         from oncall_desktop.services.autostart import Autostart
@@ -290,6 +306,12 @@ class Readiness:
                     (item.key, int(item.ok), item.detail, item.fix, iso(report.checked_at)))
             store.log("readiness.checked", self.ws.me,
                       {**json.loads(json.dumps(report.to_json())), **({"trigger": trigger} if trigger else {})})
+
+
+def _measure_qt() -> ProbeResult:
+    from oncall_desktop.services import qt_probe
+
+    return qt_probe.measure()
 
 
 def problems_headline(failed: int) -> str:

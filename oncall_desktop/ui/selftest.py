@@ -38,6 +38,12 @@ def run_selftest() -> int:
         steps.append("rules")
         _check_decoding()
         steps.append("vendor answers decode (msgspec)")
+        from oncall_desktop.services import qt_probe
+
+        probe = qt_probe.measure()
+        if not probe.ok:
+            raise RuntimeError(probe.sentence())
+        steps.append(probe.sentence())
         bundle = getattr(sys, "_MEIPASS", None)
         if bundle and sys.platform.startswith("linux"):
             if bundle in os.environ.get("LD_LIBRARY_PATH", ""):

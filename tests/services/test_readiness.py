@@ -161,11 +161,26 @@ def test_autostart_follows_the_xdg_file(workspace, tmp_path, monkeypatch) -> Non
     assert readiness.autostart().ok
 
 
+# ---------------------------------------------------------------- qt library
+def test_qt_library_passes_on_the_installed_release(workspace) -> None:
+    item = _readiness(workspace).qt_library()
+    assert item.ok and "PySide6" in item.detail
+
+
+def test_qt_library_fails_in_words_when_none_leaks(workspace) -> None:
+    from oncall_desktop.services.qt_probe import ProbeResult
+
+    item = _readiness(workspace, qt_probe=lambda: ProbeResult(1.0, True, "6.12.0")).qt_library()
+    assert not item.ok
+    assert "loses 1.0 reference to None per Qt call" in item.detail and "abort" in item.detail
+    assert item.fix
+
+
 # --------------------------------------------------------------------- record
 def test_run_records_results(workspace) -> None:
     report = _readiness(workspace, autostart_enabled=lambda: False).run()
     assert [i.key for i in report.items] == ["notifications", "ticket_system", "runbooks", "backup", "disk",
-                                             "autostart"]
+                                             "autostart", "qt_library"]
     assert not report.ok and report.to_json()["failed"] == 2  # no schedule, no autostart
     events = workspace.store.events(kind="readiness.checked")
     assert len(events) == 1 and events[0]["data"]["failed"] == 2

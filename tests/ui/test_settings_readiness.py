@@ -57,7 +57,7 @@ def test_failed_check_at_shift_start_shows_and_opens_the_checklist(qtbot, contro
     qtbot.mouseClick(notice.open_button, Qt.MouseButton.LeftButton)
     dialog = window.shift_menu.dialog
     assert isinstance(dialog, ReadinessDialog) and dialog.isVisible()
-    assert dialog.table.rowCount() == 6  # the recorded results, before anyone presses Run check
+    assert dialog.table.rowCount() == 7  # the recorded results, before anyone presses Run check
     assert [dialog.table.item(r, 0).text() for r in range(6)].count("FAIL") == 2
     when = datetime(2026, 11, 30, 8, 2, tzinfo=timezone.utc).astimezone().strftime("%a %d %b %H:%M")
     assert dialog.summary.text().startswith(f"Last check {when}: 2 item(s) need attention")

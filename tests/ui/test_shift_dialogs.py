@@ -52,7 +52,7 @@ def test_readiness_dialog_sends_asks_and_shows_each_item(qtbot, controller, reco
     dialog = ReadinessDialog(controller, ask=lambda: saw_it)
     qtbot.addWidget(dialog)
     qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    assert dialog.table.rowCount() == 6
+    assert dialog.table.rowCount() == 7
     assert dialog.table.item(0, 0).text() == ("PASS" if saw_it else "FAIL")
     assert [n.title for n in recorder.sent].count("oncall-desktop readiness check") == 1  # sent once, not twice
     assert len(controller.ws.store.events(kind="readiness.checked")) == 1
