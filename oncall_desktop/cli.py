@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show", action="store_true", help="open the main window at start (tray app only)")
     parser.add_argument("--selftest", action="store_true",
                         help="check this installation (workspace, rules, runbooks, Qt) and exit")
+    parser.add_argument("--qt-probe", action="store_true", help=argparse.SUPPRESS)  # `check` runs it (frozen build)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def add(name: str, handler: Callable[[argparse.Namespace], int] | None, help: str,
@@ -82,6 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.qt_probe:
+            from oncall_desktop.ui.qt_probe import main as qt_probe_main
+
+            return qt_probe_main()
         if args.selftest:
             from oncall_desktop.ui.selftest import run_selftest
 

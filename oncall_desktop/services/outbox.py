@@ -51,6 +51,7 @@ from oncall_desktop.services.psa.base import (
 )
 from oncall_desktop.services.psa.http import RetryPolicy, backoff_delay
 from oncall_desktop.services.store import Store
+from oncall_desktop.services.store_thread import OnStore, run_here, uses_store
 
 STATES = ("pending", "sent", "failed")
 
@@ -184,14 +185,21 @@ class Outbox:
                 self.store.log("outbox.queued", ticket_id, {"key": key, "kind": kind})
 
     # ---------------------------------------------------------------- deliver
-    def deliver(self, system: Any, now: datetime | None = None) -> DeliveryReport:
-        """Send what is due to ``system``; in order per ticket; never the same row twice remotely."""
-        now = now or self.store.clock.now()
+    def deliver(self, system: Any, now: datetime | None = None, on_store: OnStore = run_here) -> DeliveryReport:
+        """Send what is due to ``system``; in order per ticket; never the same row twice remotely.
+
+        The remote calls run on the caller's thread; each store read and write
+        goes through ``on_store`` (services/store_thread.py).  A system kept in
+        the store itself is delivered to on the store's thread as a whole.
+        """
+        if uses_store(system) and on_store is not run_here:
+            return on_store(lambda: self.deliver(system, now))  # type: ignore[no-any-return]
+        now = now or on_store(self.store.clock.now)
         source = system_source(system)
         report = DeliveryReport()
         blocked: set[str] = set()
         halted = False
-        for row in self._pending():
+        for row in on_store(self._pending):
             if halted or row.ticket_id in blocked:
                 report.waiting += 1
                 continue
@@ -202,15 +210,16 @@ class Outbox:
                 blocked.add(row.ticket_id)
                 report.waiting += 1
                 continue
-            outcome = self._attempt(system, row, now, report)
+            outcome = self._attempt(system, row, now, report, on_store)
             if outcome not in ("sent", "failed"):  # a failed row waits for a person, not the others
                 blocked.add(row.ticket_id)
             if outcome == "halt":
                 halted = True
         return report
 
-    def _attempt(self, system: Any, row: OutboxRow, now: datetime, report: DeliveryReport) -> str:
-        if not self._claim(row, now):
+    def _attempt(self, system: Any, row: OutboxRow, now: datetime, report: DeliveryReport,
+                 on_store: OnStore = run_here) -> str:
+        if not on_store(lambda: self._claim(row, now)):
             report.waiting += 1
             return "busy"
         remote = remote_ticket_id(row.ticket_id)
@@ -241,20 +250,26 @@ class Outbox:
                                     internal=bool(row.payload.get("internal", True)))
                 remote_id = found or ""
         except TicketSystemError as exc:
-            return self._failed(row, now, exc, report)
+            failure = exc
+            return on_store(lambda: self._failed(row, now, failure, report))  # type: ignore[no-any-return]
         except Exception as exc:  # noqa: BLE001 — an adapter bug must not stop the poll; it is kept in words
-            return self._failed(row, now, TicketSystemError(
+            failure = TicketSystemError(
                 ErrorKind.BAD_RESPONSE, f"{getattr(system, 'name', 'the ticket system')}: unexpected problem "
-                f"({type(exc).__name__}: {exc}); it will be retried", uncertain=True), report)
+                f"({type(exc).__name__}: {exc}); it will be retried", uncertain=True)
+            return on_store(lambda: self._failed(row, now, failure, report))  # type: ignore[no-any-return]
+        already_there = bool(looked_up and found is not None)
+        on_store(lambda: self._sent(row, now, str(remote_id), already_there))
+        report.sent += 1
+        return "sent"
+
+    def _sent(self, row: OutboxRow, now: datetime, remote_id: str, already_there: bool) -> None:
         with self.store.transaction() as db:
             db.conn.execute(
                 "UPDATE outbox SET state = 'sent', sent_at = ?, remote_id = ?, in_doubt = 0, last_error = '', "
-                "claimed_by = NULL, claimed_until = NULL WHERE id = ?", (iso(now), str(remote_id), row.id))
+                "claimed_by = NULL, claimed_until = NULL WHERE id = ?", (iso(now), remote_id, row.id))
             self.store.log("outbox.sent", row.ticket_id, {
-                "key": row.key, "kind": row.kind, "remote_id": str(remote_id), "attempts": row.attempts + 1,
-                "already_there": bool(looked_up and found is not None)}, at=now)
-        report.sent += 1
-        return "sent"
+                "key": row.key, "kind": row.kind, "remote_id": remote_id, "attempts": row.attempts + 1,
+                "already_there": already_there}, at=now)
 
     def _claim(self, row: OutboxRow, now: datetime) -> bool:
         """Take the row and mark it in doubt — committed before the remote call starts."""

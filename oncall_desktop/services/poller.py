@@ -14,6 +14,11 @@ Why it is shaped this way:
   assignment was my own doing (my outbox reassigned it to me, or I hold its
   acknowledged page).  Only tickets the rules would page qualify: handing a
   routine ticket to someone during the day is dispatch, not an escalation.
+- The network wait happens wherever ``poll_once`` runs; every store read
+  and write goes through ``on_store`` (the app's store thread; a direct call
+  elsewhere).  A ticket system that answers slowly then holds only its own
+  thread, never an acknowledgement or the timer's heartbeat.  A system kept
+  in the store itself (``uses_store``, the local book) is polled there.
 - The ticket system is the shared truth between the technicians' apps: a
   ticket this app holds an active page for that was closed, or given to
   someone else, in the ticket system is handed to ``elsewhere`` (the page
@@ -35,6 +40,7 @@ from oncall_desktop.services.outbox import last_assignee
 from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
 from oncall_desktop.services.rules_store import RulesStore
 from oncall_desktop.services.store import Store
+from oncall_desktop.services.store_thread import OnStore, run_here, uses_store
 from oncall_desktop.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -90,8 +96,10 @@ class Poller:
     def __init__(self, store: Store, system: TicketSystem, open_page: Callable[[Ticket, Decision], dict[str, Any]],
                  context: Callable[[list[Ticket]], Context] | None = None,
                  assigned_to_me: Callable[[Ticket, str, Decision], dict[str, Any]] | None = None,
-                 elsewhere: Callable[[Ticket, str | None], None] | None = None) -> None:
+                 elsewhere: Callable[[Ticket, str | None], None] | None = None,
+                 on_store: OnStore = run_here) -> None:
         self.store = store
+        self.on_store = on_store
         self.system = system
         self.open_page = open_page
         #: opens (or finds) the page for a ticket escalated to me, with the reason given; default: ``open_page``
@@ -107,13 +115,22 @@ class Poller:
 
     def poll_once(self) -> SyncResult:
         result = SyncResult()
-        cursor = self._cursor()
+        on_store = self.on_store
+        cursor = on_store(self._cursor)
         try:
-            polled = self.system.poll(cursor)
+            if uses_store(self.system):
+                polled = on_store(lambda: self.system.poll(cursor))
+            else:
+                polled = self.system.poll(cursor)  # the network wait: on the caller's thread
         except TicketSystemError as exc:
-            self._went_offline(str(exc))
-            result.errors.append(str(exc))
+            why = str(exc)
+            on_store(lambda: self._went_offline(why))
+            result.errors.append(why)
             return result
+        return on_store(lambda: self._apply(polled, result))  # type: ignore[no-any-return]
+
+    def _apply(self, polled: Any, result: SyncResult) -> SyncResult:
+        """Store and judge one poll's answer (on the store thread)."""
         self._came_online()
         now = self.store.clock.now()
         rules = self.rules()

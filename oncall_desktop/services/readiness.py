@@ -11,6 +11,7 @@ when it fails, the one thing to do.  Every run is recorded (event log and the
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,6 @@ from oncall_desktop.clock import iso, parse_instant
 from oncall_desktop.services.now import local_stamp
 
 if TYPE_CHECKING:
-    from oncall_desktop.services.qt_probe import ProbeResult
     from oncall_desktop.services.workspace import Workspace
 
 #: Below this the store (WAL, backups) may fail mid-shift.
@@ -62,7 +62,7 @@ class Readiness:
 
     def __init__(self, ws: Workspace, *, autostart_enabled: Callable[[], bool] | None = None,
                  disk_free: Callable[[], int] | None = None, min_free_bytes: int = MIN_FREE_BYTES,
-                 qt_probe: Callable[[], ProbeResult] | None = None) -> None:
+                 qt_probe: Callable[[], QtHealth] | None = None) -> None:
         self.ws = ws
         self.qt_probe = qt_probe or _measure_qt
         self.autostart_enabled = autostart_enabled or self._autostart_enabled
@@ -279,14 +279,10 @@ class Readiness:
 
     def qt_library(self) -> CheckItem:
         title = "The window library is sound"
-        try:
-            result = self.qt_probe()
-        except ImportError as exc:
-            return CheckItem("qt_library", title, False, f"PySide6 cannot be loaded: {exc}",
-                             "reinstall oncall-desktop")
+        result = self.qt_probe()
         if result.ok:
-            return CheckItem("qt_library", title, True, result.sentence())
-        return CheckItem("qt_library", title, False, result.sentence(),
+            return CheckItem("qt_library", title, True, result.sentence)
+        return CheckItem("qt_library", title, False, result.sentence,
                          "update oncall-desktop, or install another PySide6 release")
 
     # -------------------------------------------------------------- internals
@@ -308,10 +304,31 @@ class Readiness:
                       {**json.loads(json.dumps(report.to_json())), **({"trigger": trigger} if trigger else {})})
 
 
-def _measure_qt() -> ProbeResult:
-    from oncall_desktop.services import qt_probe
+@dataclass(frozen=True)
+class QtHealth:
+    ok: bool
+    sentence: str
 
-    return qt_probe.measure()
+
+QT_PROBE_SECONDS = 20
+
+
+def _measure_qt() -> QtHealth:
+    """Run the Qt reference probe (ui/qt_probe.py) as its own program: the services never import Qt."""
+    import subprocess
+    import sys
+
+    frozen = getattr(sys, "frozen", False)
+    command = [sys.executable, "--qt-probe"] if frozen else [sys.executable, "-m", "oncall_desktop.ui.qt_probe"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=QT_PROBE_SECONDS,
+                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+        data = json.loads(done.stdout.strip().splitlines()[-1])
+        return QtHealth(bool(data["ok"]), str(data["sentence"]))
+    except subprocess.TimeoutExpired:
+        return QtHealth(False, f"the Qt library check did not finish within {QT_PROBE_SECONDS} s")
+    except (OSError, ValueError, KeyError, IndexError):
+        return QtHealth(False, "PySide6 could not be loaded: reinstall oncall-desktop")
 
 
 def problems_headline(failed: int) -> str:

@@ -3,6 +3,12 @@
 Why one place: the CLI, the tray app and the tests build services the same
 way, so a feature wired here works everywhere.  Construction is cheap and lazy;
 nothing touches the network until asked.
+
+Threads: ``poll``, ``deliver_outbox`` and ``test_connection`` wait on the
+network on the caller's thread and reach the store only through
+``on_store`` (services/store_thread.py).  The app runs them on a network
+thread with its store thread's ``on_store``; the CLI and tests call them
+directly and keep the default, which just runs the store work.
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from oncall_desktop.clock import Clock, SystemClock
+from oncall_desktop.services.store_thread import OnStore, run_here, uses_store
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.escalation import Context, Decision
@@ -35,6 +42,9 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
 
 class Workspace:
     """Services bound to one open store."""
+
+    on_store: OnStore = staticmethod(run_here)  # type: ignore[assignment]
+    """How network work reaches the store: the app sets its store thread's (``TaskRunner.on_store``)."""
 
     def __init__(self, directory: Path | str, clock: Clock | None = None,
                  notifier: Notifier | None = None) -> None:
@@ -185,7 +195,8 @@ class Workspace:
         from oncall_desktop.services.clock import follow_ticket
 
         return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me,
-                      elsewhere=lambda ticket, was: follow_ticket(self, ticket, was))
+                      elsewhere=lambda ticket, was: follow_ticket(self, ticket, was),
+                      on_store=lambda fn: self.on_store(fn))
 
     def ticket_system(self) -> Any:
         """The configured ticket system; the local book when none is set up.
@@ -223,10 +234,13 @@ class Workspace:
         """Sign in to ``conn`` (default: the stored one) and say so; raises TicketSystemError."""
         from oncall_desktop.services.psa.factory import build
 
-        system = build(conn or self.connection(), secret=secret, local=self.book,
-                       domain_clients=self._domain_clients())
+        on_store = self.on_store
+        system = on_store(lambda: build(conn or self.connection(), secret=secret, local=self.book,
+                                        domain_clients=self._domain_clients()))
         try:
-            return str(system.test_connection())
+            if uses_store(system):
+                return str(on_store(system.test_connection))
+            return str(system.test_connection())  # the network wait: on the caller's thread
         finally:
             if system is not self.book and hasattr(system, "close"):
                 system.close()
@@ -271,20 +285,32 @@ class Workspace:
     # ------------------------------------------------------------------ verbs
     def poll(self) -> tuple[Any, list[dict[str, Any]]]:
         """One poll, then the notifications for the pages it opened."""
-        from oncall_desktop.services.demo_feed import maybe_drop
-
-        maybe_drop(self)
-        result = self.poller.poll_once()
-        notes = [self._notify(page) for page in result.pages]
-        self._shift_life_after_poll()
-        self._rotation_notices()
+        poller = self.on_store(self._poller_for_poll)
+        result = poller.poll_once()
+        notes = self.on_store(lambda: self._after_poll(result))
         self.deliver_outbox()
         return result, notes
 
+    def _poller_for_poll(self) -> Poller:
+        from oncall_desktop.services.demo_feed import maybe_drop
+
+        maybe_drop(self)
+        return self.poller
+
+    def _after_poll(self, result: Any) -> list[dict[str, Any]]:
+        notes = [self._notify(page) for page in result.pages]
+        self._shift_life_after_poll()
+        self._rotation_notices()
+        return notes
+
     def deliver_outbox(self) -> Any:
         """Send the outbox's due rows to the configured ticket system (each row's fate is logged)."""
-        self.billing.bill_pending()  # work finished but not billed (a crash mid-stop, an older version)
-        self.last_delivery = self.outbox.deliver(self.ticket_system(), self.clock.now())
+        def prepare() -> Any:
+            self.billing.bill_pending()  # work finished but not billed (a crash mid-stop, an older version)
+            return self.ticket_system()
+
+        system = self.on_store(prepare)
+        self.last_delivery = self.outbox.deliver(system, self.clock.now(), on_store=self.on_store)
         return self.last_delivery
 
     def _rotation_notices(self) -> None:
@@ -300,7 +326,7 @@ class Workspace:
 
     def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _, notes = self.poll()
-        return self.snapshot(), notes
+        return self.on_store(self.snapshot), notes
 
     def acknowledge(self, page_id: int | None = None, by: str | None = None) -> Any:
         from oncall_desktop.services.pages import PageError

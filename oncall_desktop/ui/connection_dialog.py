@@ -182,7 +182,7 @@ class ConnectionDialog(QDialog):
         conn, secret = self.connection(), self.secret.text() or None
         self.result.setText("Testing… (up to 30 s when the server does not answer)")
         self.test_button.setEnabled(False)
-        self.controller.query(lambda ws: ws.test_connection(conn, secret), self._tested, self._failed)
+        self.controller.fetch(lambda ws: ws.test_connection(conn, secret), self._tested, self._failed)
 
     def _tested(self, message: str) -> None:
         self.test_button.setEnabled(True)

@@ -4,15 +4,30 @@ Why: widgets must stay free of logic and of blocking calls.  They receive this
 controller in ``__init__``, call its verbs (acknowledge, resolve, check now),
 and redraw from the snapshots it emits.  The workspace itself is opened on the
 store thread *after* the tray is visible, so start-up stays fast.
+
+Polls and Test connection run on a network thread and reach the store
+through ``TaskRunner.on_store``: a ticket system that trickles bytes holds
+only that thread, never an acknowledgement.  The background features — the
+poll, the page clock, the timer's heartbeat — each keep their own "running"
+flag and failure handler: a failure is logged, shown (status bar, and
+``sig_troubles`` for the views that say what is not working) and the feature
+tries again on its next turn; one failure never switches a feature off.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from oncall_desktop.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+#: What each background feature is called when it fails (status bar, Now tab, tray tooltip).
+FEATURES = {"poll": "Checking the ticket system", "clock": "The page clock",
+            "heartbeat": "The work timer's heartbeat"}
 
 
 class AppController(QObject):
@@ -40,6 +55,9 @@ class AppController(QObject):
     sig_clock_fired = Signal(list)
     """The clock service fired transitions (escalations, reminders, stale acks); JSON records."""
 
+    sig_troubles = Signal(dict)
+    """Background features failing now: feature key → a readable sentence (empty: all well)."""
+
     def __init__(self, directory: Path, *, runner: TaskRunner | None = None,
                  clock: Any = None, poll_seconds: int | None = None) -> None:
         super().__init__()
@@ -57,6 +75,8 @@ class AppController(QObject):
         self._polling = False
         self._ticking = False
         self._beating = False
+        self.troubles: dict[str, str] = {}
+        self._poll_failures = 0  # failures of the poll job itself (not the ticket system's: those are stored)
         self.actions: Any = None  # ui.notify_dbus.NotificationActions, made in start()
 
     # ------------------------------------------------------------------ life
@@ -72,6 +92,7 @@ class AppController(QObject):
         from oncall_desktop.services.workspace import Workspace
 
         self.ws = Workspace(self.directory, self._clock)
+        self.ws.on_store = self.runner.on_store  # network jobs hand their store work to this thread
         if self.actions is not None:
             self.actions.install(self.ws)
         return self.ws.snapshot()
@@ -102,21 +123,31 @@ class AppController(QObject):
         if self.ws is None or self._polling:
             return
         self._polling = True
-        self.runner.db(self.ws.poll_and_snapshot, self._polled, self._failed)
+        self.runner.net(self.ws.poll_and_snapshot, self._polled, self._poll_failed)
 
     def _polled(self, result: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
         self._polling = False
+        self._poll_failures = 0
+        self._recovered("poll")
         snapshot, notifications = result
         for note in notifications:
             self.sig_paged.emit(note)
         self._publish(snapshot)
         self._reschedule(snapshot)
 
-    def _reschedule(self, snapshot: dict[str, Any]) -> None:
+    def _poll_failed(self, exc: BaseException) -> None:
+        """The poll job itself broke (the store was locked, an adapter bug): say so, try again soon."""
+        self._polling = False
+        self._poll_failures += 1
+        self._trouble("poll", exc)
+        self._reschedule(self.snapshot, failures=self._poll_failures)
+
+    def _reschedule(self, snapshot: dict[str, Any], failures: int | None = None) -> None:
         """Next poll after the interval, or later while offline (services.poller.poll_delay)."""
         from oncall_desktop.services.poller import poll_delay
 
-        failures = int(snapshot.get("settings", {}).get("poll_failures", 0) or 0)
+        if failures is None:
+            failures = int(snapshot.get("settings", {}).get("poll_failures", 0) or 0)
         self._poll_timer.start(int(poll_delay(self._interval(snapshot), failures) * 1000))
 
     def _interval(self, snapshot: dict[str, Any]) -> int:
@@ -165,6 +196,7 @@ class AppController(QObject):
 
         def done(result: tuple[list[dict[str, Any]], dict[str, Any] | None]) -> None:
             self._ticking = False
+            self._recovered("clock")
             fired, snapshot = result
             if snapshot is not None:
                 self._publish(snapshot)
@@ -172,7 +204,7 @@ class AppController(QObject):
 
         def failed(exc: BaseException) -> None:
             self._ticking = False
-            self._failed(exc)
+            self._trouble("clock", exc)  # the next second's tick tries again
 
         self.runner.db(work, done, failed)
 
@@ -217,6 +249,19 @@ class AppController(QObject):
         ws = self.ws
         self.runner.db(lambda: fn(ws), on_done, on_error or self._failed)
 
+    def fetch(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None],
+              on_error: Callable[[BaseException], None] | None = None) -> None:
+        """Something that waits on the network (Test connection, a team pack, a calendar URL).
+
+        ``fn(ws)`` runs on a network thread; the services it calls reach the
+        store through ``ws.on_store``.  Nothing is redrawn.
+        """
+        if self.ws is None:
+            self.sig_error.emit("The workspace is still opening; try again in a moment.")
+            return
+        ws = self.ws
+        self.runner.net(lambda: fn(ws), on_done, on_error or self._failed)
+
     # ------------------------------------------------------------- plumbing
     def _tick(self) -> None:
         # countdowns are recomputed from stored deadlines; no store access needed
@@ -235,12 +280,13 @@ class AppController(QObject):
 
         def done(snapshot: dict[str, Any] | None) -> None:
             self._beating = False
+            self._recovered("heartbeat")
             if snapshot is not None:
                 self._publish(snapshot)
 
         def failed(exc: BaseException) -> None:
             self._beating = False
-            self._failed(exc)
+            self._trouble("heartbeat", exc)  # the next second's beat tries again
 
         self.runner.db(lambda: ws.snapshot() if ws.timers.heartbeat() else None, done, failed)
 
@@ -249,5 +295,20 @@ class AppController(QObject):
         self.sig_snapshot.emit(snapshot)
 
     def _failed(self, exc: BaseException) -> None:
-        self._polling = False
         self.sig_error.emit(str(exc) or exc.__class__.__name__)
+
+    def _trouble(self, feature: str, exc: BaseException) -> None:
+        """A background feature failed: log it, and tell the views when its sentence is new."""
+        sentence = f"{FEATURES[feature]} failed: {str(exc) or exc.__class__.__name__}; trying again"
+        log.warning("%s", sentence)
+        if self.troubles.get(feature) == sentence:
+            return  # the same failure every second is said once
+        self.troubles = {**self.troubles, feature: sentence}
+        self.sig_error.emit(sentence)
+        self.sig_troubles.emit(dict(self.troubles))
+
+    def _recovered(self, feature: str) -> None:
+        if feature in self.troubles:
+            log.info("%s works again", FEATURES[feature])
+            self.troubles = {k: v for k, v in self.troubles.items() if k != feature}
+            self.sig_troubles.emit(dict(self.troubles))

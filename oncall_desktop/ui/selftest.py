@@ -38,7 +38,7 @@ def run_selftest() -> int:
         steps.append("rules")
         _check_decoding()
         steps.append("vendor answers decode (msgspec)")
-        from oncall_desktop.services import qt_probe
+        from oncall_desktop.ui import qt_probe
 
         probe = qt_probe.measure()
         if not probe.ok:

@@ -168,9 +168,11 @@ def test_qt_library_passes_on_the_installed_release(workspace) -> None:
 
 
 def test_qt_library_fails_in_words_when_none_leaks(workspace) -> None:
-    from oncall_desktop.services.qt_probe import ProbeResult
+    from oncall_desktop.services.readiness import QtHealth
+    from oncall_desktop.ui.qt_probe import ProbeResult
 
-    item = _readiness(workspace, qt_probe=lambda: ProbeResult(1.0, True, "6.12.0")).qt_library()
+    leaking = ProbeResult(1.0, True, "6.12.0")
+    item = _readiness(workspace, qt_probe=lambda: QtHealth(leaking.ok, leaking.sentence())).qt_library()
     assert not item.ok
     assert "loses 1.0 reference to None per Qt call" in item.detail and "abort" in item.detail
     assert item.fix

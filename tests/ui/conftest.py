@@ -27,14 +27,18 @@ def make_controller(qtbot, workspace_dir, fake_clock, recorder) -> Iterator[Make
     made: list[AppController] = []
 
     def make(*, seed: Callable[[Workspace], Any] = seed_demo, settings: dict[str, Any] | None = None,
-             start: bool = False) -> AppController:
-        """``seed`` fills the workspace, then ``settings`` are stored; ``start`` opens it at once."""
+             start: bool = False, threaded: bool = False) -> AppController:
+        """``seed`` fills the workspace, then ``settings`` are stored; ``start`` opens it at once.
+
+        ``threaded``: the app's real task runner (store thread + network pool) instead of the
+        synchronous one, for tests of what only threads show.
+        """
         ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
         seed(ws)
         for key, value in (settings or {}).items():
             ws.store.set_setting(key, value)
         ws.close()
-        ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=True), clock=fake_clock)
+        ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=not threaded), clock=fake_clock)
         opener = ctl._open
 
         def _open() -> dict[str, Any]:

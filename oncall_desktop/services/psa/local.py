@@ -22,6 +22,8 @@ class LocalBook:
     """Tickets in the workspace's ``local_tickets`` table."""
 
     name = "Local book"
+    uses_store = True
+    """Kept in the workspace itself: polled and written on the store's thread, not a network one."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

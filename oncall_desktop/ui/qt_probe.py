@@ -10,12 +10,16 @@ made ``None`` immortal, which hides the bug without fixing it.
 The project excludes that release, but a user can install another build or
 a future release can regress, so ``--selftest`` and ``check`` measure it on
 what is really installed.  The probe gives back whatever it took, so running
-it never shortens the life of a leaking process.
+it never shortens the life of a leaking process.  ``check`` (services, which
+never import Qt) runs it as its own program: ``python -m
+oncall_desktop.ui.qt_probe`` prints the result as JSON (the frozen build:
+``oncall-desktop --qt-probe``).
 """
 from __future__ import annotations
 
+import json
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 CALLS = 200
@@ -75,3 +79,14 @@ def measure(calls: int = CALLS, call: Callable[[], None] | None = None) -> Probe
     if lost > 0:
         _returned.extend([None] * lost)  # hand back what the probe took
     return ProbeResult(max(0, lost) / calls, True, version)
+
+
+def main() -> int:
+    """Print the measurement as one JSON object (for ``check``, which runs this as a program)."""
+    result = measure()
+    print(json.dumps({**asdict(result), "ok": result.ok, "sentence": result.sentence()}))
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
