@@ -97,6 +97,7 @@ class ClockService:
             page, step = pages.apply(page_id, event, now, due=at)
             fired.append({"page": page_id, "ticket": page.ticket_id, "event": type(event).__name__.lower(),
                           "due": iso(at), "at": iso(now), **step.to_json()})
+        self._withdraw_settled()
         return fired
 
     def next_due(self) -> datetime | None:
@@ -109,6 +110,23 @@ class ClockService:
         if not me or not shares_pages(self.ws):
             return lambda state: True
         return lambda state: ack.held_by_nobody(state) or state.person.strip().casefold() == me
+
+    def _withdraw_settled(self) -> None:
+        """Close pop-ups of pages settled outside this process (the CLI's ``ack``, another window).
+
+        This app's own transitions close theirs at once (WorkspaceEffects);
+        the store is the truth for the rest, read here once a second.
+        """
+        from oncall_desktop.services.pages import PageError
+
+        notifier = self.ws.notifier
+        for page_id in sorted(notifier.shown()):
+            try:
+                settled = self.ws.pages.state(page_id).state not in ack.WAITING
+            except PageError:  # a page gone or damaged: its pop-up means nothing now
+                settled = True
+            if settled:
+                notifier.withdraw(page_id)
 
     def _timer_on(self, page_id: int) -> bool:
         running = self.ws.timers.running()
@@ -310,6 +328,8 @@ class WorkspaceEffects:
 
     def run(self, page: Page, transition: ack.Transition, key: str) -> list[Callable[[], None]]:
         after: list[Callable[[], None]] = []
+        if self._closes_pop_up(transition):
+            after.append(lambda: self.ws.notifier.withdraw(int(page.id)))  # type: ignore[arg-type]
         notes = [e.text for e in transition.effects if isinstance(e, ack.Note)]
         for index, effect in enumerate(transition.effects):
             if isinstance(effect, ack.Note):
@@ -326,6 +346,21 @@ class WorkspaceEffects:
             elif isinstance(effect, ack.Notify):
                 after.append(lambda effect=effect: self._notify(page, transition, effect, notes))
         return after
+
+    def _closes_pop_up(self, transition: ack.Transition) -> bool:
+        """The page's pop-up comes down once the page no longer waits on me.
+
+        Acknowledged (here, from the pop-up, elsewhere) or resolved; handed
+        over to someone else.  A transition that notifies replaces the pop-up
+        instead (an escalation says who has it now).
+        """
+        if any(isinstance(e, ack.Notify) for e in transition.effects):
+            return False
+        state = transition.state
+        if state.state not in ack.WAITING:
+            return True
+        me = self.ws.me.strip().casefold()
+        return bool(me) and not ack.held_by_nobody(state) and state.person.strip().casefold() != me
 
     def _assign(self, page: Page, person: str, key: str) -> None:
         """Queue the reassignment (same transaction as the page), or log that the system cannot do it."""
