@@ -30,6 +30,8 @@ from oncall_desktop.services.store import Store
 from oncall_desktop.tickets import SEVERITIES, Page, Ticket
 
 ACK_WINDOW_MINUTES = 15
+#: Where an acknowledgement can come from (the ``origin`` in its event's data).
+ACK_ORIGINS = ("window", "tray", "notification", "cli")
 
 #: The audit-log kind for each event (Timeout and StaleCheck depend on the outcome).
 _KINDS: dict[type, str] = {
@@ -182,12 +184,19 @@ class PageService:
             resolved_at=parse_instant(row[9]) if row[9] else None)
 
     # ----------------------------------------------------------------- verbs
-    def acknowledge(self, page_id: int, by: str) -> Page:
+    def acknowledge(self, page_id: int, by: str, origin: str = "window") -> Page:
+        """``origin`` says where the tech acknowledged (one of :data:`ACK_ORIGINS`), kept in the event log.
+
+        Why: an acknowledgement stops the escalation, so an audit must be able
+        to tell a click in the window from a notification button or a script.
+        """
+        if origin not in ACK_ORIGINS:
+            raise PageError(f"unknown acknowledgement origin {origin!r} (one of {', '.join(ACK_ORIGINS)})")
         holder = self.assignee(self.get(page_id).ticket_id).strip()  # as the ticket system last showed it
         # unassigned, or someone else's (a queue, the client's usual technician): acknowledging takes it,
         # so the team — and the other apps, on their next poll — see who has it
         take = holder.casefold() != str(by).strip().casefold()
-        self.apply(page_id, ack.Acknowledge(by, take_ticket=take))
+        self.apply(page_id, ack.Acknowledge(by, take_ticket=take), logged={"origin": origin})
         return self.get(page_id)
 
     # ------------------------------------------------- what other apps did
@@ -240,8 +249,11 @@ class PageService:
         return self.get(page_id)
 
     def apply(self, page_id: int, event: ack.Event, now: datetime | None = None,
-              due: datetime | None = None) -> tuple[Page, ack.Transition]:
-        """One event on one page: stored, logged and carried out, or nothing at all."""
+              due: datetime | None = None, logged: dict[str, Any] | None = None) -> tuple[Page, ack.Transition]:
+        """One event on one page: stored, logged and carried out, or nothing at all.
+
+        ``logged``: more for the event's data in the log (where an acknowledgement came from).
+        """
         now = now or self.store.clock.now()
         after: list[Callable[[], None]] = []
         with self.store.transaction():
@@ -256,7 +268,7 @@ class PageService:
             self._save(page_id, step.state, now, seq)
             page = self.get(page_id)
             self.store.log(_kind(event, state, step), page.ticket_id,
-                           _log_data(page_id, event, state, step, due), at=now)
+                           {**_log_data(page_id, event, state, step, due), **(logged or {})}, at=now)
             if self.effects is not None:
                 after = self.effects.run(page, step, f"page-{page_id}-{seq}")
         for action in after:

@@ -38,8 +38,8 @@ class NotificationActions(QObject):
         self.sound.available()  # look for a player here, not on the GUI thread at the first page
 
     def _act(self, page_id: int, key: str) -> None:
-        if key == ACK_ACTION:
-            self.controller.acknowledge(page_id)
+        if key == ACK_ACTION:  # like the controller's acknowledge, with the origin for the event log
+            self.controller.act(lambda ws: ws.acknowledge(page_id, origin="notification"))
 
     def _paged(self, note: dict[str, Any]) -> None:
         if self.controller.snapshot.get("settings", {}).get("sound"):

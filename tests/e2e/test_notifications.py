@@ -113,3 +113,4 @@ def test_acknowledge_button_acknowledges_the_page_in_the_workspace(desktop: Desk
     sent = [e for e in events if e["kind"] == "notification.sent"]
     assert sent[0]["data"]["backend"] == "freedesktop"
     assert [e["kind"] for e in events if e["kind"] == "page.acknowledged"] == ["page.acknowledged"]
+    assert [e["data"]["origin"] for e in events if e["kind"] == "page.acknowledged"] == ["notification"]

@@ -30,3 +30,14 @@ def test_a_page_chimes_only_while_sound_is_on(make_controller, tmp_path, monkeyp
     while not (played.exists() and played.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert played.read_text().split() == [str(SOUND)]
+
+
+def test_the_notification_button_acknowledges_with_its_origin(make_controller) -> None:
+    controller = make_controller(seed=lambda ws: None, start=True)
+    ws = controller.ws
+    ws.book.add(Ticket(title="Exchange outage", client="Acme", priority=1))
+    controller.check_now()
+    [page] = ws.pages.active()
+    controller.actions.sig_action.emit(int(page.id), "ack")  # what the listener emits for a believed button
+    assert ws.pages.get(int(page.id)).state == "acknowledged"
+    assert [e["data"]["origin"] for e in ws.store.events(kind="page.acknowledged")] == ["notification"]
