@@ -69,8 +69,13 @@ class ClockService:
     module docstring); for every page otherwise.
     """
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, chime: Callable[[], object] | None = None) -> None:
+        from oncall_desktop.services.page_sound import ChimeRepeat
+
         self.ws = ws
+        #: plays the page chime without waiting for it (the app sets it; the CLI's ``tick`` stays silent)
+        self.chime = chime
+        self.chime_repeat = ChimeRepeat()
 
     def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Fire everything due by ``now`` (default: the workspace clock), earliest first.
@@ -98,7 +103,29 @@ class ClockService:
             fired.append({"page": page_id, "ticket": page.ticket_id, "event": type(event).__name__.lower(),
                           "due": iso(at), "at": iso(now), **step.to_json()})
         self._withdraw_settled()
+        self._ring(now)
         return fired
+
+    def _ring(self, now: datetime) -> None:
+        """Chime for a page newly waiting on me, then every 30 s until it is acknowledged or snoozed.
+
+        Driven from here because this tick already runs every second on the
+        store thread and reads the store, the one truth about who acknowledged
+        or snoozed what (a click, a notification button, the CLI, another
+        app); it goes on after sleep like the rest of the clock.  Playing
+        starts a player process and returns at once.
+        """
+        if self.chime is None:
+            return
+        from oncall_desktop.services.preferences import chime_on
+
+        waiting: set[int] = set()
+        if chime_on(self.ws.store):
+            me = self.ws.me.strip().casefold()
+            waiting = {page_id for page_id, state in self.ws.pages.waiting_unsnoozed(now)
+                       if not me or ack.held_by_nobody(state) or state.person.strip().casefold() == me}
+        if self.chime_repeat.due(now, waiting):
+            self.chime()
 
     def next_due(self) -> datetime | None:
         """When the next transition will fire on its own (None: nothing waits)."""

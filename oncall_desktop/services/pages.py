@@ -266,6 +266,7 @@ class PageService:
             seq = int(self.store.db.conn.execute("SELECT clock_seq FROM pages WHERE id = ?",
                                                  (page_id,)).fetchone()[0]) + 1
             self._save(page_id, step.state, now, seq)
+            self._save_snooze(page_id, step.state.renotify_at if isinstance(event, ack.Snooze) else None)
             page = self.get(page_id)
             self.store.log(_kind(event, state, step), page.ticket_id,
                            {**_log_data(page_id, event, state, step, due), **(logged or {})}, at=now)
@@ -289,6 +290,18 @@ class PageService:
             elif ack.renotify_due(state, now):
                 out.append((page_id, state.renotify_at, state))
         return sorted(out, key=lambda x: (x[1], x[0]))  # type: ignore[arg-type, return-value]
+
+    def waiting_unsnoozed(self, now: datetime) -> list[tuple[int, ack.PageState]]:
+        """Pages still waiting for an acknowledgement and not snoozed at ``now`` (what the chime rings for)."""
+        rows = self.store.db.conn.execute(
+            "SELECT id, data FROM pages WHERE state IN ('pending','escalated') ORDER BY id").fetchall()
+        out = []
+        for page_id, raw in rows:
+            until = json.loads(raw or "{}").get("snoozed_until")
+            if until and parse_instant(until) > now:
+                continue
+            out.append((int(page_id), self.state(int(page_id))))
+        return out
 
     def next_due(self) -> datetime | None:
         row = self.store.db.conn.execute(
@@ -337,6 +350,18 @@ class PageService:
              iso(state.resolved_at) if state.resolved_at else None, json.dumps(state.to_dict(), sort_keys=True),
              iso(min(dues)) if dues and state.state != ack.RESOLVED else None, seq, page_id))
         self._save_sla(page_id, state, now)
+
+    def _save_snooze(self, page_id: int, until: datetime | None) -> None:
+        """A snooze quiets the chime until ``until``; any other event ends it (the page moved on)."""
+        conn = self.store.db.conn
+        data = json.loads(conn.execute("SELECT data FROM pages WHERE id = ?", (page_id,)).fetchone()[0] or "{}")
+        if until is None and "snoozed_until" not in data:
+            return
+        if until is None:
+            del data["snoozed_until"]
+        else:
+            data["snoozed_until"] = iso(until)
+        conn.execute("UPDATE pages SET data = ? WHERE id = ?", (json.dumps(data, sort_keys=True), page_id))
 
     def _save_sla(self, page_id: int, state: ack.PageState, now: datetime) -> None:
         conn = self.store.db.conn
