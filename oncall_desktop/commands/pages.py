@@ -49,7 +49,7 @@ def _act(args: argparse.Namespace, verb: str) -> int:
     try:
         page = ws.pages.find(args.ticket)
         if verb == "ack":
-            page = ws.acknowledge(int(page.id), by=args.by)
+            page = ws.acknowledge(int(page.id), by=args.by, origin="cli")
             words = f"Acknowledged {page.ticket_id} as {page.acknowledged_by}"
         elif verb == "resolve":
             no_action = getattr(args, "no_action", False)

@@ -69,8 +69,13 @@ class ClockService:
     module docstring); for every page otherwise.
     """
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, chime: Callable[[], object] | None = None) -> None:
+        from oncall_desktop.services.page_sound import ChimeRepeat
+
         self.ws = ws
+        #: plays the page chime without waiting for it (the app sets it; the CLI's ``tick`` stays silent)
+        self.chime = chime
+        self.chime_repeat = ChimeRepeat()
 
     def tick(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Fire everything due by ``now`` (default: the workspace clock), earliest first.
@@ -97,7 +102,30 @@ class ClockService:
             page, step = pages.apply(page_id, event, now, due=at)
             fired.append({"page": page_id, "ticket": page.ticket_id, "event": type(event).__name__.lower(),
                           "due": iso(at), "at": iso(now), **step.to_json()})
+        self._withdraw_settled()
+        self._ring(now)
         return fired
+
+    def _ring(self, now: datetime) -> None:
+        """Chime for a page newly waiting on me, then every 30 s until it is acknowledged or snoozed.
+
+        Driven from here because this tick already runs every second on the
+        store thread and reads the store, the one truth about who acknowledged
+        or snoozed what (a click, a notification button, the CLI, another
+        app); it goes on after sleep like the rest of the clock.  Playing
+        starts a player process and returns at once.
+        """
+        if self.chime is None:
+            return
+        from oncall_desktop.services.preferences import chime_on
+
+        waiting: set[int] = set()
+        if chime_on(self.ws.store):
+            me = self.ws.me.strip().casefold()
+            waiting = {page_id for page_id, state in self.ws.pages.waiting_unsnoozed(now)
+                       if not me or ack.held_by_nobody(state) or state.person.strip().casefold() == me}
+        if self.chime_repeat.due(now, waiting):
+            self.chime()
 
     def next_due(self) -> datetime | None:
         """When the next transition will fire on its own (None: nothing waits)."""
@@ -109,6 +137,23 @@ class ClockService:
         if not me or not shares_pages(self.ws):
             return lambda state: True
         return lambda state: ack.held_by_nobody(state) or state.person.strip().casefold() == me
+
+    def _withdraw_settled(self) -> None:
+        """Close pop-ups of pages settled outside this process (the CLI's ``ack``, another window).
+
+        This app's own transitions close theirs at once (WorkspaceEffects);
+        the store is the truth for the rest, read here once a second.
+        """
+        from oncall_desktop.services.pages import PageError
+
+        notifier = self.ws.notifier
+        for page_id in sorted(notifier.shown()):
+            try:
+                settled = self.ws.pages.state(page_id).state not in ack.WAITING
+            except PageError:  # a page gone or damaged: its pop-up means nothing now
+                settled = True
+            if settled:
+                notifier.withdraw(page_id)
 
     def _timer_on(self, page_id: int) -> bool:
         running = self.ws.timers.running()
@@ -310,6 +355,8 @@ class WorkspaceEffects:
 
     def run(self, page: Page, transition: ack.Transition, key: str) -> list[Callable[[], None]]:
         after: list[Callable[[], None]] = []
+        if self._closes_pop_up(transition):
+            after.append(lambda: self.ws.notifier.withdraw(int(page.id)))  # type: ignore[arg-type]
         notes = [e.text for e in transition.effects if isinstance(e, ack.Note)]
         for index, effect in enumerate(transition.effects):
             if isinstance(effect, ack.Note):
@@ -326,6 +373,21 @@ class WorkspaceEffects:
             elif isinstance(effect, ack.Notify):
                 after.append(lambda effect=effect: self._notify(page, transition, effect, notes))
         return after
+
+    def _closes_pop_up(self, transition: ack.Transition) -> bool:
+        """The page's pop-up comes down once the page no longer waits on me.
+
+        Acknowledged (here, from the pop-up, elsewhere) or resolved; handed
+        over to someone else.  A transition that notifies replaces the pop-up
+        instead (an escalation says who has it now).
+        """
+        if any(isinstance(e, ack.Notify) for e in transition.effects):
+            return False
+        state = transition.state
+        if state.state not in ack.WAITING:
+            return True
+        me = self.ws.me.strip().casefold()
+        return bool(me) and not ack.held_by_nobody(state) and state.person.strip().casefold() != me
 
     def _assign(self, page: Page, person: str, key: str) -> None:
         """Queue the reassignment (same transaction as the page), or log that the system cannot do it."""

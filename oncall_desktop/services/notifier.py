@@ -49,6 +49,21 @@ class NotificationBackend(Protocol):
         ...
 
 
+class WithdrawingBackend(NotificationBackend, Protocol):
+    """A backend that keeps one pop-up per page and can take it off the screen again.
+
+    ``send`` of a note for a page already on screen replaces that pop-up;
+    ``withdraw(page_id)`` closes it (the page was acknowledged, resolved,
+    handed over); ``shown()`` names the pages with a pop-up up now.
+    """
+
+    def withdraw(self, page_id: int) -> None:
+        ...
+
+    def shown(self) -> set[int]:
+        ...
+
+
 def freedesktop_server_present(environ: dict[str, str] | None = None) -> tuple[bool, str]:
     """Is someone serving org.freedesktop.Notifications on our session bus?"""
     env = os.environ if environ is None else environ
@@ -108,6 +123,8 @@ class PlyerBackend:
 DBUS_NAME = "org.freedesktop.Notifications"
 DBUS_PATH = "/org/freedesktop/Notifications"
 ACK_ACTION = "ack"
+#: The bus daemon's own name: the sender of NameOwnerChanged, which no other connection can claim.
+BUS_DAEMON = "org.freedesktop.DBus"
 
 
 class FreedesktopBackend:
@@ -121,6 +138,18 @@ class FreedesktopBackend:
     button is added only when the server lists the ``actions`` capability;
     ``on_action(page_id, key)`` runs on the listener thread — the UI hops
     to its own thread before touching anything.
+
+    One pop-up per page: a later note for the same page (a reminder, an
+    escalation) replaces it (``replaces_id``), and :meth:`withdraw` closes it
+    when the page no longer waits.  The map lives only as long as the process.
+
+    Any connection on the session bus can emit a signal named
+    ``ActionInvoked``, and notification ids are small sequential numbers, so a
+    button press is believed only when (a) the bus daemon names its sender as
+    the connection that owns ``org.freedesktop.Notifications`` now (asked with
+    ``GetNameOwner``, followed through ``NameOwnerChanged``), (b) its id is one
+    of ours still on screen, and (c) the first time: the id is forgotten as it
+    is used.
     """
 
     name = "freedesktop"
@@ -131,7 +160,9 @@ class FreedesktopBackend:
         self.environ = environ
         self._router: Any = None
         self._caps: frozenset[str] | None = None
-        self._pages: dict[int, int] = {}
+        self._pages: dict[int, int] = {}  # notification id → page id
+        self._shown: dict[int, int] = {}  # page id → notification id
+        self._owner: str | None = None  # the unique bus name of the notification server
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
 
@@ -161,19 +192,51 @@ class FreedesktopBackend:
             self.close()  # a dead bus connection: reconnect on the next page
             raise
 
+    def shown(self) -> set[int]:
+        """The pages whose pop-up is on screen (as far as this process knows)."""
+        with self._lock:
+            return set(self._shown)
+
+    def withdraw(self, page_id: int) -> None:
+        """Close the page's pop-up, if one is up; never waits for the server's answer."""
+        from jeepney import DBusAddress, new_method_call
+
+        with self._lock:
+            notification_id = self._shown.pop(int(page_id), None)
+            if notification_id is not None:
+                self._pages.pop(notification_id, None)
+        router = self._router
+        if notification_id is None or router is None:
+            return
+        address = DBusAddress(DBUS_PATH, bus_name=DBUS_NAME, interface=DBUS_NAME)
+        try:
+            router.send(new_method_call(address, "CloseNotification", "u", (notification_id,)))
+        except Exception as exc:  # noqa: BLE001 — a dead bus: the pop-up cannot be reached anyway
+            log.info("could not close the pop-up of page %s: %s", page_id, exc)
+
     def _notify(self, router: Any, note: Notification) -> None:
         from jeepney import DBusAddress, MessageType, new_method_call
+        from jeepney.low_level import HeaderFields
 
         actions = [ACK_ACTION, "Acknowledge"] if note.page_id is not None and "actions" in (self._caps or ()) else []
         hints = {"urgency": ("y", 2 if note.urgent else 1)}
+        with self._lock:
+            replaces = self._shown.get(int(note.page_id), 0) if note.page_id is not None else 0
         address = DBusAddress(DBUS_PATH, bus_name=DBUS_NAME, interface=DBUS_NAME)
         reply = router.send_and_get_reply(new_method_call(address, "Notify", "susssasa{sv}i", (
-            APP_NAME, 0, "", note.title, note.body, actions, hints, 0 if note.urgent else 10_000)), timeout=5)
+            APP_NAME, replaces, "", note.title, note.body, actions, hints, 0 if note.urgent else 10_000)), timeout=5)
         if reply.header.message_type is MessageType.error:
             raise RuntimeError(f"the notification server refused it: {reply.body[0] if reply.body else '?'}")
-        if note.page_id is not None:
-            with self._lock:
-                self._pages[int(reply.body[0])] = int(note.page_id)
+        with self._lock:
+            if self._owner is None:  # the bus routed Notify to whoever owns the name: that is the server
+                self._owner = reply.header.fields.get(HeaderFields.sender)
+            if note.page_id is not None:
+                notification_id, page_id = int(reply.body[0]), int(note.page_id)
+                previous = self._shown.get(page_id)
+                if previous is not None and previous != notification_id:
+                    self._pages.pop(previous, None)
+                self._pages[notification_id] = page_id
+                self._shown[page_id] = notification_id
 
     def close(self) -> None:
         router, self._router = self._router, None
@@ -201,15 +264,33 @@ class FreedesktopBackend:
             rule = MatchRule(type="signal", interface=DBUS_NAME, path=DBUS_PATH)
             bus.AddMatch(rule)  # some servers broadcast ActionInvoked; dunst sends it to us only
             handle = router.filter(rule, bufsize=256)
+            owners = MatchRule(type="signal", sender=BUS_DAEMON, interface=BUS_DAEMON, member="NameOwnerChanged",
+                               path="/org/freedesktop/DBus")
+            owners.add_arg_condition(0, DBUS_NAME)
+            bus.AddMatch(owners)
+            router.filter(owners, queue=handle.queue)  # one queue: the listener sees them in bus order
+            owner = self._owner_of(router)
         except BaseException:
             router.close()
             conn.close()
             raise
+        with self._lock:
+            self._owner = owner
         self._router = router
-        self._listener = threading.Thread(target=self._listen, args=(handle,), name="oncall-notify-actions",
+        self._listener = threading.Thread(target=self._listen, args=(router, handle), name="oncall-notify-actions",
                                           daemon=True)
         self._listener.start()
         return router
+
+    @staticmethod
+    def _owner_of(router: Any) -> str | None:
+        """The unique name owning org.freedesktop.Notifications now (None: not running yet)."""
+        from jeepney import MessageType, message_bus, new_method_call
+
+        reply = router.send_and_get_reply(new_method_call(message_bus, "GetNameOwner", "s", (DBUS_NAME,)), timeout=3)
+        if reply.header.message_type is MessageType.error:
+            return None  # activatable, not started: the first Notify's reply names it
+        return str(reply.body[0])
 
     @staticmethod
     def _server_present(router: Any) -> bool:
@@ -220,27 +301,57 @@ class FreedesktopBackend:
         bus = Proxy(message_bus, router, timeout=3)
         return bool(bus.NameHasOwner(DBUS_NAME)[0]) or DBUS_NAME in bus.ListActivatableNames()[0]
 
-    def _listen(self, handle: Any) -> None:
+    def _listen(self, router: Any, handle: Any) -> None:
         import queue
 
-        from jeepney.low_level import HeaderFields
-
-        while self._router is not None:
+        while self._router is router:
             try:
                 msg = handle.queue.get(timeout=0.5)
             except queue.Empty:
                 continue
-            member = msg.header.fields.get(HeaderFields.member)
-            if member == "ActionInvoked":
-                self.action_invoked(int(msg.body[0]), str(msg.body[1]))
-            elif member == "NotificationClosed":
-                with self._lock:
-                    self._pages.pop(int(msg.body[0]), None)
+            try:
+                self.dispatch(msg)
+            except Exception:  # noqa: BLE001 — a malformed signal must not kill the listener
+                log.exception("a notification signal could not be read")
+
+    def dispatch(self, msg: Any) -> None:
+        """One signal from the bus (listener thread): believed only from the notification server."""
+        from jeepney.low_level import HeaderFields
+
+        fields = msg.header.fields
+        member, sender = fields.get(HeaderFields.member), fields.get(HeaderFields.sender)
+        if member == "NameOwnerChanged":
+            if sender == BUS_DAEMON and msg.body and msg.body[0] == DBUS_NAME:
+                self._server_changed(str(msg.body[2]) or None)
+            return
+        if fields.get(HeaderFields.interface) != DBUS_NAME or member not in ("ActionInvoked", "NotificationClosed"):
+            return
+        with self._lock:
+            trusted = self._owner is not None and sender == self._owner
+        if not trusted:
+            log.warning("ignored %s from %s: not the notification server (%s)", member, sender, self._owner)
+            return
+        if member == "ActionInvoked":
+            self.action_invoked(int(msg.body[0]), str(msg.body[1]))
+        else:
+            with self._lock:
+                page_id = self._pages.pop(int(msg.body[0]), None)
+                if page_id is not None and self._shown.get(page_id) == int(msg.body[0]):
+                    del self._shown[page_id]
+
+    def _server_changed(self, owner: str | None) -> None:
+        """Another process serves notifications now: ours died with the old one, its ids mean nothing."""
+        with self._lock:
+            self._owner = owner
+            self._pages.clear()
+            self._shown.clear()
 
     def action_invoked(self, notification_id: int, key: str) -> None:
-        """A button was pressed on one of our notifications (listener thread)."""
+        """A button was pressed on one of our notifications (listener thread, sender already checked)."""
         with self._lock:
             page_id = self._pages.pop(notification_id, None)
+            if page_id is not None and self._shown.get(page_id) == notification_id:
+                del self._shown[page_id]
         if page_id is not None and self.on_action is not None:
             try:
                 self.on_action(page_id, key)
@@ -302,6 +413,26 @@ class Notifier:
                 return True, f"native notifications via {backend.name}"
             problems.append(f"{backend.name}: {why}")
         return False, "notifications are not reaching you — " + "; ".join(problems)
+
+    def withdraw(self, page_id: int) -> None:
+        """Take the page's pop-up off the screen wherever a backend put one (never raises)."""
+        for backend in self.backends:
+            withdraw = getattr(backend, "withdraw", None)
+            if withdraw is None:
+                continue
+            try:
+                withdraw(page_id)
+            except Exception:  # noqa: BLE001 — a pop-up left up must not fail the acknowledgement
+                log.exception("closing the pop-up of page %s via %s failed", page_id, backend.name)
+
+    def shown(self) -> set[int]:
+        """The pages with a pop-up up now, over the backends that keep count."""
+        pages: set[int] = set()
+        for backend in self.backends:
+            shown = getattr(backend, "shown", None)
+            if shown is not None:
+                pages |= shown()
+        return pages
 
     def publish(self, note: Notification) -> Delivery:
         """Deliver through the first backend that can.

@@ -14,7 +14,9 @@ import logging
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Collection
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,39 @@ SOUND = Path(__file__).resolve().parents[1] / "resources" / "sounds" / "page.wav
 
 #: Linux players in order of preference (PipeWire, PulseAudio, ALSA), each with its arguments
 LINUX_PLAYERS = (("pw-play", ()), ("paplay", ()), ("aplay", ("-q",)))
+
+
+#: How often the chime sounds again while a page waits (unacknowledged, not snoozed).
+CHIME_EVERY = timedelta(seconds=30)
+
+
+class ChimeRepeat:
+    """When the chime sounds: at once for a page newly waiting, then every ``every`` while any still waits.
+
+    Pure, so the clock's once-a-second tick can drive it and a test can step
+    it: :meth:`due` is given the instant and the pages waiting on me now
+    (acknowledged, resolved and snoozed ones left out) and answers whether
+    to play.  Nothing waiting resets it, so the chime stops by itself when
+    the last page is acknowledged or snoozed, and a snooze that runs out
+    counts as a page waiting anew.
+    """
+
+    def __init__(self, every: timedelta = CHIME_EVERY) -> None:
+        self.every = every
+        self._last: datetime | None = None
+        self._waiting: frozenset[int] = frozenset()
+
+    def due(self, now: datetime, waiting: Collection[int]) -> bool:
+        now_waiting = frozenset(waiting)
+        fresh = now_waiting - self._waiting
+        self._waiting = now_waiting
+        if not now_waiting:
+            self._last = None
+            return False
+        if fresh or self._last is None or now - self._last >= self.every or now < self._last:
+            self._last = now
+            return True
+        return False
 
 
 class PageSound:

@@ -30,6 +30,8 @@ from oncall_desktop.services.store import Store
 from oncall_desktop.tickets import SEVERITIES, Page, Ticket
 
 ACK_WINDOW_MINUTES = 15
+#: Where an acknowledgement can come from (the ``origin`` in its event's data).
+ACK_ORIGINS = ("window", "tray", "notification", "cli")
 
 #: The audit-log kind for each event (Timeout and StaleCheck depend on the outcome).
 _KINDS: dict[type, str] = {
@@ -182,12 +184,19 @@ class PageService:
             resolved_at=parse_instant(row[9]) if row[9] else None)
 
     # ----------------------------------------------------------------- verbs
-    def acknowledge(self, page_id: int, by: str) -> Page:
+    def acknowledge(self, page_id: int, by: str, origin: str = "window") -> Page:
+        """``origin`` says where the tech acknowledged (one of :data:`ACK_ORIGINS`), kept in the event log.
+
+        Why: an acknowledgement stops the escalation, so an audit must be able
+        to tell a click in the window from a notification button or a script.
+        """
+        if origin not in ACK_ORIGINS:
+            raise PageError(f"unknown acknowledgement origin {origin!r} (one of {', '.join(ACK_ORIGINS)})")
         holder = self.assignee(self.get(page_id).ticket_id).strip()  # as the ticket system last showed it
         # unassigned, or someone else's (a queue, the client's usual technician): acknowledging takes it,
         # so the team — and the other apps, on their next poll — see who has it
         take = holder.casefold() != str(by).strip().casefold()
-        self.apply(page_id, ack.Acknowledge(by, take_ticket=take))
+        self.apply(page_id, ack.Acknowledge(by, take_ticket=take), logged={"origin": origin})
         return self.get(page_id)
 
     # ------------------------------------------------- what other apps did
@@ -240,8 +249,11 @@ class PageService:
         return self.get(page_id)
 
     def apply(self, page_id: int, event: ack.Event, now: datetime | None = None,
-              due: datetime | None = None) -> tuple[Page, ack.Transition]:
-        """One event on one page: stored, logged and carried out, or nothing at all."""
+              due: datetime | None = None, logged: dict[str, Any] | None = None) -> tuple[Page, ack.Transition]:
+        """One event on one page: stored, logged and carried out, or nothing at all.
+
+        ``logged``: more for the event's data in the log (where an acknowledgement came from).
+        """
         now = now or self.store.clock.now()
         after: list[Callable[[], None]] = []
         with self.store.transaction():
@@ -254,9 +266,10 @@ class PageService:
             seq = int(self.store.db.conn.execute("SELECT clock_seq FROM pages WHERE id = ?",
                                                  (page_id,)).fetchone()[0]) + 1
             self._save(page_id, step.state, now, seq)
+            self._save_snooze(page_id, step.state.renotify_at if isinstance(event, ack.Snooze) else None)
             page = self.get(page_id)
             self.store.log(_kind(event, state, step), page.ticket_id,
-                           _log_data(page_id, event, state, step, due), at=now)
+                           {**_log_data(page_id, event, state, step, due), **(logged or {})}, at=now)
             if self.effects is not None:
                 after = self.effects.run(page, step, f"page-{page_id}-{seq}")
         for action in after:
@@ -277,6 +290,18 @@ class PageService:
             elif ack.renotify_due(state, now):
                 out.append((page_id, state.renotify_at, state))
         return sorted(out, key=lambda x: (x[1], x[0]))  # type: ignore[arg-type, return-value]
+
+    def waiting_unsnoozed(self, now: datetime) -> list[tuple[int, ack.PageState]]:
+        """Pages still waiting for an acknowledgement and not snoozed at ``now`` (what the chime rings for)."""
+        rows = self.store.db.conn.execute(
+            "SELECT id, data FROM pages WHERE state IN ('pending','escalated') ORDER BY id").fetchall()
+        out = []
+        for page_id, raw in rows:
+            until = json.loads(raw or "{}").get("snoozed_until")
+            if until and parse_instant(until) > now:
+                continue
+            out.append((int(page_id), self.state(int(page_id))))
+        return out
 
     def next_due(self) -> datetime | None:
         row = self.store.db.conn.execute(
@@ -325,6 +350,18 @@ class PageService:
              iso(state.resolved_at) if state.resolved_at else None, json.dumps(state.to_dict(), sort_keys=True),
              iso(min(dues)) if dues and state.state != ack.RESOLVED else None, seq, page_id))
         self._save_sla(page_id, state, now)
+
+    def _save_snooze(self, page_id: int, until: datetime | None) -> None:
+        """A snooze quiets the chime until ``until``; any other event ends it (the page moved on)."""
+        conn = self.store.db.conn
+        data = json.loads(conn.execute("SELECT data FROM pages WHERE id = ?", (page_id,)).fetchone()[0] or "{}")
+        if until is None and "snoozed_until" not in data:
+            return
+        if until is None:
+            del data["snoozed_until"]
+        else:
+            data["snoozed_until"] = iso(until)
+        conn.execute("UPDATE pages SET data = ? WHERE id = ?", (json.dumps(data, sort_keys=True), page_id))
 
     def _save_sla(self, page_id: int, state: ack.PageState, now: datetime) -> None:
         conn = self.store.db.conn

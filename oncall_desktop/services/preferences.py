@@ -24,6 +24,8 @@ STALE_MINUTES = (5, 24 * 60)
 RENOTIFY_MINUTES = (1, 120)
 GAP_MINUTES = (1, 240)
 NOTICE_DAYS_MAX = 90
+#: The page chime (setting ``sound``) is on unless Settings turns it off: a sleeping tech must be woken.
+CHIME_DEFAULT = True
 
 
 class SettingsError(ValueError):
@@ -54,6 +56,11 @@ def parse_notice_days(text: str) -> tuple[int, ...]:
             raise SettingsError(f"notice days must be between 1 and {NOTICE_DAYS_MAX} (got {n})")
         days.add(n)
     return tuple(sorted(days, reverse=True))
+
+
+def chime_on(store: Any) -> bool:
+    """Whether new and unanswered pages chime (setting ``sound``, default :data:`CHIME_DEFAULT`)."""
+    return bool(store.get_setting("sound", CHIME_DEFAULT))
 
 
 def _minutes(value: Any, name: str, bounds: tuple[int, int]) -> int:
@@ -106,6 +113,7 @@ class Preferences:
             "clients": sorted(ws.directory_service.clients()),
             "clients_file_loaded": bool(get("clients_toml")),
             "autostart": self.autostart_enabled(),
+            "sound": chime_on(self.store),
         }
 
     # ------------------------------------------------------------ who am I

@@ -328,7 +328,9 @@ class Workspace:
         _, notes = self.poll()
         return self.on_store(self.snapshot), notes
 
-    def acknowledge(self, page_id: int | None = None, by: str | None = None) -> Any:
+    def acknowledge(self, page_id: int | None = None, by: str | None = None, origin: str = "window") -> Any:
+        """Acknowledge a page (default: the newest waiting); ``origin`` ("window", "tray", "notification",
+        "cli") is kept in the event log."""
         from oncall_desktop.services.pages import PageError
 
         if page_id is None:
@@ -336,7 +338,7 @@ class Workspace:
             if page is None:
                 raise PageError("no page is waiting to be acknowledged")
             page_id = int(page.id)  # type: ignore[arg-type]
-        return self.pages.acknowledge(page_id, by or self.me or "me")
+        return self.pages.acknowledge(page_id, by or self.me or "me", origin=origin)
 
     def resolve(self, page_id: int, by: str | None = None, outcome: str = "fixed") -> Any:
         """Resolve a page; ``outcome="no action needed"`` records a false alarm."""

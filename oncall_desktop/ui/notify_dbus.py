@@ -3,8 +3,9 @@
 Why here: the freedesktop backend (services/notifier.py) reports a pressed
 **Acknowledge** button on its own listener thread; a Qt signal carries it to
 the GUI thread, where the controller acknowledges the page like the tray's
-menu does.  The optional chime (services/page_sound.py) plays on each new
-page while the workspace's ``sound`` setting is on.
+menu does.  The chime (services/page_sound.py) is played by the clock's
+tick on the store thread — at once for a new page, then every 30 s until it
+is acknowledged or snoozed — while the ``sound`` setting is on (default).
 """
 from __future__ import annotations
 
@@ -29,21 +30,17 @@ class NotificationActions(QObject):
         self.backend = backend or FreedesktopBackend(on_action=lambda page, key: self.sig_action.emit(page, key))
         self.sig_action.connect(self._act)
         self.sound = PageSound()
-        controller.sig_paged.connect(self._paged)
 
     def install(self, ws: Any) -> None:
         """Called on the store thread once the workspace is open."""
         if self.backend not in ws.notifier.backends:
             ws.notifier.backends.insert(0, self.backend)
-        self.sound.available()  # look for a player here, not on the GUI thread at the first page
+        self.sound.available()  # look for a player here, not at the first page
+        ws.clock_service.chime = lambda: self.sound.play()  # the tick decides when (and reads ``sound``)
 
     def _act(self, page_id: int, key: str) -> None:
-        if key == ACK_ACTION:
-            self.controller.acknowledge(page_id)
-
-    def _paged(self, note: dict[str, Any]) -> None:
-        if self.controller.snapshot.get("settings", {}).get("sound"):
-            self.sound.play()
+        if key == ACK_ACTION:  # like the controller's acknowledge, with the origin for the event log
+            self.controller.act(lambda ws: ws.acknowledge(page_id, origin="notification"))
 
     def shutdown(self) -> None:
         self.backend.close()

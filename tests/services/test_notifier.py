@@ -78,3 +78,60 @@ def test_workspace_holds_pop_ups_in_quiet_hours_only_when_i_am_off_call(workspac
     assert result.paged == 1 and recorder.sent == []
     sent = workspace.store.events(kind="notification.sent")
     assert sent[0]["data"]["backend"] == "held" and "quiet hours" in sent[0]["data"]["problem"]
+
+
+def _signal(member: str, signature: str, body: tuple, sender: str, interface: str = "org.freedesktop.Notifications",
+            path: str = "/org/freedesktop/Notifications"):
+    """A signal as the bus delivers it: the bus daemon writes the sender field, nobody can forge it."""
+    from jeepney import DBusAddress, new_signal
+    from jeepney.low_level import HeaderFields
+
+    msg = new_signal(DBusAddress(path, interface=interface), member, signature, body)
+    msg.header.fields[HeaderFields.sender] = sender
+    return msg
+
+
+def _owned_backend(pressed: list) -> FreedesktopBackend:
+    backend = FreedesktopBackend(on_action=lambda page, key: pressed.append((page, key)))
+    backend._owner = ":1.7"  # what GetNameOwner answered at connect
+    backend._pages.update({1: 3, 2: 4})  # notifications 1 and 2 show pages 3 and 4
+    backend._shown.update({3: 1, 4: 2})
+    return backend
+
+
+def test_an_action_from_any_other_sender_is_ignored() -> None:
+    pressed: list = []
+    backend = _owned_backend(pressed)
+    for forged in (1, 2, 3):  # a local script tries the small sequential ids
+        backend.dispatch(_signal("ActionInvoked", "us", (forged, "ack"), sender=":1.42"))
+    assert pressed == [] and backend.shown() == {3, 4}
+    backend.dispatch(_signal("NotificationClosed", "uu", (1, 2), sender=":1.42"))
+    assert backend.shown() == {3, 4}  # nor may it make us forget a pop-up
+    backend.dispatch(_signal("ActionInvoked", "us", (2, "ack"), sender=":1.7"))
+    backend.dispatch(_signal("ActionInvoked", "us", (2, "ack"), sender=":1.7"))  # once only
+    backend.dispatch(_signal("ActionInvoked", "us", (9, "ack"), sender=":1.7"))  # not one of ours
+    assert pressed == [(4, "ack")] and backend.shown() == {3}
+
+
+def test_no_action_is_believed_before_the_server_is_known() -> None:
+    pressed: list = []
+    backend = _owned_backend(pressed)
+    backend._owner = None
+    backend.dispatch(_signal("ActionInvoked", "us", (1, "ack"), sender=":1.7"))
+    assert pressed == []
+
+
+def test_a_new_notification_server_is_followed_and_the_old_ids_forgotten() -> None:
+    pressed: list = []
+    backend = _owned_backend(pressed)
+    owner_changed = ("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus")
+    forged = _signal("NameOwnerChanged", "sss", ("org.freedesktop.Notifications", ":1.7", ":1.42"), sender=":1.42",
+                     interface=owner_changed[2], path=owner_changed[1])
+    backend.dispatch(forged)  # only the bus daemon speaks for name ownership
+    assert backend._owner == ":1.7" and backend.shown() == {3, 4}
+    real = _signal("NameOwnerChanged", "sss", ("org.freedesktop.Notifications", ":1.7", ":1.8"),
+                   sender=owner_changed[0], interface=owner_changed[2], path=owner_changed[1])
+    backend.dispatch(real)  # the daemon restarted: its pop-ups are gone, its ids start again
+    assert backend._owner == ":1.8" and backend.shown() == set()
+    backend.dispatch(_signal("ActionInvoked", "us", (1, "ack"), sender=":1.8"))
+    assert pressed == []
