@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.clock import STAMP, iso, local_time, parse_instant  # STAMP, local_time: the UI imports them here
+from oncall_desktop.services.preferences import CHIME_DEFAULT
 
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
@@ -99,7 +100,7 @@ def snapshot(ws: Workspace) -> dict[str, Any]:
     timer = ws.timers.running()
     settings = {key: ws.store.get_setting(key, default) for key, default in
                 (("poll_seconds", 60), ("demo_feed", False), ("first_poll_seconds", 2),
-                 ("poll_failures", 0), ("sound", False), ("quiet_hours", ""))}
+                 ("poll_failures", 0), ("sound", CHIME_DEFAULT), ("quiet_hours", ""))}
     last_poll = ws.store.get_setting("last_poll")
     offline = ws.store.get_setting("offline_since")
     notifications_ok, notifications = ws.notifier.status()

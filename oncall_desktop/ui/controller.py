@@ -154,9 +154,9 @@ class AppController(QObject):
         """Seconds between polls: the one given at start, else the workspace's setting (at least 1)."""
         return max(1, self._poll_seconds or int(snapshot.get("settings", {}).get("poll_seconds", 60)))
 
-    def acknowledge(self, page_id: int | None = None) -> None:
-        """Acknowledge a page (the newest pending one when no id is given)."""
-        self.act(lambda ws: ws.acknowledge(page_id))
+    def acknowledge(self, page_id: int | None = None, origin: str = "window") -> None:
+        """Acknowledge a page (the newest pending one when no id is given); ``origin`` goes to the event log."""
+        self.act(lambda ws: ws.acknowledge(page_id, origin=origin))
 
     def resolve(self, page_id: int, outcome: str = "fixed") -> None:
         self.act(lambda ws: ws.resolve(page_id, outcome=outcome))

@@ -75,7 +75,8 @@ class SettingsTab(QWidget):
         self.quiet = QLineEdit()
         self.quiet.setPlaceholderText("e.g. 22:00-07:00 — pop-ups held back only while you are off call")
         self.quiet_status = QLabel("")
-        self.sound = QCheckBox("Play a chime with each new page")
+        self.sound = QCheckBox("Chime for each new page, again every 30 s until acknowledged or snoozed")
+        self.sound.setChecked(True)  # the default (services.preferences.CHIME_DEFAULT) before the first snapshot
         self.sound_status = QLabel("")
         self.sound_status.setWordWrap(True)
         self.demo_feed = QCheckBox("Drop a demo escalated ticket every few minutes")
@@ -164,7 +165,7 @@ class SettingsTab(QWidget):
             if not self.quiet.hasFocus():
                 self.quiet.setText(str(settings.get("quiet_hours") or ""))
             self.demo_feed.setChecked(bool(settings.get("demo_feed", False)))
-            self.sound.setChecked(bool(settings.get("sound", False)))
+            self.sound.setChecked(bool(settings.get("sound", True)))
         finally:
             self._loading = False
         status = snapshot.get("status", {})

@@ -76,7 +76,7 @@ class TrayController:
         self.menu = QMenu()
         self.action_open = self._action("Open", open_window)
         self.menu.addSeparator()
-        self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None))
+        self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None, origin="tray"))
         self.action_timer = self._action("Start timer", lambda: controller.toggle_timer(None))
         self.action_check = self._action("Check now", controller.check_now)
         self.menu.addSeparator()  # shift life (issue 8): the window opens, then the dialog

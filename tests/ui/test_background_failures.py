@@ -153,8 +153,8 @@ def test_test_connection_failure_reaches_the_dialog_and_it_can_test_again(qtbot,
     qtbot.addWidget(dialog)
     ctl.ws.test_connection, calls = _fails_once(ctl.ws.test_connection, "wrong API key")
     dialog.test()
-    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=WAIT_MS)
-    assert "wrong API key" in dialog.result.text()
+    qtbot.waitUntil(lambda: "wrong API key" in dialog.result.text(), timeout=WAIT_MS)
+    assert dialog.test_button.isEnabled()
     dialog.test()
     qtbot.waitUntil(lambda: calls["n"] == 2 and dialog.result.text().startswith("✓"), timeout=WAIT_MS)
 

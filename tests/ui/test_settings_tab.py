@@ -134,7 +134,10 @@ def test_quiet_hours_and_sound_are_saved(qtbot, controller) -> None:
     tab.quiet.setText("22:00-07:00")
     tab.quiet.editingFinished.emit()
     assert controller.ws.store.get_setting("quiet_hours") == "22:00-07:00" and tab.quiet_status.text() == ""
+    assert tab.sound.isChecked()  # pages chime unless the tech turns it off
     qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))  # the box
+    assert controller.ws.store.get_setting("sound") is False
+    qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))
     assert controller.ws.store.get_setting("sound") is True
     if SHOTS:
         tab.grab().save(os.path.join(SHOTS, "settings-tab.png"))
@@ -147,8 +150,8 @@ def test_turning_the_chime_on_without_a_player_says_what_to_install(qtbot, contr
     controller.actions.sound = PageSound(platform="linux")
     tab = SettingsTab(controller)
     qtbot.addWidget(tab)
+    qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))  # on by default
+    assert controller.ws.store.get_setting("sound") is False and tab.sound_status.text() == ""
     qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))
     assert controller.ws.store.get_setting("sound") is True  # saved all the same: a player may come later
     assert tab.sound_status.text().startswith("✗ no sound player found") and "alsa-utils" in tab.sound_status.text()
-    qtbot.mouseClick(tab.sound, Qt.MouseButton.LeftButton, pos=QPoint(6, tab.sound.height() // 2))
-    assert controller.ws.store.get_setting("sound") is False and tab.sound_status.text() == ""
