@@ -23,7 +23,7 @@ import os
 import sqlite3
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -304,6 +304,56 @@ class Store:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, json.dumps(value, sort_keys=True)),
         )
+
+
+# ---------------------------------------------------------------- retention
+#: Days of events kept: a year of insights (with its day of lead-in) plus last month's audits.
+EVENTS_KEEP_DAYS = 400
+#: The least Settings accepts: last month's audits and billing disputes need their trail.
+EVENTS_KEEP_DAYS_MIN = 60
+_PRUNE_BATCH = 5000
+
+
+def events_keep_days(store: Store) -> int:
+    """The ``events_keep_days`` setting, never below :data:`EVENTS_KEEP_DAYS_MIN`."""
+    value = store.get_setting("events_keep_days", EVENTS_KEEP_DAYS)
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        days = EVENTS_KEEP_DAYS
+    return max(days, EVENTS_KEEP_DAYS_MIN)
+
+
+def prune_events(store: Store, now: datetime, batch: int = _PRUNE_BATCH) -> int:
+    """Delete events older than ``events_keep_days`` before ``now``; returns how many went.
+
+    Kept whatever their age: the newest event of each kind (readiness and team
+    pack status read "the last one") and every event of a ticket whose page is
+    still open. Deletes run in batches, each its own short transaction, so the
+    poller and the clock are never kept waiting for long; one
+    ``events.pruned`` event records the cut.
+    """
+    cutoff = iso(now - timedelta(days=events_keep_days(store)))
+    conn = store.db.conn
+    keep = [r[0] for r in conn.execute("SELECT MAX(id) FROM events GROUP BY kind")]
+    removed, last_id = 0, 0
+    while True:
+        with store.transaction():
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM events WHERE id > ? AND at < ? AND id NOT IN (SELECT value FROM json_each(?)) "
+                "AND subject NOT IN (SELECT ticket_id FROM pages "
+                "WHERE state IN ('pending', 'acknowledged', 'escalated')) ORDER BY id LIMIT ?",
+                (last_id, cutoff, json.dumps(keep), batch))]
+            if ids:
+                conn.execute("INSERT INTO events_prune (id, before) VALUES (1, ?)", (cutoff,))
+                conn.execute("DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))
+                conn.execute("DELETE FROM events_prune")
+                removed += len(ids)
+                last_id = ids[-1]
+            if len(ids) < batch:
+                if removed:
+                    store.log("events.pruned", "", {"before": cutoff, "removed": removed}, at=now)
+                return removed
 
 
 def _make_private(path: Path) -> None:
