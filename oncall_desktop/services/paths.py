@@ -18,6 +18,16 @@ def default_workspace_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def default_log_dir() -> Path:
+    """Where the app's log file lives (platformdirs' user log folder), unless ONCALL_LOG_DIR says otherwise."""
+    env = os.environ.get("ONCALL_LOG_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
 # ------------------------------------------------------------- private files
 #: What the app creates for its user alone: the workspace holds tickets, pages
 #: and time worked; exports and handoffs carry client names and notes.
