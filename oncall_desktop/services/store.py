@@ -21,7 +21,6 @@ import errno
 import json
 import os
 import sqlite3
-import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -113,6 +112,8 @@ def _disk_full(directory: Path) -> StoreError:
 
 def _probe(directory: Path) -> tuple[int | None, str] | None:
     """(errno, reason) when the folder refuses a new file, else None."""
+    import tempfile  # only after a failure: keep the store's import light for the tray start
+
     try:
         fd, name = tempfile.mkstemp(prefix=".probe-", dir=directory)
     except OSError as exc:
