@@ -6,8 +6,9 @@ user session runs (``$XDG_RUNTIME_DIR/systemd`` exists), Linux gets
 ``~/.config/systemd/user/oncall-desktop.service`` with ``Restart=on-failure``,
 enabled for ``graphical-session.target`` by its symlink in the target's
 ``.wants`` folder (written as files, so no systemd is needed to test it);
-elsewhere ``$XDG_CONFIG_HOME/autostart/oncall-desktop.desktop``.  Only one of
-the two exists at a time, so the app never starts twice.  macOS writes a
+elsewhere ``$XDG_CONFIG_HOME/autostart/oncall-desktop.desktop`` runs the app.
+With the unit, the XDG file only starts the unit (for desktops that never
+reach graphical-session.target), so the app never starts twice.  macOS writes a
 LaunchAgent plist; Windows the ``Run`` registry value (behind a platform
 check, so the module imports everywhere).
 """
@@ -52,6 +53,10 @@ RestartSec=5
 [Install]
 WantedBy={target}
 """
+
+#: The XDG autostart line beside the unit: hand the display to systemd, then start the unit.
+UNIT_STARTER = ("sh -c 'systemctl --user import-environment DISPLAY XAUTHORITY WAYLAND_DISPLAY; "
+                f"exec systemctl --user start {UNIT_NAME}'")
 
 #: Runs ``systemctl --user ARGS``; failures are ignored (the files are what counts).
 Systemctl = Callable[[Sequence[str]], None]
@@ -120,7 +125,11 @@ class Autostart:
         assert path is not None
         if self._linux and self.uses_systemd():
             self._enable_unit()
-            _remove(path)
+            # Desktops that never reach graphical-session.target (Xfce, MATE, window
+            # managers) still run XDG autostart: it starts the same unit, a no-op
+            # where the target already did, so the app never runs twice.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(DESKTOP_ENTRY.format(exec=UNIT_STARTER), encoding="utf-8")
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         if self._linux:

@@ -27,12 +27,15 @@ def test_systemd_session_gets_a_restarting_user_unit(tmp_path: Path) -> None:
                  "RestartSec=5", "WantedBy=graphical-session.target", "PartOf=graphical-session.target"):
         assert line in text.splitlines()
     assert link.is_symlink() and link.resolve() == unit.resolve()
-    assert not auto.path.exists()  # not started twice at login
+    # the XDG file only starts the unit (desktops without graphical-session.target): never a second app
+    exec_line = next(line for line in auto.path.read_text().splitlines() if line.startswith("Exec="))
+    assert exec_line.endswith("exec systemctl --user start oncall-desktop.service'")
+    assert "oncall desktop/oncall-desktop" not in exec_line
     assert auto.enabled() and calls == [("daemon-reload",)]
     auto.enable()  # again: still one link, no error
     assert link.is_symlink()
     auto.disable()
-    assert not unit.exists() and not link.is_symlink() and not auto.enabled()
+    assert not unit.exists() and not link.is_symlink() and not auto.path.exists() and not auto.enabled()
     assert calls[-1] == ("daemon-reload",)
 
 
@@ -47,7 +50,7 @@ def test_without_systemd_the_xdg_file_and_turning_off_removes_both(tmp_path: Pat
                              systemctl=lambda args: calls.append(tuple(args)))
     (tmp_path / "sd" / "systemd").mkdir(parents=True)
     with_systemd.enable()
-    assert with_systemd.unit_path.exists() and not auto.path.exists()
+    assert with_systemd.unit_path.exists() and "systemctl --user start" in auto.path.read_text()
     auto.disable()
     assert not auto.path.exists() and not auto.unit_path.exists() and not auto.wants_link.is_symlink()
     assert not auto.enabled()
