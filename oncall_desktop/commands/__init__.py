@@ -7,4 +7,4 @@ Modules import their services lazily so ``oncall-desktop --help`` stays fast.
 from __future__ import annotations
 
 #: Registered in this order (it is the order ``--help`` lists them).
-MODULES = ("spine", "rotation", "psa", "pages", "time", "runbooks", "shift")
+MODULES = ("spine", "rotation", "psa", "pages", "time", "runbooks", "shift", "log")

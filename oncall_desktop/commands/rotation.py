@@ -166,7 +166,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     text = ws.rotation.export(args.schedule, person=args.person, months=args.months)
     out = Path(args.output)
-    out.write_text(text, encoding="utf-8", newline="")
+    from oncall_desktop.services.paths import write_private
+
+    write_private(out, text, newline="")
     print(f"Wrote {text.count('BEGIN:VEVENT')} shift(s) of '{args.schedule}' to {out}")
     return 0
 
@@ -182,7 +184,9 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         if args.csv == "-":
             sys.stdout.write(text)
         else:
-            Path(args.csv).write_text(text, encoding="utf-8", newline="")
+            from oncall_desktop.services.paths import write_private
+
+            write_private(args.csv, text, newline="")
             if not args.json:
                 print(f"Wrote {len(report.rows)} row(s) to {args.csv}")
     if args.json:

@@ -185,7 +185,9 @@ def cmd_insights(args: argparse.Namespace) -> int:
     start = parse_instant(args.start) if args.start else (end - timedelta(days=30) if args.end else default_start)
     report = insights_report(ws, start, end, args.tz)
     if args.csv:
-        Path(args.csv).write_text(to_csv(report), encoding="utf-8")
+        from oncall_desktop.services.paths import write_private
+
+        write_private(args.csv, to_csv(report))
     if args.json:
         print_json(report.to_json())
     else:

@@ -1,17 +1,27 @@
-"""Start oncall-desktop at login: the XDG autostart file on Linux, the equivalents elsewhere.
+"""Start oncall-desktop at login: a systemd user unit or the XDG autostart file on Linux, the equivalents elsewhere.
 
 Why it matters: an on-call app that is not running after a reboot pages
-nobody.  Linux writes ``$XDG_CONFIG_HOME/autostart/oncall-desktop.desktop``;
-macOS a LaunchAgent plist; Windows the ``Run`` registry value (behind a
-platform check, so the module imports everywhere).
+nobody, and one that died in the night pages nobody either.  Where a systemd
+user session runs (``$XDG_RUNTIME_DIR/systemd`` exists), Linux gets
+``~/.config/systemd/user/oncall-desktop.service`` with ``Restart=on-failure``,
+enabled for ``graphical-session.target`` by its symlink in the target's
+``.wants`` folder (written as files, so no systemd is needed to test it);
+elsewhere ``$XDG_CONFIG_HOME/autostart/oncall-desktop.desktop`` runs the app.
+With the unit, the XDG file only starts the unit (for desktops that never
+reach graphical-session.target), so the app never starts twice.  macOS writes a
+LaunchAgent plist; Windows the ``Run`` registry value (behind a platform
+check, so the module imports everywhere).
 """
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 APP_ID = "oncall-desktop"
 DESKTOP_ENTRY = """[Desktop Entry]
@@ -25,6 +35,31 @@ Terminal=false
 Categories=Network;Utility;
 X-GNOME-Autostart-enabled=true
 """
+UNIT_NAME = f"{APP_ID}.service"
+TARGET = "graphical-session.target"
+SYSTEMD_UNIT = """[Unit]
+Description=oncall-desktop, the on-call companion in the tray
+PartOf={target}
+After={target}
+StartLimitIntervalSec=300
+StartLimitBurst=5
+
+[Service]
+Type=simple
+ExecStart={exec}
+Restart=on-failure
+RestartSec=5
+
+[Install]
+WantedBy={target}
+"""
+
+#: The XDG autostart line beside the unit: hand the display to systemd, then start the unit.
+UNIT_STARTER = ("sh -c 'systemctl --user import-environment DISPLAY XAUTHORITY WAYLAND_DISPLAY; "
+                f"exec systemctl --user start {UNIT_NAME}'")
+
+#: Runs ``systemctl --user ARGS``; failures are ignored (the files are what counts).
+Systemctl = Callable[[Sequence[str]], None]
 
 
 @dataclass(frozen=True)
@@ -34,6 +69,7 @@ class Autostart:
     platform: str
     environ: dict[str, str]
     command: tuple[str, ...]
+    systemctl: Systemctl | None = None  # None: the real ``systemctl --user`` when it is installed
 
     @classmethod
     def current(cls, workspace: Path | None = None) -> Autostart:
@@ -51,11 +87,35 @@ class Autostart:
             return home / "Library" / "LaunchAgents" / "org.oncall-desktop.plist"
         return None  # Windows: a registry value, not a file
 
+    @property
+    def _linux(self) -> bool:
+        return self.platform.startswith("linux") or "bsd" in self.platform
+
+    @property
+    def unit_path(self) -> Path | None:
+        """``$XDG_CONFIG_HOME/systemd/user/oncall-desktop.service`` (Linux), else None."""
+        if not self._linux:
+            return None
+        home = Path(self.environ.get("HOME", str(Path.home())))
+        config = Path(self.environ.get("XDG_CONFIG_HOME") or home / ".config")
+        return config / "systemd" / "user" / UNIT_NAME
+
+    @property
+    def wants_link(self) -> Path | None:
+        """The symlink that enables the unit for the graphical session."""
+        unit = self.unit_path
+        return unit.parent / f"{TARGET}.wants" / UNIT_NAME if unit else None
+
+    def uses_systemd(self) -> bool:
+        """A systemd user manager runs for this session (it keeps ``$XDG_RUNTIME_DIR/systemd``)."""
+        runtime = self.environ.get("XDG_RUNTIME_DIR")
+        return self._linux and bool(runtime) and (Path(runtime) / "systemd").is_dir()
+
     def enabled(self) -> bool:
         if self.platform.startswith("win"):
             return _windows_run_value() is not None
-        path = self.path
-        return bool(path and path.exists())
+        path, link = self.path, self.wants_link
+        return bool(path and path.exists()) or bool(link and (link.is_symlink() or link.exists()))
 
     def enable(self) -> None:
         if self.platform.startswith("win"):
@@ -63,7 +123,17 @@ class Autostart:
             return
         path = self.path
         assert path is not None
+        if self._linux and self.uses_systemd():
+            self._enable_unit()
+            # Desktops that never reach graphical-session.target (Xfce, MATE, window
+            # managers) still run XDG autostart: it starts the same unit, a no-op
+            # where the target already did, so the app never runs twice.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(DESKTOP_ENTRY.format(exec=UNIT_STARTER), encoding="utf-8")
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
+        if self._linux:
+            self._remove_unit()
         if self.platform == "darwin":
             args = "".join(f"<string>{a}</string>" for a in self.command)
             path.write_text(
@@ -78,8 +148,32 @@ class Autostart:
             _windows_set_run(None)
             return
         path = self.path
-        if path and path.exists():
-            path.unlink()
+        if path:
+            _remove(path)
+        if self._linux:
+            self._remove_unit()
+
+    # --------------------------------------------------------------- systemd
+    def _enable_unit(self) -> None:
+        unit, link = self.unit_path, self.wants_link
+        assert unit is not None and link is not None
+        link.parent.mkdir(parents=True, exist_ok=True)
+        unit.write_text(SYSTEMD_UNIT.format(target=TARGET, exec=systemd_line(self.command)), encoding="utf-8")
+        _remove(link)
+        link.symlink_to(Path("..") / UNIT_NAME)
+        self._systemctl("daemon-reload")
+
+    def _remove_unit(self) -> None:
+        unit, link = self.unit_path, self.wants_link
+        had = any(p and (p.is_symlink() or p.exists()) for p in (unit, link))
+        for p in (link, unit):
+            if p:
+                _remove(p)
+        if had:
+            self._systemctl("daemon-reload")
+
+    def _systemctl(self, *args: str) -> None:
+        (self.systemctl or _run_systemctl)(args)
 
 
 def launch_command(workspace: Path | None = None) -> tuple[str, ...]:
@@ -94,6 +188,34 @@ def launch_command(workspace: Path | None = None) -> tuple[str, ...]:
 
 def subprocess_line(command: tuple[str, ...]) -> str:
     return " ".join(shlex.quote(part) for part in command)
+
+
+def systemd_line(command: tuple[str, ...]) -> str:
+    """``ExecStart=`` words: double-quoted where needed, ``%`` and ``$`` escaped as systemd reads them."""
+    def word(part: str) -> str:
+        if part and all(c.isalnum() or c in "/._-=:+,@" for c in part):
+            text = part
+        else:
+            text = '"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return text.replace("%", "%%").replace("$", "$$")
+
+    return " ".join(word(part) for part in command)
+
+
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.exists():
+        path.unlink()
+
+
+def _run_systemctl(args: Sequence[str]) -> None:
+    """``systemctl --user ARGS`` when systemctl exists; a failure changes nothing the files did."""
+    exe = shutil.which("systemctl")
+    if not exe:
+        return
+    try:
+        subprocess.run([exe, "--user", *args], capture_output=True, timeout=15, check=False)
+    except (OSError, subprocess.SubprocessError):
+        pass
 
 
 def _windows_run_value() -> str | None:  # pragma: no cover - Windows only

@@ -231,7 +231,9 @@ class BillingService:
         target = Path(path)
         count = 0
         try:
-            with target.open("w", newline="", encoding="utf-8") as fh:
+            from oncall_desktop.services.paths import open_private
+
+            with open_private(target, "w", newline="", encoding="utf-8") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(CSV_COLUMNS)
                 for r in rows:

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from oncall_desktop.clock import iso, parse_instant
 from oncall_desktop.handoff import Handoff, HandoffError, draft, render_text
+from oncall_desktop.services.paths import write_private
 
 if TYPE_CHECKING:
     from oncall_desktop.services.workspace import Workspace
@@ -141,7 +142,7 @@ class HandoffService:
                 folder.mkdir(parents=True, exist_ok=True)
                 target = folder / f"handoff-{handoff_id}.json"
                 tmp = folder / f".{target.name}.tmp"
-                tmp.write_text(json.dumps(json.loads(data), indent=2, ensure_ascii=False), encoding="utf-8")
+                write_private(tmp, json.dumps(json.loads(data), indent=2, ensure_ascii=False))
                 os.replace(tmp, target)
             except OSError as exc:
                 problem = f"could not write to the handoff folder {folder}: {exc.strerror or exc}"

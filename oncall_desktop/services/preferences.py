@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from oncall_desktop.services.store import EVENTS_KEEP_DAYS_MIN, events_keep_days
 from oncall_desktop.services.timers import CRASH_MODES
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ GAP_MINUTES = (1, 240)
 NOTICE_DAYS_MAX = 90
 #: The page chime (setting ``sound``) is on unless Settings turns it off: a sleeping tech must be woken.
 CHIME_DEFAULT = True
+EVENTS_KEEP_DAYS_MAX = 3650
 
 
 class SettingsError(ValueError):
@@ -114,6 +116,7 @@ class Preferences:
             "clients_file_loaded": bool(get("clients_toml")),
             "autostart": self.autostart_enabled(),
             "sound": chime_on(self.store),
+            "events_keep_days": events_keep_days(self.store),
         }
 
     # ------------------------------------------------------------ who am I
@@ -209,6 +212,18 @@ class Preferences:
         if ticket and (any(c.isspace() for c in ticket) or len(ticket) > 64):
             raise SettingsError(f"'{ticket}' does not look like a ticket id; type the number only, such as 4711")
         return self._set("handoff_ticket", ticket)
+
+    # ------------------------------------------------------------- event log
+    def set_events_keep_days(self, days: Any) -> int:
+        """How long the event log keeps events (the app prunes older ones daily)."""
+        try:
+            n = int(days)
+        except (TypeError, ValueError):
+            raise SettingsError(f"the event log's keep time must be a whole number of days (got {days!r})") from None
+        if isinstance(days, bool) or not EVENTS_KEEP_DAYS_MIN <= n <= EVENTS_KEEP_DAYS_MAX:
+            raise SettingsError(f"the event log keeps between {EVENTS_KEEP_DAYS_MIN} and {EVENTS_KEEP_DAYS_MAX} "
+                                f"days (got {n}); insights read a year back, audits last month")
+        return self._set("events_keep_days", n)
 
     # ------------------------------------------------------------- autostart
     def autostart_enabled(self) -> bool:

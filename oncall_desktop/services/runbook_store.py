@@ -306,12 +306,13 @@ class RunbookStore:
 
     def export_folder(self, folder: Path | str) -> list[Path]:
         """Writes the workspace's documents as ``<id>.md`` / ``<id>.yaml`` (ready for a team pack)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        from oncall_desktop.services.paths import private_dir, write_private
+
+        folder = private_dir(folder)
         written = []
         for path, text in self.workspace_texts().items():
             target = folder / Path(path).name
-            target.write_text(text, encoding="utf-8")
+            write_private(target, text)
             written.append(target)
         self.store.log("runbooks.exported", str(folder), {"documents": len(written)})
         return written

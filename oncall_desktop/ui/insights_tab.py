@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from oncall_desktop.services.paths import private_dir, private_file, write_private
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.insights_charts import ChartView, HeatmapView, draw_ack, draw_clients, draw_people, draw_rates
 
@@ -187,12 +188,11 @@ class InsightsTab(QWidget):
     # ---------------------------------------------------------------- export
     def export_csv(self, path: Path) -> None:
         assert self.data is not None
-        Path(path).write_text(self.data["csv"], encoding="utf-8")
+        write_private(path, self.data["csv"])
         self.status.setText(f"Saved the figures to {path}")
 
     def save_pngs(self, folder: Path) -> list[Path]:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(folder)
         stamp = (self.data or {}).get("from", "")[:10]
         saved = []
         for key, view in self.charts.items():
@@ -200,6 +200,7 @@ class InsightsTab(QWidget):
             if not view.grab().save(str(target)):
                 self.status.setText(f"Could not write {target}; check the folder is writable")
                 return saved
+            private_file(target)
             saved.append(target)
         self.status.setText(f"Saved {len(saved)} charts to {folder}")
         return saved

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop.clock import parse_instant
 from oncall_desktop.services.now import local_stamp
+from oncall_desktop.services.paths import write_private
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.schedule_editor import ScheduleEditor
@@ -409,7 +410,7 @@ class RotationTab(QWidget):
 
         def work(ws: Any) -> int:
             text = ws.rotation.export(name, person=person)
-            Path(path).write_text(text, encoding="utf-8", newline="")
+            write_private(path, text, newline="")
             return text.count("BEGIN:VEVENT")
 
         self.controller.query(work, lambda n: self.say(f"Wrote {n} shift(s) to {path} — shown as free time, "
@@ -513,7 +514,7 @@ class RotationTab(QWidget):
         text = self.report["csv"]
 
         def work(_ws: Any) -> None:
-            Path(path).write_text(text, encoding="utf-8", newline="")
+            write_private(path, text, newline="")
 
         self.controller.query(work, lambda _r: self.say(f"Wrote {len(report['people'])} row(s) to {path}."),
                               lambda exc: self.say(f"Could not write {path}: {exc}", error=True))

@@ -24,6 +24,7 @@ def login_dir(tmp_path, monkeypatch) -> Path:
     """Start-at-login writes under XDG_CONFIG_HOME: keep it inside the test's folder."""
     config = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)  # no systemd user session: the XDG file
     return config / "autostart"
 
 
