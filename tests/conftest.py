@@ -11,6 +11,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("DBUS_SESSION_BUS_ADDRESS", "disabled:")
+# the app's log file goes to a folder of the test run's, never the user's own log folder
+os.environ.setdefault("ONCALL_LOG_DIR", __import__("tempfile").mkdtemp(prefix="oncall-test-log-"))
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -30,6 +30,8 @@ FEED = (
 )
 FIRST_AFTER = timedelta(seconds=20)
 EVERY = timedelta(minutes=3)
+#: Setting: minutes between demo tickets instead of :data:`EVERY` (the soak bench drops one a minute).
+EVERY_SETTING = "demo_feed_minutes"
 
 
 def maybe_drop(ws: Workspace) -> bool:
@@ -51,5 +53,7 @@ def maybe_drop(ws: Workspace) -> bool:
     client, title, priority, contact, body = FEED[index % len(FEED)]
     with store.transaction():
         ws.book.add(Ticket(title=title, client=client, priority=priority, contact=contact, body=body))
-        store.set_setting("demo_feed_state", {"due": iso(now + EVERY), "next": index + 1})
+        minutes = store.get_setting(EVERY_SETTING)
+        every = timedelta(minutes=float(minutes)) if minutes else EVERY
+        store.set_setting("demo_feed_state", {"due": iso(now + every), "next": index + 1})
     return True

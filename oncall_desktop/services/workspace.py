@@ -298,9 +298,12 @@ class Workspace:
         return self.poller
 
     def _after_poll(self, result: Any) -> list[dict[str, Any]]:
+        from oncall_desktop.services import offline_notice
+
         notes = [self._notify(page) for page in result.pages]
         self._shift_life_after_poll()
         self._rotation_notices()
+        offline_notice.follow(self)
         return notes
 
     def deliver_outbox(self) -> Any:

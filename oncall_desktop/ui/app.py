@@ -113,6 +113,10 @@ def run(directory: Path, show: bool = False) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
     tray_app = TrayApp(app, directory, clock)
+    if "ONCALL_STATS_FILE" in os.environ:  # services/diagnostics.py: the soak bench's numbers
+        from oncall_desktop.services.diagnostics import start_from_environ
+
+        start_from_environ()
     probe = None
     if os.environ.get("ONCALL_STARTUP_PROBE"):
         # bench/startup.py: report when the tray is up and the loop first idles, then leave

@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 #: What each background feature is called when it fails (status bar, Now tab, tray tooltip).
 FEATURES = {"poll": "Checking the ticket system", "clock": "The page clock",
-            "heartbeat": "The work timer's heartbeat"}
+            "heartbeat": "The work timer's heartbeat", "alive": "Recording that the app is running"}
+
+#: The run's sign of life (dates an unclean exit) and the daily event-log prune.
+ALIVE_SECONDS = 60
 
 
 class AppController(QObject):
@@ -58,6 +61,9 @@ class AppController(QObject):
     sig_troubles = Signal(dict)
     """Background features failing now: feature key → a readable sentence (empty: all well)."""
 
+    sig_notice = Signal(str, str)
+    """A lasting notice for the window: (key, text); empty text takes it away."""
+
     def __init__(self, directory: Path, *, runner: TaskRunner | None = None,
                  clock: Any = None, poll_seconds: int | None = None) -> None:
         super().__init__()
@@ -72,6 +78,13 @@ class AppController(QObject):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(1000)
         self._refresh_timer.timeout.connect(self._tick)
+        self._alive_timer = QTimer(self)
+        self._alive_timer.setInterval(ALIVE_SECONDS * 1000)
+        self._alive_timer.timeout.connect(self._alive)
+        self._first_poll_done = False
+        import uuid
+
+        self.run_id = uuid.uuid4().hex  # this run of the app, for the unclean-exit report
         self._polling = False
         self._ticking = False
         self._beating = False
@@ -93,6 +106,9 @@ class AppController(QObject):
 
         self.ws = Workspace(self.directory, self._clock)
         self.ws.on_store = self.runner.on_store  # network jobs hand their store work to this thread
+        from oncall_desktop.services import app_run
+
+        app_run.opened(self.ws, self.run_id)  # the log file, this run's marker, the event log's retention
         if self.actions is not None:
             self.actions.install(self.ws)
         return self.ws.snapshot()
@@ -101,6 +117,7 @@ class AppController(QObject):
         self._publish(snapshot)
         self._poll_timer.start(self._interval(snapshot) * 1000)
         self._refresh_timer.start()
+        self._alive_timer.start()
         first = int(snapshot.get("settings", {}).get("first_poll_seconds", 2))
         QTimer.singleShot(first * 1000, self.check_now)
 
@@ -110,11 +127,21 @@ class AppController(QObject):
     def shutdown(self) -> None:
         self._poll_timer.stop()
         self._refresh_timer.stop()
+        self._alive_timer.stop()
         if self.actions is not None:
             self.actions.shutdown()
         if self.ws is not None:
             ws = self.ws
-            self.runner.db(ws.close)
+
+            def close() -> None:
+                from oncall_desktop.services import app_run
+
+                try:
+                    app_run.quitting(ws, self.run_id)  # a clean exit: the next start does not report a crash
+                finally:
+                    ws.close()
+
+            self.runner.db(close)
         self.runner.shutdown()
 
     # --------------------------------------------------------------- verbs
@@ -129,11 +156,35 @@ class AppController(QObject):
         self._polling = False
         self._poll_failures = 0
         self._recovered("poll")
+        if not self._first_poll_done:
+            self._first_poll_done = True
+            self._report_unclean_exit()
         snapshot, notifications = result
         for note in notifications:
             self.sig_paged.emit(note)
         self._publish(snapshot)
         self._reschedule(snapshot)
+
+    def _report_unclean_exit(self) -> None:
+        """After the first poll (the night's tickets are in): if the last run died, say so and page again."""
+        from oncall_desktop.services import app_run
+
+        ws = self.ws
+
+        def said(report: str | None) -> None:
+            if report:
+                self.sig_notice.emit("unclean-exit", report + ". Pages still waiting were notified again.")
+
+        self.runner.db(lambda: app_run.after_unclean_exit(ws, self.run_id), said, self._failed)
+
+    def _alive(self) -> None:
+        if self.ws is None:
+            return
+        from oncall_desktop.services import app_run
+
+        ws = self.ws
+        self.runner.db(lambda: app_run.alive(ws, self.run_id), lambda _r: self._recovered("alive"),
+                       lambda exc: self._trouble("alive", exc))
 
     def _poll_failed(self, exc: BaseException) -> None:
         """The poll job itself broke (the store was locked, an adapter bug): say so, try again soon."""

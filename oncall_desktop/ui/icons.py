@@ -18,12 +18,14 @@ class TrayState(Enum):
     OFF_CALL = "off call"
     ON_CALL = "on call"
     PAGES = "pages waiting"
+    OFFLINE = "ticket system unreachable"
 
 
 _FILL = {
     TrayState.OFF_CALL: QColor("#7a8590"),
     TrayState.ON_CALL: QColor("#1e9e5a"),
     TrayState.PAGES: QColor("#d93025"),
+    TrayState.OFFLINE: QColor("#b06000"),
 }
 
 
@@ -57,6 +59,13 @@ def tray_pixmap(state: TrayState, count: int = 0, size: int = 64) -> QPixmap:
         box = metrics.tightBoundingRect(text)
         p.drawText(QPointF(rect.center().x() - box.width() / 2 - box.left(),
                            rect.center().y() - box.height() / 2 - box.top()), text)
+    elif state is TrayState.OFFLINE:
+        # a broken link: two bars with a gap, "the ticket system cannot reach you"
+        p.setPen(QPen(QColor("white"), size * 0.09))
+        c = rect.center()
+        w = size * 0.16
+        p.drawLine(QPointF(c.x() - 2.2 * w, c.y() + w), QPointF(c.x() - 0.5 * w, c.y() - w * 0.2))
+        p.drawLine(QPointF(c.x() + 0.5 * w, c.y() + w * 0.2), QPointF(c.x() + 2.2 * w, c.y() - w))
     elif state is TrayState.ON_CALL:
         # a small bell clapper dot: "you are the one they will page"
         d = size * 0.22

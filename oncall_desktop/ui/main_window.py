@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         controller.sig_error.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
         controller.sig_snapshot.connect(self._status)
         controller.sig_workspace_failed.connect(self._workspace_failed)
+        controller.sig_notice.connect(lambda key, text: self.set_notice(key, text or None))
+        controller.sig_troubles.connect(self._troubles)
         QShortcut(QKeySequence("Ctrl+R"), self, controller.check_now)
         # "Open triage" (Now tab): show the Runbooks tab; the tree walker takes the signal from there
         controller.sig_open_triage.connect(lambda page_id, tree_id: self.tabs.setCurrentWidget(self.runbooks_tab))
@@ -66,6 +68,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Offline since {snapshot['offline_since']} — showing cached tickets")
         elif snapshot.get("last_poll_local"):
             self.statusBar().showMessage(f"Last checked {snapshot['last_poll_local']}")
+
+    def _troubles(self, troubles: dict) -> None:
+        """A background feature failing (the poll, the page clock …): said until it works again."""
+        for key in [k for k in self._notices if k.startswith("trouble-") and k[8:] not in troubles]:
+            self.set_notice(key, None)
+        for feature, sentence in troubles.items():
+            self.set_notice(f"trouble-{feature}", sentence)
 
     def set_notice(self, key: str, text: str | None) -> None:
         """Persistent warnings (no tray, notifications failing) that a status message would hide."""

@@ -1,6 +1,7 @@
 """The tray icon: the app's face at 3 AM.
 
-Three states (off call, on call, pages waiting with a count), a tooltip that
+Four states (off call, on call, on call but the ticket system is unreachable,
+pages waiting with a count), a tooltip that
 answers "who is on call and what is due next", a left click that opens the
 window and a right-click menu for the actions a tired tech needs most.
 """
@@ -28,6 +29,8 @@ def tray_state(snapshot: dict[str, Any]) -> tuple[TrayState, int]:
     waiting = sum(1 for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated"))
     if waiting:
         return TrayState.PAGES, waiting
+    if snapshot.get("offline_since") and snapshot.get("me_on_call"):
+        return TrayState.OFFLINE, 0  # on call, and no new ticket can reach me: not green
     if snapshot.get("me_on_call"):
         return TrayState.ON_CALL, 0
     return TrayState.OFF_CALL, 0
@@ -103,7 +106,9 @@ class TrayController:
         self._open_window = open_window
         self.state = TrayState.OFF_CALL
         self.count = 0
+        self.troubles: dict[str, str] = {}
         controller.sig_snapshot.connect(self.update)
+        controller.sig_troubles.connect(self._troubles)
 
     def _action(self, text: str, slot: Callable[[], None]) -> QAction:
         action = QAction(text, self.menu)
@@ -114,6 +119,11 @@ class TrayController:
     def show(self) -> None:
         self.icon.show()
 
+    def _troubles(self, troubles: dict[str, str]) -> None:
+        self.troubles = dict(troubles)
+        if self.controller.snapshot:
+            self.update(self.controller.snapshot)
+
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._open_window()
@@ -123,7 +133,7 @@ class TrayController:
         if (state, count) != (self.state, self.count):
             self.state, self.count = state, count
             self.icon.setIcon(tray_icon(state, count))
-        self.icon.setToolTip(tooltip_text(snapshot))
+        self.icon.setToolTip("\n".join([tooltip_text(snapshot), *self.troubles.values()]))
         self.action_on_call.setText("; ".join(
             f"{e['schedule']}: {e['person']}" + (f" (backup {e['backup']})" if e.get("backup") else "")
             for e in snapshot.get("on_call", [])) or "Nobody is on call")

@@ -151,6 +151,8 @@ def test_test_connection_failure_reaches_the_dialog_and_it_can_test_again(qtbot,
     ctl = threaded
     dialog = ConnectionDialog(ctl)
     qtbot.addWidget(dialog)
+    blank = dialog._stored
+    qtbot.waitUntil(lambda: dialog._stored is not blank, timeout=WAIT_MS)  # the stored connection is in the form
     ctl.ws.test_connection, calls = _fails_once(ctl.ws.test_connection, "wrong API key")
     dialog.test()
     qtbot.waitUntil(lambda: "wrong API key" in dialog.result.text(), timeout=WAIT_MS)
