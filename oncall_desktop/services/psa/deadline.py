@@ -62,6 +62,10 @@ class RedirectRefused(requests.exceptions.RequestException):
     """A redirect we will not follow (another origin, or plain http beyond this machine)."""
 
 
+#: The failures whose own text says what happened (the others are named by their type).
+WORDED = (DeadlineExceeded, BodyTooLarge, RedirectRefused)
+
+
 class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
