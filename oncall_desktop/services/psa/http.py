@@ -582,6 +582,14 @@ class RestAdapter:
                 raise self.http.bad_response(what, f"no '{step}' in it") from None
         return node
 
+    def _number(self, data: Any, what: str, *path: str | int) -> int:
+        """``data[path…]`` as a whole number, or a BAD_RESPONSE saying what it held instead."""
+        node = self._dig(data, what, *path)
+        if type(node) is int or (type(node) is str and node.strip().isdigit()):
+            return int(node)
+        shown = repr(node) if len(repr(node)) <= 40 else repr(node)[:37] + "…"
+        raise self.http.bad_response(what, f"its `{'.'.join(map(str, path))}` is {shown}, expected a number")
+
     def _list(self, data: Any, what: str, *path: str | int) -> list[Any]:
         node = self._dig(data, what, *path) if path else data
         if not isinstance(node, list):
