@@ -101,3 +101,18 @@ def test_a_trickling_calendar_server_is_given_up_on_at_the_deadline(workspace, m
         listener.close()
     assert time.monotonic() - started < 0.8 + 0.75
     assert "did not answer within 0.8 s" in str(err.value) and "nothing was imported" in str(err.value)
+
+
+def test_the_cli_refuses_a_url_with_a_password_in_one_line(capsys, monkeypatch, tmp_path, memory_keyring):
+    import io
+
+    from oncall_desktop.cli import main
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("the-api-key\n"))
+    code = main(["--workspace", str(tmp_path / "ws"), "connect", "redmine", "--url",
+                 f"https://admin:{SECRET}@redmine.example.com"])
+    out, err = capsys.readouterr()
+    assert code != 0 and SECRET not in out + err and "keyring" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert memory_keyring.secrets == {}
+    assert SECRET.encode() not in b"".join(p.read_bytes() for p in (tmp_path / "ws").glob(DB_NAME + "*"))
