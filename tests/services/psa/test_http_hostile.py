@@ -308,3 +308,16 @@ def test_a_chunked_answer_over_the_size_bound_is_refused(httpserver):
     finally:
         http.close()
     assert "larger than 1 MB" in str(error)
+
+
+def test_a_request_through_an_http_proxy_is_cut_at_the_deadline_too(trickle, monkeypatch):
+    # the "proxy" trickles its answer: the request must still end on time
+    monkeypatch.setenv("HTTP_PROXY", trickle)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    http = _client("http://localhost:9")
+    try:
+        error, took = _timed(lambda: http.get("/x", what="read things"))
+    finally:
+        http.close()
+    assert took < DEADLINE + SLACK and f"within {DEADLINE:g} s" in str(error)
