@@ -213,16 +213,22 @@ class HttpClient:
                 json: Any = None, data: Mapping[str, str] | None = None,
                 headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
                 shape: Any = None) -> Reply:
-        """One logical call, retried per the policy; returns decoded JSON or raises."""
+        """One logical call, retried per the policy; returns decoded JSON or raises.
+
+        ``deadline`` bounds the whole call, retries and their waits included,
+        so Test connection or a poll answers within it whatever the server does.
+        """
         method = method.upper()
         idem = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = self.url(path)
         waited = 0.0
         attempt = 0
-        timeout = (self.timeout[0], min(self.timeout[1], self.deadline))
+        ends = time.monotonic() + self.deadline  # the whole call, retries included: the caller is waiting
         while True:
+            budget = max(0.05, ends - time.monotonic())
+            timeout = (min(self.timeout[0], budget), min(self.timeout[1], budget))
             try:
-                with dl.within(self.deadline, self.host):
+                with dl.within(budget, self.host):
                     resp = self.session.request(method, url, params=params, json=json, data=data,
                                                 headers=headers, timeout=timeout, stream=True)
                     with resp:
@@ -240,7 +246,8 @@ class HttpClient:
             else:
                 delay = backoff_delay(attempt, self.policy, self.rand)
             attempt += 1
-            if not retryable or attempt >= self.policy.attempts or waited + delay > self.policy.max_total_wait:
+            if (not retryable or attempt >= self.policy.attempts or waited + delay > self.policy.max_total_wait
+                    or time.monotonic() + delay >= ends):
                 raise error
             self.sleep(delay)
             waited += delay
@@ -327,7 +334,7 @@ class HttpClient:
                               f"(https vs http, exact host name); if your company inspects TLS, its root "
                               f"certificate must be trusted by this computer."), False
         if isinstance(exc, dl.DeadlineExceeded):
-            reason_text = f"{host} did not answer within {exc.seconds:g} s"
+            reason_text = f"{host} did not answer within {self.deadline:g} s"
             if exc.sent and not idem:
                 return self.error(ErrorKind.NETWORK, what,
                                   f"{reason_text} after the request was sent, so it may or may not have been "

@@ -321,3 +321,14 @@ def test_a_request_through_an_http_proxy_is_cut_at_the_deadline_too(trickle, mon
     finally:
         http.close()
     assert took < DEADLINE + SLACK and f"within {DEADLINE:g} s" in str(error)
+
+
+def test_retries_stay_within_the_deadline(silent):
+    # each try gives up after its read timeout (0.6 s) and would be retried four times: 2.4 s
+    http = HttpClient("Testdesk", silent, timeout=(1.0, 0.6), deadline=DEADLINE, sleep=time.sleep,
+                      rand=lambda: 0.0, clock=FakeClock(NOW), policy=RetryPolicy(attempts=4))
+    try:
+        error, took = _timed(lambda: http.get("/things", what="read things"))
+    finally:
+        http.close()
+    assert took < DEADLINE + SLACK and error.kind is ErrorKind.NETWORK
