@@ -291,7 +291,11 @@ class RotationService:
                 raise RotationError(f"cannot read the calendar file {path}: {exc.strerror or exc}; "
                                     "check the path") from None
             return raw.decode("utf-8", errors="replace"), "file", "", ""
+        from oncall_desktop.services.psa.base import USERINFO_REFUSED, has_userinfo, redact_url
+
         parts = urlsplit(source)
+        if has_userinfo(source):  # refused before anything is stored or logged
+            raise RotationError(f"the calendar link {redact_url(source)} {USERINFO_REFUSED}")
         if parts.scheme.lower() != "https" and (parts.hostname or "") not in LOCAL_HOSTS:
             raise RotationError(f"calendar links must use https:// (got {source}); ask for the secure link")
         headers = {"Accept": "text/calendar, */*;q=0.5"}
@@ -299,15 +303,17 @@ class RotationService:
             headers["If-None-Match"] = cached["etag"]
         import requests
 
-        get = self._http_get or requests.get
+        from oncall_desktop.services.psa import deadline
+
+        get = self._http_get or deadline.get_within  # an overall deadline and a size bound
         try:
             response = get(source, headers=headers, timeout=FETCH_TIMEOUT)
         except requests.RequestException as exc:
+            why = str(exc) if isinstance(exc, deadline.WORDED) else type(exc).__name__
             if cached:
                 return (cached["body"], "offline cache", cached["etag"],
-                        f"could not reach the calendar ({type(exc).__name__}); using the copy from "
-                        f"{cached['fetched_at']}")
-            raise RotationError(f"could not reach the calendar at {parts.hostname} ({type(exc).__name__}); "
+                        f"could not reach the calendar ({why}); using the copy from {cached['fetched_at']}")
+            raise RotationError(f"could not reach the calendar at {parts.hostname} ({why}); "
                                 "nothing was imported. Check the link and your connection") from None
         if response.status_code == 304 and cached:
             return cached["body"], "not modified", cached["etag"], "the calendar has not changed since the last import"

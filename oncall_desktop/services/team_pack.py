@@ -19,6 +19,7 @@ import json
 import re
 import tomllib
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -27,7 +28,7 @@ from urllib.parse import urlparse
 from oncall_desktop.clock import iso
 from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import MAX_TEXT_CHARS, load_texts
-from oncall_desktop.services.psa.base import LOCAL_HOSTS
+from oncall_desktop.services.psa.base import LOCAL_HOSTS, USERINFO_REFUSED, has_userinfo, redact_url
 from oncall_desktop.services.runbook_library import CONTENT_SUFFIXES
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ MAX_FILES = 5_000
 MAX_DOWNLOAD_BYTES = 64 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
+DEADLINE = 60.0  # the whole download, however slowly the server trickles it (seconds)
 _TEXT_SUFFIXES = (".md", ".yaml", ".yml", ".toml")
 
 
@@ -146,8 +148,20 @@ def unpack_zip(data: bytes) -> dict[str, str]:
                 continue
             if member.file_size > MAX_FILE_BYTES:
                 raise TeamPackError(f"{path} in the team pack zip is far too large; split it up")
-            files[path.as_posix()] = _decode(archive.read(member), path.as_posix())
+            files[path.as_posix()] = _decode(_read_member(archive, member, path.as_posix()), path.as_posix())
     return files
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
+    """One member's bytes; a damaged, encrypted or oddly compressed member is one readable refusal."""
+    try:
+        return archive.read(member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # a bad CRC, a truncated member
+        raise TeamPackError(f"the team pack zip is damaged ({name}: {exc}); nothing was changed — "
+                            "publish the pack again") from None
+    except (RuntimeError, NotImplementedError) as exc:  # a password, or a compression zipfile cannot read
+        raise TeamPackError(f"the team pack zip cannot be read ({name}: {exc}); publish it as a plain "
+                            "zip without a password") from None
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -158,12 +172,19 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def fetch_url(url: str, etag: str = "") -> _Fetched:
-    """GET with ``If-None-Match``; raises _Unreachable when offline, TeamPackError for a bad answer."""
+    """GET with ``If-None-Match``; raises _Unreachable when offline, TeamPackError for a bad answer.
+
+    The download has an overall deadline and a size bound (psa/deadline.py),
+    and is not redirected to plain http beyond this computer.
+    """
     import requests
+
+    from oncall_desktop.services.psa import deadline
 
     headers = {"If-None-Match": etag} if etag else {}
     try:
-        with requests.get(url, headers=headers, timeout=TIMEOUT, stream=True) as response:
+        with deadline.get_within(url, headers=headers, timeout=TIMEOUT, deadline=DEADLINE,
+                                 max_bytes=MAX_DOWNLOAD_BYTES) as response:
             if response.status_code == 304:
                 return _Fetched({}, etag, not_modified=True)
             if response.status_code in (401, 403):
@@ -175,12 +196,13 @@ def fetch_url(url: str, etag: str = "") -> _Fetched:
                 raise _Unreachable(f"the team pack server had a problem (HTTP {response.status_code})")
             if response.status_code != 200:
                 raise TeamPackError(f"the team pack server answered HTTP {response.status_code}; expected the zip")
-            body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                body.extend(chunk)
-                if len(body) > MAX_DOWNLOAD_BYTES:
-                    raise TeamPackError("the team pack download is far larger than a pack should be; refused")
-            return _Fetched(unpack_zip(bytes(body)), response.headers.get("ETag", ""))
+            return _Fetched(unpack_zip(response.content), response.headers.get("ETag", ""))
+    except deadline.BodyTooLarge:
+        raise TeamPackError("the team pack download is far larger than a pack should be; refused") from None
+    except deadline.RedirectRefused as exc:
+        raise TeamPackError(f"the team pack server {exc}") from None
+    except deadline.DeadlineExceeded as exc:
+        raise _Unreachable(f"the team pack server {exc}") from None
     except requests.RequestException as exc:
         raise _Unreachable(f"cannot reach the team pack server ({exc.__class__.__name__})") from None
 
@@ -192,6 +214,8 @@ def check_source(source: str) -> str:
         raise TeamPackError("no team pack is set up; give a folder path or an https URL")
     parsed = urlparse(source)
     if parsed.scheme in ("http", "https"):
+        if has_userinfo(source):
+            raise TeamPackError(f"the team pack URL {redact_url(source)} {USERINFO_REFUSED}")
         if parsed.scheme == "http" and parsed.hostname not in LOCAL_HOSTS:
             raise TeamPackError(f"team pack URLs must use https, not http: {source}")
         return source

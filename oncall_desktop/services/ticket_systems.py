@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
-from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
+from oncall_desktop.services.psa.base import (USERINFO_REFUSED, ErrorKind, TicketSystemError, has_userinfo,
+                                              plain_http_beyond_loopback, redact_url)
 
 if TYPE_CHECKING:  # the CLI builds its parser from SYSTEMS: keep keyring and sqlite-utils out of that
     from oncall_desktop.services.store import Store
@@ -101,7 +102,7 @@ class Connection:
         if self.kind == LOCAL:
             return "Local book (tickets kept in this workspace)"
         who = f" as {self.user}" if self.user else ""
-        return f"{self.info.title} at {self.url}{who}"
+        return f"{self.info.title} at {redact_url(self.url)}{who}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "url": self.url, "user": self.user, "company": self.company,
@@ -126,6 +127,13 @@ def check(conn: Connection) -> Connection:
         return conn
     if not conn.url.strip():
         raise TicketSystemError(ErrorKind.CONFIG, f"{info.title} needs its address (e.g. {info.url_hint}).")
+    # settings and the append-only event log are copied and attached to bug reports: no secret in the URL
+    if has_userinfo(conn.url):
+        raise TicketSystemError(ErrorKind.CONFIG, f"{info.title}: the address {redact_url(conn.url)} "
+                                f"{USERINFO_REFUSED}.")
+    if conn.kind != "imap" and plain_http_beyond_loopback(conn.url):
+        raise TicketSystemError(ErrorKind.CONFIG, f"{info.title}: {conn.url} is not encrypted (http://); use "
+                                "https:// — plain http is only allowed to this computer (localhost, 127.0.0.1).")
     if info.needs_user and not conn.user.strip():
         raise TicketSystemError(ErrorKind.CONFIG, f"{info.title} needs the {info.user_label.lower()} as well.")
     if info.company_label == "Company ID" and not conn.company.strip():
@@ -175,5 +183,5 @@ def secret_for(conn: Connection) -> str:
     if not secret:
         raise TicketSystemError(ErrorKind.CONFIG, f"No {conn.info.secret_label.lower()} is stored for "
                                 f"{conn.describe()}. Enter it in Settings → Ticket system, or run "
-                                f"'oncall-desktop connect {conn.kind} --url {conn.url}' and type it in.")
+                                f"'oncall-desktop connect {conn.kind} --url {redact_url(conn.url)}' and type it in.")
     return secret

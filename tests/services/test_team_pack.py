@@ -155,3 +155,83 @@ def test_zip_paths_cannot_escape_and_plain_http_is_refused() -> None:
 def test_sync_without_source_says_what_to_do(workspace) -> None:
     with pytest.raises(TeamPackError, match="no team pack is set up"):
         workspace.team_pack.sync()
+
+
+def _bad_crc(data: bytes, name: str) -> bytes:
+    """The zip with one byte of ``name``'s stored data flipped: its CRC no longer matches."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo(name)
+    offset = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    broken = bytearray(data)
+    broken[offset + 3] ^= 0x20
+    return bytes(broken)
+
+
+def test_a_zip_with_a_bad_crc_is_one_line_and_changes_nothing(workspace, httpserver, tmp_path: Path) -> None:
+    assert workspace.team_pack.sync(str(write_folder(tmp_path / "pack", pack_files()))).state == "updated"
+    before = (workspace.team_pack.files(), workspace.team_pack.status().version)
+    damaged = _bad_crc(zipped(pack_files(version="2")), "runbooks/wifi.md")
+    with pytest.raises(TeamPackError) as err:
+        unpack_zip(damaged)
+    assert "damaged" in str(err.value) and "\n" not in str(err.value)
+    httpserver.expect_request("/crc.zip").respond_with_data(damaged, content_type="application/zip")
+    result = workspace.team_pack.sync(httpserver.url_for("/crc.zip"))
+    assert result.state == "refused" and "the team pack zip is damaged (runbooks/wifi.md" in result.message
+    assert (workspace.team_pack.files(), workspace.team_pack.status().version) == before
+
+
+def test_a_download_over_the_limit_is_refused(workspace, httpserver, monkeypatch) -> None:
+    monkeypatch.setattr("oncall_desktop.services.team_pack.MAX_DOWNLOAD_BYTES", 64 * 1024)
+    httpserver.expect_request("/big.zip").respond_with_data(b"PK" + b"\0" * 200_000, content_type="application/zip")
+    result = workspace.team_pack.sync(httpserver.url_for("/big.zip"))
+    assert result.state == "refused" and "far larger than a pack should be" in result.message
+
+
+def test_a_trickling_pack_server_is_given_up_on_at_the_deadline(workspace, monkeypatch) -> None:
+    import socket
+    import threading
+    import time
+
+    monkeypatch.setattr("oncall_desktop.services.team_pack.DEADLINE", 0.8)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b"P")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        result = workspace.team_pack.sync(f"http://127.0.0.1:{listener.getsockname()[1]}/pack.zip")
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert time.monotonic() - started < 0.8 + 0.75
+    assert result.state == "offline" and "did not answer within 0.8 s" in result.message
+
+
+def test_a_pack_url_with_a_password_is_refused_and_never_stored(workspace) -> None:
+    with pytest.raises(TeamPackError) as err:
+        workspace.team_pack.set_source("https://lead:hunter2@packs.example.com/pack.zip")
+    assert "hunter2" not in str(err.value) and "keyring" in str(err.value)
+    assert workspace.team_pack.source() == ""
+    assert not any("hunter2" in str(e) for e in workspace.store.events())
+
+
+def test_a_pack_redirected_to_plain_http_elsewhere_is_refused(workspace, httpserver) -> None:
+    httpserver.expect_request("/pack.zip").respond_with_data(
+        "", status=302, headers={"Location": "http://packs.example.com/pack.zip"})
+    result = workspace.team_pack.sync(httpserver.url_for("/pack.zip"))
+    assert result.state == "refused" and "not encrypted" in result.message

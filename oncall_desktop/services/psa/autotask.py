@@ -31,7 +31,7 @@ from typing import Any, Mapping, TypedDict
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, walk_pages
-from oncall_desktop.services.psa.mapping import FieldMap, NameCache, convert_all, entry_text, make_ticket
+from oncall_desktop.services.psa.mapping import Expect, FieldMap, NameCache, convert_all, entry_text, make_ticket
 from oncall_desktop.clock import iso
 from oncall_desktop.tickets import Ticket
 
@@ -71,6 +71,10 @@ class _TicketPage(TypedDict, total=False):
 
 #: the shape of a ``POST /Tickets/query`` answer (and of its next pages), for ``HttpClient.post/get(shape=…)``
 TICKET_PAGE = _TicketPage
+
+
+#: the types :func:`to_ticket` relies on (picklists are integer ids)
+EXPECT = Expect(numbers=("id", "priority", "status"))
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str],
@@ -135,7 +139,7 @@ class AutotaskAdapter(RestAdapter):
         raw = list(self._query("Tickets", "fetch tickets", filters, shape=TICKET_PAGE))
         names = self.companies.lookup(self.fmap.unnamed(t.get("companyID") for t in raw if isinstance(t, dict)))
         held = self.resources.lookup(t.get("assignedResourceID") for t in raw if isinstance(t, dict))
-        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, held), self.http.system)
+        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, held), self.http.system, EXPECT)
         return self._poll_result(tickets, since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
@@ -163,9 +167,9 @@ class AutotaskAdapter(RestAdapter):
                 found = list(self._query("Resources", f"look up the resource {want.person}", [
                     {"op": "eq", "field": field, "value": value}, {"op": "eq", "field": "isActive", "value": True}],
                     IncludeFields=["id", "firstName", "lastName", "email", "userName"]))
-        return int(people.choose(
+        return people.choose_id(
             found, want, system=self.http.system, where=f"ticket {remote_id}", id_of=lambda r: r.get("id"),
-            name_of=_full_name, email_of=lambda r: r.get("email"), login_of=lambda r: r.get("userName"))["id"])
+            name_of=_full_name, email_of=lambda r: r.get("email"), login_of=lambda r: r.get("userName"))
 
     def _role_id(self, resource: int, person: str) -> int:
         if self.role_id is not None:
@@ -177,7 +181,7 @@ class AutotaskAdapter(RestAdapter):
             raise TicketSystemError(ErrorKind.REJECTED, f"Autotask: {person} has no service desk role, so no "
                                     "ticket can be assigned to them. Give them one in Autotask, or set role_id "
                                     "in Settings → Ticket system.")
-        return int(role["roleID"])
+        return self._number(role, f"read the roles of {person}", "roleID")
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         body: dict[str, Any] = {

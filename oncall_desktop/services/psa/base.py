@@ -11,12 +11,18 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, Sequence, runtime_checkable
+from urllib.parse import urlsplit, urlunsplit
 
 from oncall_desktop.tickets import Ticket
 
 #: The only hosts a connection may reach without TLS (plain IMAP, http:// calendars and team packs):
 #: nothing then crosses a network.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+#: The longest ``Retry-After`` honoured (seconds): a server asking for days gets retried after this.
+MAX_RETRY_AFTER = 3600.0
+#: Why a URL with ``user:password@`` in it is refused: settings and the event log are not secret.
+USERINFO_REFUSED = ("has a user name or password in it; put the password in the password field "
+                    "(it is kept in the keyring) and give the address without it")
 
 
 class ErrorKind(enum.Enum):
@@ -44,7 +50,8 @@ class TicketSystemError(Exception):
         self.kind = kind
         self.message = message
         self.uncertain = uncertain
-        self.retry_after = retry_after
+        # however a server asked, never park work for longer than this
+        self.retry_after = None if retry_after is None else min(retry_after, MAX_RETRY_AFTER)
 
     def __str__(self) -> str:
         return self.message
@@ -109,3 +116,28 @@ def stamp(key: str, text: str) -> str:
 
 def has_stamp(text: str | None, key: str) -> bool:
     return bool(text) and f"[oncall-key:{key}]" in text  # type: ignore[operator]
+
+
+def _split(url: str) -> tuple[str, ...]:
+    text = (url or "").strip()
+    return tuple(urlsplit(text if "://" in text else "//" + text))
+
+
+def has_userinfo(url: str) -> bool:
+    """True when ``url`` carries ``user@`` or ``user:password@`` before its host."""
+    return "@" in _split(url)[1]
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its ``user:password@`` part, for messages and logs (else unchanged)."""
+    if not has_userinfo(url):
+        return url
+    scheme, netloc, path, query, fragment = _split(url)
+    text = urlunsplit((scheme, netloc.rpartition("@")[2], path, query, fragment))
+    return text if scheme else text.removeprefix("//")
+
+
+def plain_http_beyond_loopback(url: str) -> bool:
+    """True for an ``http://`` URL whose host is not this computer (:data:`LOCAL_HOSTS`)."""
+    parts = urlsplit((url or "").strip())
+    return parts.scheme.lower() == "http" and (parts.hostname or "") not in LOCAL_HOSTS

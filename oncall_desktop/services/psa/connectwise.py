@@ -27,7 +27,7 @@ from oncall_desktop.clock import iso
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_page_number, walk_pages
-from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
+from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
 
 API_PATH = "/v4_6_release/apis/3.0"
@@ -71,6 +71,10 @@ class ListedTicket(TypedDict, total=False):
 
 #: the shape of a ``GET /service/tickets`` answer, for ``HttpClient.get(shape=…)``
 TICKET_LIST = list[ListedTicket]
+
+
+#: the types :func:`to_ticket` relies on
+EXPECT = Expect(numbers=("id",), objects=("company", "contact", "priority", "status", "_info", "owner"))
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
@@ -125,7 +129,7 @@ class ConnectWiseAdapter(RestAdapter):
         if self.conditions:
             parts.append(f"({self.conditions})")
         raw = self._pages("/service/tickets", "fetch tickets", " and ".join(parts), shape=TICKET_LIST)
-        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap), self.http.system), since)
+        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap), self.http.system, EXPECT), since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
         self.http.post(f"/service/tickets/{remote_id}/notes", what=f"add a note to ticket #{remote_id}", json={
@@ -152,10 +156,10 @@ class ConnectWiseAdapter(RestAdapter):
             if condition and not found:
                 found = list(self._pages("/system/members", f"look up the member {want.person}",
                                          f"({condition}) and inactiveFlag = false"))
-        return int(people.choose(
+        return people.choose_id(
             found, want, system=self.http.system, where=f"ticket #{remote_id}", id_of=lambda m: m.get("id"),
             name_of=lambda m: f"{m.get('firstName') or ''} {m.get('lastName') or ''}".strip(),
-            email_of=lambda m: m.get("officeEmail"), login_of=lambda m: m.get("identifier"))["id"])
+            email_of=lambda m: m.get("officeEmail"), login_of=lambda m: m.get("identifier"))
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         body: dict[str, Any] = {

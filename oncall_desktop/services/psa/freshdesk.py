@@ -32,7 +32,7 @@ from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
 from oncall_desktop.services.psa.http import (HttpOptions, RestAdapter, api_base, by_page_number,
                                               walk_pages)
-from oncall_desktop.services.psa.mapping import FieldMap, NameCache, convert_all, entry_text, make_ticket
+from oncall_desktop.services.psa.mapping import Expect, FieldMap, NameCache, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
 
 _DONE = {"4", "5"}  # Resolved, Closed
@@ -65,6 +65,10 @@ class ListedTicket(TypedDict, total=False):
 
 #: the shape of a "List All Tickets" answer, for ``HttpClient.get(shape=…)``
 TICKET_LIST = list[ListedTicket]
+
+
+#: the types :func:`to_ticket` relies on (priority and status are Freshdesk's fixed number enums)
+EXPECT = Expect(numbers=("id", "priority", "status"), objects=("requester",))
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str],
@@ -113,10 +117,10 @@ class FreshdeskAdapter(RestAdapter):
 
         raw = list(walk_pages(by_page_number(page, self.page_size), system=self.http.system))
         if since is None:
-            raw = [t for t in raw if str(t.get("status")) not in _DONE]
+            raw = [t for t in raw if not isinstance(t, dict) or str(t.get("status")) not in _DONE]  # others: convert_all says
         names = self.companies.lookup(self.fmap.unnamed(t.get("company_id") for t in raw if isinstance(t, dict)))
         agents = self.agents.lookup(t.get("responder_id") for t in raw if isinstance(t, dict))
-        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, agents), self.http.system)
+        tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, agents), self.http.system, EXPECT)
         return self._poll_result(tickets, since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
@@ -141,9 +145,9 @@ class FreshdeskAdapter(RestAdapter):
             if not found:
                 found = self._list(self.http.get("/agents/autocomplete", what=what,
                                                  params={"term": want.login or want.person}).data, what)
-            agent = self._agent_ids[want] = int(people.choose(
+            agent = self._agent_ids[want] = people.choose_id(
                 found, want, system=self.http.system, where=f"ticket {remote_id}", id_of=lambda a: a.get("id"),
-                name_of=lambda a: a.get("name"), email_of=lambda a: a.get("email"))["id"])
+                name_of=lambda a: a.get("name"), email_of=lambda a: a.get("email"))
         self.http.put(f"/tickets/{remote_id}", what=f"assign ticket {remote_id} to {person}",
                       json={"responder_id": agent})
 

@@ -28,7 +28,7 @@ from typing import Any, Mapping, TypedDict
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_page_number, walk_pages
-from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
+from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
 
 _TOKEN_MARGIN = 60.0  # renew a minute before expiry
@@ -65,6 +65,10 @@ class _TicketPage(TypedDict, total=False):
 
 #: the shape of a ``GET /api/tickets?pageinate=true`` answer, for ``HttpClient.get(shape=…)``
 TICKET_PAGE = _TicketPage
+
+
+#: the types :func:`to_ticket` relies on
+EXPECT = Expect(numbers=("id", "priority_id", "status_id"))
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] | None = None) -> Ticket:
@@ -118,7 +122,11 @@ class HaloPSAAdapter(RestAdapter):
                                     "API application in Settings → Ticket system.") from None
         token = self._dig(data, what, "access_token")
         self.http.session.headers["Authorization"] = f"Bearer {token}"
-        lifetime = float(data.get("expires_in") or 3600)
+        try:
+            lifetime = float(data.get("expires_in") or 3600)
+        except (TypeError, ValueError):
+            raise self.http.bad_response(what, f"its `expires_in` is {data.get('expires_in')!r:.40}, expected a "
+                                         "number") from None
         self._token_until = self.http.clock.monotonic() + max(0.0, lifetime - _TOKEN_MARGIN)
 
     def _open_tickets(self, size: int) -> Any:
@@ -137,7 +145,7 @@ class HaloPSAAdapter(RestAdapter):
         raw = list(self._open_tickets(self.page_size))
         agents = self.agents.lookup(t.get("agent_id") for t in raw if isinstance(t, dict) and not t.get("agent_name")
                                     and t.get("agent_id") not in (0, "0"))
-        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap, agents), self.http.system), since)
+        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap, agents), self.http.system, EXPECT), since)
 
     def _post_action(self, action: dict[str, Any], what: str) -> str:
         self._authorise()
@@ -162,10 +170,10 @@ class HaloPSAAdapter(RestAdapter):
                 if not found:
                     data = self.http.get("/agent", what=what, params={"search": term}).data
                     found = self._list(data.get("agents") if isinstance(data, dict) else data, what)
-            agent = self._agent_ids[want] = int(people.choose(
+            agent = self._agent_ids[want] = people.choose_id(
                 found, want, system=self.http.system, where=f"ticket {remote_id}", id_of=lambda a: a.get("id"),
                 name_of=lambda a: a.get("name"), email_of=lambda a: a.get("email"),
-                login_of=lambda a: a.get("login") or a.get("initials"))["id"])
+                login_of=lambda a: a.get("login") or a.get("initials"))
         self.http.post("/tickets", what=f"assign ticket {remote_id} to {person}",
                        json=[{"id": int(remote_id), "agent_id": agent}], idempotent=True)
 

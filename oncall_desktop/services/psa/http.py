@@ -4,12 +4,16 @@ Why one layer: timeouts, retries, rate limits and the wording of failures must
 be the same for every vendor, or the tech at 3 AM learns seven dialects of
 "it did not work".  Rules kept here:
 
-* every call has a connect and a read timeout;
+* every call has a connect timeout and an overall deadline for the whole
+  request, body included (psa/deadline.py), and a bound on the answer's size;
+* credentials go only to the configured origin: a redirect elsewhere is
+  refused, not followed, and plain http is refused beyond this computer;
 * 5xx answers and broken connections are retried with exponential backoff and
   *full jitter* (sleep a random amount between 0 and the exponential cap), but
   only for idempotent requests;
 * HTTP 429 is retried for every method (the server did nothing) and its
-  ``Retry-After`` (seconds or HTTP-date, RFC 9110 §10.2.3) is honoured;
+  ``Retry-After`` (seconds or HTTP-date, RFC 9110 §10.2.3) is honoured, up to
+  ``MAX_RETRY_AFTER`` (a server asking for days is asked again after an hour);
 * all waiting within one call is bounded (``RetryPolicy.max_total_wait``);
 * a POST that fails after it was sent (read timeout, reset, 5xx) is raised
   with ``uncertain=True`` and never re-sent: the caller must first look its
@@ -41,7 +45,10 @@ except ImportError:  # pragma: no cover - a platform without its wheel: requests
 
 from oncall_desktop.clock import Clock, SystemClock, as_utc
 from oncall_desktop.services.gc_pause import gc_paused
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest, has_stamp
+from oncall_desktop.services.psa import deadline as dl
+from oncall_desktop.services.psa.base import (MAX_RETRY_AFTER, USERINFO_REFUSED, ErrorKind, PollResult,
+                                              TicketSystemError, TimeEntryRequest, has_stamp, has_userinfo,
+                                              plain_http_beyond_loopback, redact_url)
 from oncall_desktop.services.psa.mapping import field_map, next_cursor
 from oncall_desktop.tickets import Ticket
 
@@ -105,12 +112,25 @@ def api_base(url: str, default_path: str = "") -> str:
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
+    if has_userinfo(text):
+        raise TicketSystemError(ErrorKind.CONFIG, f"The address {redact_url(text)} {USERINFO_REFUSED}.")
     if not parts.hostname:
         raise TicketSystemError(ErrorKind.CONFIG, f"'{url}' is not a web address: enter something like https://help.example.com.")
     base = text.rstrip("/")
     if default_path and parts.path in ("", "/"):
         base += default_path
     return base
+
+
+def how_long(seconds: float) -> str:
+    """A wait in the unit a person would use: "40 s", "12 min", "3 h", "11.6 days"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 @functools.lru_cache(maxsize=None)
@@ -129,27 +149,46 @@ class Reply:
 
 
 class HttpClient:
-    """A ``requests.Session`` with the rules above, bound to one vendor base URL."""
+    """A ``requests.Session`` with the rules above, bound to one vendor base URL.
+
+    ``timeout`` is (connect, read) per socket operation; ``deadline`` bounds
+    the whole of one request (connect, headers and body); ``max_body`` the
+    bytes of one answer.  A base URL that is plain http beyond this computer,
+    or carries ``user:password@``, is a CONFIG error here, when the adapter
+    is built — before any secret is sent.
+    """
 
     def __init__(self, system: str, base_url: str, *, headers: Mapping[str, str] | None = None,
                  auth: tuple[str, str] | None = None, timeout: tuple[float, float] = (5.0, 30.0),
                  policy: RetryPolicy = RetryPolicy(), sleep: Callable[[float], None] = time.sleep,
                  rand: Callable[[], float] = random.random, clock: Clock | None = None,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, deadline: float = dl.TOTAL_DEADLINE,
+                 max_body: int = dl.MAX_BODY_BYTES) -> None:
         self.system = system
         self.base_url = base_url.rstrip("/")
+        if has_userinfo(self.base_url):
+            raise TicketSystemError(ErrorKind.CONFIG, f"{system}: the address {redact_url(self.base_url)} "
+                                    f"{USERINFO_REFUSED}.")
+        if plain_http_beyond_loopback(self.base_url):
+            raise TicketSystemError(ErrorKind.CONFIG, f"{system}: {self.base_url} is not encrypted (http://); "
+                                    "use https:// — the API key would cross the network readable. Plain http is "
+                                    "only allowed to this computer (localhost, 127.0.0.1, ::1).")
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_body = max_body
         self.policy = policy
         self.sleep = sleep
         self.rand = rand
         self.clock: Clock = clock or SystemClock()
-        self.session = session or requests.Session()
+        self.session = dl.watched(session or requests.Session())
         self.session.headers.update({"Accept": "application/json", "User-Agent": "oncall-desktop"})
         if headers:
             self.session.headers.update(headers)
         if auth:
             self.session.auth = auth
-        self.host = urlsplit(self.base_url).netloc
+        self.host = dl.display_host(self.base_url)
+        self.origin = dl.origin(self.base_url)
+        self.session.hooks["response"].append(self._same_origin_only)
 
     def close(self) -> None:
         self.session.close()
@@ -174,16 +213,28 @@ class HttpClient:
                 json: Any = None, data: Mapping[str, str] | None = None,
                 headers: Mapping[str, str] | None = None, idempotent: bool | None = None,
                 shape: Any = None) -> Reply:
-        """One logical call, retried per the policy; returns decoded JSON or raises."""
+        """One logical call, retried per the policy; returns decoded JSON or raises.
+
+        ``deadline`` bounds the whole call, retries and their waits included,
+        so Test connection or a poll answers within it whatever the server does.
+        """
         method = method.upper()
         idem = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         url = self.url(path)
         waited = 0.0
         attempt = 0
+        ends = time.monotonic() + self.deadline  # the whole call, retries included: the caller is waiting
         while True:
+            budget = max(0.05, ends - time.monotonic())
+            timeout = (min(self.timeout[0], budget), min(self.timeout[1], budget))
             try:
-                resp = self.session.request(method, url, params=params, json=json, data=data,
-                                            headers=headers, timeout=self.timeout)
+                with dl.within(budget, self.host):
+                    resp = self.session.request(method, url, params=params, json=json, data=data,
+                                                headers=headers, timeout=timeout, stream=True)
+                    with resp:
+                        dl.read_body(resp, self.max_body, self.host)
+            except dl.RedirectRefused as exc:
+                raise self.error(ErrorKind.BAD_RESPONSE, what, str(exc)) from None
             except requests.exceptions.RequestException as exc:
                 error, retryable = self._transport_error(exc, what, idem)
             else:
@@ -195,7 +246,8 @@ class HttpClient:
             else:
                 delay = backoff_delay(attempt, self.policy, self.rand)
             attempt += 1
-            if not retryable or attempt >= self.policy.attempts or waited + delay > self.policy.max_total_wait:
+            if (not retryable or attempt >= self.policy.attempts or waited + delay > self.policy.max_total_wait
+                    or time.monotonic() + delay >= ends):
                 raise error
             self.sleep(delay)
             waited += delay
@@ -207,10 +259,24 @@ class HttpClient:
         to another host would send our credentials there.
         """
         if path.startswith(("http://", "https://")):
-            if urlsplit(path).netloc != self.host:
-                raise self.bad_response("follow the next page", f"it pointed at another host ({urlsplit(path).netloc})")
+            if dl.origin(path) != self.origin or has_userinfo(path):
+                raise self.bad_response("follow the next page", f"it pointed at another host ({dl.display_host(path)})")
             return path
         return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def _same_origin_only(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """A response hook: a redirect to another origin is refused before it is followed.
+
+        ``requests`` drops ``Authorization`` when a redirect changes host but
+        keeps every other header — ConnectWise's ``clientId``, Autotask's
+        ``Secret``, Redmine's API key — so such a redirect is never followed.
+        """
+        target = dl.redirect_target(response)
+        if target is not None and (dl.origin(target) != self.origin or has_userinfo(target)):
+            response.close()
+            raise dl.RedirectRefused(
+                f"{self.host} redirected to another host ({dl.display_host(target)}); it was not followed, so "
+                f"the credentials were not sent there. If the system moved, put its new address in Settings.")
 
     # -- errors -------------------------------------------------------------
 
@@ -250,6 +316,8 @@ class HttpClient:
                     except ValueError:
                         pass
                 return resp.json()
+        except RecursionError:
+            raise self.bad_response(what, "it is nested far deeper than any real answer") from None
         except ValueError:
             start = resp.text.strip()[:40].replace("\n", " ")
             hint = (" It looks like a web page: the URL probably points at the web UI or a login page, "
@@ -265,6 +333,19 @@ class HttpClient:
                               f"the TLS certificate of {host} was not accepted ({_short(exc)}). Check the URL "
                               f"(https vs http, exact host name); if your company inspects TLS, its root "
                               f"certificate must be trusted by this computer."), False
+        if isinstance(exc, dl.DeadlineExceeded):
+            reason_text = f"{host} did not answer within {self.deadline:g} s"
+            if exc.sent and not idem:
+                return self.error(ErrorKind.NETWORK, what,
+                                  f"{reason_text} after the request was sent, so it may or may not have been "
+                                  f"saved. It will be checked before it is tried again.", uncertain=True), False
+            # not retried: a server this slow is not quicker a second later, and the caller is waiting
+            return self.error(ErrorKind.NETWORK, what, f"{reason_text}. Check the network or try again "
+                              "later.", uncertain=False), False
+        if isinstance(exc, dl.BodyTooLarge):
+            return self.error(ErrorKind.BAD_RESPONSE, what,
+                              f"{exc}. Narrow the query (a board or project filter) in Settings, or check the "
+                              "URL.", uncertain=not idem), False
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return self.error(ErrorKind.NETWORK, what,
                               f"{host} did not answer within {self.timeout[0]:g} s. Is this computer online "
@@ -306,7 +387,11 @@ class HttpClient:
                               "in Settings; if it worked before, the ticket may have been deleted."), False
         if code == 429:
             wait = parse_retry_after(resp.headers.get("Retry-After"), self.clock.now())
-            shown = f" Try again in {wait:.0f} s." if wait is not None else " Try again in a minute."
+            if wait is not None and wait > MAX_RETRY_AFTER:
+                shown = f" It asked us to wait {how_long(wait)}; trying again in {how_long(MAX_RETRY_AFTER)} instead."
+                wait = MAX_RETRY_AFTER
+            else:
+                shown = f" Try again in {wait:.0f} s." if wait is not None else " Try again in a minute."
             return self.error(ErrorKind.RATE_LIMIT, what,
                               f"{self.host} is limiting how often we may ask (HTTP 429).{shown}",
                               retry_after=wait), True
@@ -343,7 +428,7 @@ def _detail(resp: requests.Response) -> str:
     """The vendor's own words for a refusal, collected from common error shapes."""
     try:
         body = resp.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     found: list[str] = []
 
@@ -438,16 +523,20 @@ def post_once(post: Callable[[], str], find: Callable[[], str | None]) -> str:
 class HttpOptions:
     """Knobs for the HTTP layer; tests inject ``sleep``/``rand``/``clock`` and short timeouts."""
 
-    timeout: tuple[float, float] = (5.0, 30.0)
+    timeout: tuple[float, float] = (dl.CONNECT_TIMEOUT, dl.TOTAL_DEADLINE)
     policy: RetryPolicy = RetryPolicy()
     sleep: Callable[[float], None] = time.sleep
     rand: Callable[[], float] = random.random
     clock: Clock | None = None
+    #: the whole of one request, body included (seconds), and the largest answer read (bytes)
+    deadline: float = dl.TOTAL_DEADLINE
+    max_body: int = dl.MAX_BODY_BYTES
 
     def client(self, system: str, base_url: str, *, headers: Mapping[str, str] | None = None,
                auth: tuple[str, str] | None = None) -> HttpClient:
         return HttpClient(system, base_url, headers=headers, auth=auth, timeout=self.timeout,
-                          policy=self.policy, sleep=self.sleep, rand=self.rand, clock=self.clock)
+                          policy=self.policy, sleep=self.sleep, rand=self.rand, clock=self.clock,
+                          deadline=self.deadline, max_body=self.max_body)
 
 
 class RestAdapter:
@@ -499,6 +588,14 @@ class RestAdapter:
             except (KeyError, IndexError, TypeError):
                 raise self.http.bad_response(what, f"no '{step}' in it") from None
         return node
+
+    def _number(self, data: Any, what: str, *path: str | int) -> int:
+        """``data[path…]`` as a whole number, or a BAD_RESPONSE saying what it held instead."""
+        node = self._dig(data, what, *path)
+        if type(node) is int or (type(node) is str and node.strip().isdigit()):
+            return int(node)
+        shown = repr(node) if len(repr(node)) <= 40 else repr(node)[:37] + "…"
+        raise self.http.bad_response(what, f"its `{'.'.join(map(str, path))}` is {shown}, expected a number")
 
     def _list(self, data: Any, what: str, *path: str | int) -> list[Any]:
         node = self._dig(data, what, *path) if path else data

@@ -30,7 +30,7 @@ from oncall_desktop.clock import as_utc, parse_instant
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_offset, walk_pages
-from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
+from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
 
 _SKEW_MINUTES = 2
@@ -71,6 +71,11 @@ def _client_keys(value: Any) -> tuple[object, ...]:
     if isinstance(value, dict):
         return (value.get("name") or value.get("value"),)
     return (value,)
+
+
+#: the types :func:`to_ticket` relies on
+EXPECT = Expect(objects=("fields", "fields.priority", "fields.status", "fields.status.statusCategory",
+                         "fields.project", "fields.reporter", "fields.assignee"), id_key="key")
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None = None) -> Ticket:
@@ -130,7 +135,7 @@ class JiraAdapter(RestAdapter):
             return issues, (None if data.get("isLast", not nxt) or not nxt else str(nxt))
 
         raw = walk_pages(fetch, system=self.http.system)
-        tickets = convert_all(raw, lambda i: to_ticket(i, self.fmap, self.client_field), self.http.system)
+        tickets = convert_all(raw, lambda i: to_ticket(i, self.fmap, self.client_field), self.http.system, EXPECT)
         return self._poll_result(tickets, since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
@@ -172,7 +177,7 @@ class JiraAdapter(RestAdapter):
         def page(start: int) -> tuple[list[Any], int]:
             data = self.http.get(f"/rest/api/3/issue/{remote_id}/worklog", what=what,
                                  params={"startAt": start, "maxResults": 100}).data
-            return self._list(data, what, "worklogs"), int(self._dig(data, what, "total"))
+            return self._list(data, what, "worklogs"), self._number(data, what, "total")
 
         logs = walk_pages(by_offset(page), system=self.http.system)
         return self._first_stamped(logs, key, lambda w: adf_text(w.get("comment")), lambda w: w["id"])

@@ -290,17 +290,93 @@ def make_ticket(source: str, fmap: FieldMap, *, remote_id: object, title: object
     return Ticket(**values)
 
 
-def convert_all(items: Iterable[R], convert: Callable[[R], Ticket], system: str) -> list[Ticket]:
-    """Convert every item or fail loudly: skipping one could hide the P1."""
+@dataclass(frozen=True)
+class Expect:
+    """The JSON types a vendor's ticket object has where ``to_ticket`` reads it.
+
+    Why: a string where a number belongs ("priority": "high") would otherwise
+    map silently to the default priority — or fail deep inside as
+    ``'str' object has no attribute 'get'`` — and either hides a P1.  Paths
+    are dotted (``fields.status``); a missing key or null passes (the
+    adapters have defaults for those); ``numbers`` also accept digit strings.
+    """
+
+    numbers: tuple[str, ...] = ()
+    objects: tuple[str, ...] = ()
+    id_key: str = "id"
+
+    def problem(self, item: Mapping[str, Any]) -> str | None:
+        """What is wrong with ``item``'s types, in words, or None."""
+        for path in self.objects:
+            value = _at(item, path)
+            if value is not None and not isinstance(value, Mapping):
+                return f"`{path}` is {_shown(value)}, expected an object"
+        for path in self.numbers:
+            value = _at(item, path)
+            if value is not None and not _is_number(value):
+                return f"`{path}` is {_shown(value)}, expected a number"
+        return None
+
+
+def _at(item: Mapping[str, Any], path: str) -> Any:
+    node: Any = item
+    for step in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(step)
+    return node
+
+
+def _is_number(value: object) -> bool:
+    if type(value) is int:
+        return True
+    return type(value) is str and value.strip().isdigit()
+
+
+def _shown(value: object) -> str:
+    """A vendor value as a person reads it in a message: short, and its type when it is no scalar."""
+    if isinstance(value, (list, tuple)):
+        return f"a list ({len(value)} items)"
+    if isinstance(value, Mapping):
+        return "an object"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…'"
+
+
+def _which(item: object, index: int, id_key: str) -> str:
+    """"ticket #3 in the answer (id 12)": where to look, and the id when the item names it plainly."""
+    ident = item.get(id_key) if isinstance(item, Mapping) else None
+    if type(ident) in (int, str) and ident != "" and len(str(ident)) <= 40:
+        return f"ticket #{index + 1} in the answer ({id_key} {ident})"
+    return f"ticket #{index + 1} in the answer"
+
+
+def convert_all(items: Iterable[R], convert: Callable[[R], Ticket], system: str,
+                expect: Expect | None = None) -> list[Ticket]:
+    """Convert every item or fail loudly: skipping one could hide the P1.
+
+    The failure is one line naming the ticket and, where ``expect`` can tell,
+    the field and what it held.
+    """
     out: list[Ticket] = []
+    id_key = expect.id_key if expect is not None else "id"
     with gc_paused():  # 10,000 new tickets in a first poll, and no cycles among them
         for index, item in enumerate(items):
-            try:
-                out.append(convert(item))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: ticket #{index + 1} in the answer "
-                                        f"could not be read ({type(exc).__name__}: {exc}). The system may be a "
-                                        "different version than expected; please report this.") from None
+            if not isinstance(item, Mapping):
+                raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: ticket #{index + 1} in the answer is "
+                                        f"{_shown(item)}, expected an object. The system may be a different "
+                                        "version than expected; please report this.")
+            wrong = expect.problem(item) if expect is not None else None
+            if wrong is None:
+                try:
+                    out.append(convert(item))
+                    continue
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    what = f"{_which(item, index, id_key)} could not be read ({type(exc).__name__}: {exc})"
+            else:
+                what = f"{_which(item, index, id_key)}: {wrong}"
+            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: {what}. The system may be a different "
+                                    "version than expected; please report this.")
     return out
 
 

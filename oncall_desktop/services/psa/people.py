@@ -65,6 +65,17 @@ def overrides_from(value: Any) -> dict[str, str]:
     return {str(k).strip(): str(v).strip() for k, v in value.items() if str(k).strip() and str(v).strip()}
 
 
+def choose_id(candidates: Iterable[Any], want: Target, *, system: str, where: str, **how: Any) -> int:
+    """The numeric ``id`` of the one candidate :func:`choose` picks; a BAD_RESPONSE in words if it has none."""
+    value = choose(candidates, want, system=system, where=where, **how).get("id")
+    if type(value) is int or (type(value) is str and value.strip().isdigit()):
+        return int(value)
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "…"
+    raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: the user found for '{want.person}' {where} has "
+                            f"`id` {shown}, expected a number; the system may be a different version than "
+                            "expected.")
+
+
 def choose(candidates: Iterable[Any], want: Target, *, system: str, where: str,
            id_of: Callable[[Any], object], name_of: Callable[[Any], object],
            email_of: Callable[[Any], object] = lambda c: None,

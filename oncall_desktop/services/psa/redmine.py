@@ -30,7 +30,7 @@ from typing import Any, Mapping, TypedDict
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_offset, walk_pages
-from oncall_desktop.services.psa.mapping import FieldMap, convert_all, entry_text, make_ticket
+from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.tickets import Ticket
 
 _COMMENT_LIMIT = 1024
@@ -71,6 +71,10 @@ class _IssuePage(TypedDict, total=False):
 
 #: the shape of a ``GET /issues.json`` answer, for ``HttpClient.get(shape=…)``
 ISSUE_PAGE = _IssuePage
+
+
+#: the types :func:`to_ticket` relies on
+EXPECT = Expect(numbers=("id",), objects=("project", "priority", "status", "author", "assigned_to"))
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
@@ -116,10 +120,10 @@ class RedmineAdapter(RestAdapter):
 
         def page(offset: int) -> tuple[list[Any], int]:
             reply = self.http.get("/issues.json", what=what, params={**params, "offset": offset}, shape=ISSUE_PAGE)
-            return self._list(reply.data, what, "issues"), int(self._dig(reply.data, what, "total_count"))
+            return self._list(reply.data, what, "issues"), self._number(reply.data, what, "total_count")
 
         raw = walk_pages(by_offset(page), system=self.http.system)
-        return self._poll_result(convert_all(raw, lambda i: to_ticket(i, self.fmap), self.http.system), since)
+        return self._poll_result(convert_all(raw, lambda i: to_ticket(i, self.fmap), self.http.system, EXPECT), since)
 
     def add_note(self, remote_id: str, text: str, *, internal: bool = True) -> None:
         # A PUT with notes appends a journal entry each time: not safe to resend
@@ -146,10 +150,10 @@ class RedmineAdapter(RestAdapter):
                 for term in dict.fromkeys((want.query, want.person)):  # e-mail first, then the name
                     data = self.http.get("/users.json", what=what, params={"name": term, "limit": 100}).data
                     users += self._list(data, what, "users")
-                found = int(people.choose(
+                found = people.choose_id(
                     users, want, system=self.http.system, where=where,
                     id_of=lambda u: u.get("id"), name_of=lambda u: f"{u.get('firstname', '')} {u.get('lastname', '')}",
-                    email_of=lambda u: u.get("mail"), login_of=lambda u: u.get("login"))["id"])
+                    email_of=lambda u: u.get("mail"), login_of=lambda u: u.get("login"))
             except TicketSystemError as exc:
                 if exc.kind is not ErrorKind.AUTH:  # 403: not an admin key; members are readable
                     raise
@@ -165,12 +169,12 @@ class RedmineAdapter(RestAdapter):
         def page(offset: int) -> tuple[list[Any], int]:
             reply = self.http.get(f"/projects/{project}/memberships.json", what=what,
                                   params={"limit": 100, "offset": offset})
-            return self._list(reply.data, what, "memberships"), int(self._dig(reply.data, what, "total_count"))
+            return self._list(reply.data, what, "memberships"), self._number(reply.data, what, "total_count")
 
         users = [m["user"] for m in walk_pages(by_offset(page), system=self.http.system)
                  if isinstance(m, dict) and isinstance(m.get("user"), dict)]  # group memberships have no user
-        return int(people.choose(users, want, system=self.http.system, where=where,  # members carry no e-mail
-                                 id_of=lambda u: u.get("id"), name_of=lambda u: u.get("name"))["id"])
+        return people.choose_id(users, want, system=self.http.system, where=where,  # members carry no e-mail
+                                 id_of=lambda u: u.get("id"), name_of=lambda u: u.get("name"))
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         room = _COMMENT_LIMIT - len(entry_text(entry)) + len(entry.note)
@@ -193,7 +197,7 @@ class RedmineAdapter(RestAdapter):
         def page(offset: int) -> tuple[list[Any], int]:
             reply = self.http.get("/time_entries.json", what=what,
                                   params={"issue_id": remote_id, "limit": 100, "offset": offset})
-            return self._list(reply.data, what, "time_entries"), int(self._dig(reply.data, what, "total_count"))
+            return self._list(reply.data, what, "time_entries"), self._number(reply.data, what, "total_count")
 
         entries = walk_pages(by_offset(page), system=self.http.system)
         return self._first_stamped(entries, key, lambda e: e.get("comments"), lambda e: e["id"])

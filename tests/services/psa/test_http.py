@@ -227,7 +227,7 @@ def test_connection_refused_is_a_wrong_url_message(sleeps):
 
 
 def test_dns_failure_names_the_host(sleeps):
-    http = HttpClient("Testdesk", "http://no-such-host.invalid", sleep=sleeps, timeout=(1, 1))
+    http = HttpClient("Testdesk", "https://no-such-host.invalid", sleep=sleeps, timeout=(1, 1))
     with pytest.raises(TicketSystemError) as err:
         http.get("/x", what="read things")
     http.close()
