@@ -30,6 +30,7 @@ from oncall_desktop.runbook_yaml import Problem
 from oncall_desktop.runbooks import MAX_TEXT_CHARS, load_texts
 from oncall_desktop.services.psa.base import LOCAL_HOSTS, USERINFO_REFUSED, has_userinfo, redact_url
 from oncall_desktop.services.runbook_library import CONTENT_SUFFIXES
+from oncall_desktop.services.store_thread import OnStore, run_here
 
 if TYPE_CHECKING:
     from oncall_desktop.services.store import Store
@@ -334,25 +335,39 @@ class TeamPack:
         docs = sum(1 for p in json.loads(row[4]) if p.lower().endswith(CONTENT_SUFFIXES))
         return PackStatus(self.source() or row[0], row[1], row[2], row[5], row[6], docs, problem)
 
-    def sync(self, source: str | None = None) -> SyncResult:
-        """Fetch, validate, and activate the pack — or keep the current one and say why."""
-        from oncall_desktop.services.clock import local_zone
+    def sync(self, source: str | None = None, on_store: OnStore = run_here) -> SyncResult:
+        """Fetch, validate, and activate the pack — or keep the current one and say why.
 
+        The download waits on the caller's thread; the store is read and
+        written through ``on_store`` (services/store_thread.py), so the app
+        runs a sync on a network thread without holding its store.
+        """
+        wanted, row = on_store(lambda: self._begin(source))
+        same_source = row is not None and row[0] == wanted
+        try:
+            fetched = self._fetch(wanted, row[3] if same_source and row else "")
+        except _Unreachable as exc:
+            why = str(exc)
+            message = f"{why}; using the cached pack" if row else f"{why}; no pack cached yet"
+            return on_store(lambda: self._keep("offline", message, why, ()))  # type: ignore[no-any-return]
+        except TeamPackError as exc:
+            first, problems = str(exc).split("\n")[0], tuple(exc.problems)
+            return on_store(lambda: self._keep("refused", first, first, problems))  # type: ignore[no-any-return]
+        return on_store(lambda: self._finish(wanted, row, fetched))  # type: ignore[no-any-return]
+
+    def _begin(self, source: str | None) -> tuple[str, tuple[Any, ...] | None]:
         if source:
             self.set_source(source)
         wanted = self.source()
         if not wanted:
             raise TeamPackError("no team pack is set up; run 'pack sync SOURCE' with a folder or an https URL")
-        row = self._row()
+        return wanted, self._row()
+
+    def _finish(self, wanted: str, row: tuple[Any, ...] | None, fetched: _Fetched) -> SyncResult:
+        from oncall_desktop.services.clock import local_zone
+
         same_source = row is not None and row[0] == wanted
         now = iso(self.store.clock.now())
-        try:
-            fetched = self._fetch(wanted, row[3] if same_source and row else "")
-        except _Unreachable as exc:
-            return self._keep("offline", f"{exc}; using the cached pack" if row else f"{exc}; no pack cached yet",
-                              str(exc), ())
-        except TeamPackError as exc:
-            return self._keep("refused", str(exc).split("\n")[0], str(exc).split("\n")[0], tuple(exc.problems))
         if fetched.not_modified or (same_source and row is not None and fetched.etag == row[3]):
             self.store.db.conn.execute("UPDATE team_pack SET checked_at = ? WHERE slot = 1", (now,))
             self.store.set_setting("team_pack_problem", "")

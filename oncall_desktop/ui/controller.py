@@ -301,17 +301,29 @@ class AppController(QObject):
         self.runner.db(lambda: fn(ws), on_done, on_error or self._failed)
 
     def fetch(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None],
-              on_error: Callable[[BaseException], None] | None = None) -> None:
+              on_error: Callable[[BaseException], None] | None = None, *, redraw: bool = False) -> None:
         """Something that waits on the network (Test connection, a team pack, a calendar URL).
 
         ``fn(ws)`` runs on a network thread; the services it calls reach the
-        store through ``ws.on_store``.  Nothing is redrawn.
+        store through ``ws.on_store``.  ``redraw``: it changed the workspace,
+        so every view gets a new snapshot before ``on_done``.
         """
         if self.ws is None:
             self.sig_error.emit("The workspace is still opening; try again in a moment.")
             return
         ws = self.ws
-        self.runner.net(lambda: fn(ws), on_done, on_error or self._failed)
+
+        def work() -> tuple[Any, dict[str, Any] | None]:
+            result = fn(ws)
+            return result, (ws.on_store(ws.snapshot) if redraw else None)
+
+        def done(pair: tuple[Any, dict[str, Any] | None]) -> None:
+            result, snapshot = pair
+            if snapshot is not None:
+                self._publish(snapshot)
+            on_done(result)
+
+        self.runner.net(work, done, on_error or self._failed)
 
     # ------------------------------------------------------------- plumbing
     def _tick(self) -> None:

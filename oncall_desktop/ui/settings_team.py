@@ -83,7 +83,7 @@ class TeamPage(SettingsPage):
         self.pack_status.ok("syncing…")
 
         def sync(ws: Any) -> dict[str, Any]:
-            return ws.team_pack.sync(source).to_dict()
+            return ws.team_pack.sync(source, on_store=ws.on_store).to_dict()  # the download: off the store thread
 
         def done(result: dict[str, Any]) -> None:
             self.sync_button.setEnabled(True)
@@ -99,7 +99,7 @@ class TeamPage(SettingsPage):
             self.sync_button.setEnabled(True)
             self.pack_status.fail(str(exc) or exc.__class__.__name__)
 
-        self.controller.act(sync, done, failed)
+        self.controller.fetch(sync, done, failed, redraw=True)
 
     def _browse(self) -> None:
         folder = self.pick_folder("Handoff folder")

@@ -225,3 +225,28 @@ def test_acknowledging_while_the_psa_trickles_bytes_takes_under_200_ms(qtbot, th
         assert elapsed < 0.2, f"acknowledging took {elapsed * 1000:.0f} ms while the PSA trickled bytes"
     finally:
         server.close()
+
+
+def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtbot, threaded) -> None:
+    from oncall_desktop.ui.settings_team import TeamPage
+
+    ctl = threaded
+    ctl.check_now()
+    qtbot.waitUntil(lambda: bool(ctl.snapshot.get("pages")) and not ctl._polling, timeout=WAIT_MS)
+    page = next(p for p in ctl.snapshot["pages"] if p["state"] == "pending")
+    team = TeamPage(ctl)
+    qtbot.addWidget(team)
+    server = TrickleServer()
+    try:
+        team.pack_source.setText(f"http://127.0.0.1:{server.port}/pack.zip")
+        team.sync_now()
+        qtbot.waitUntil(lambda: server.requests >= 1, timeout=WAIT_MS)
+        started = time.monotonic()
+        ctl.acknowledge(page["id"])
+        qtbot.waitUntil(lambda: any(p["id"] == page["id"] and p["state"] == "acknowledged"
+                                    for p in ctl.snapshot["pages"]), timeout=WAIT_MS)
+        elapsed = time.monotonic() - started
+        assert not team.sync_button.isEnabled(), "the download is still trickling"
+        assert elapsed < 0.2, f"acknowledging took {elapsed * 1000:.0f} ms during a team-pack download"
+    finally:
+        server.close()
