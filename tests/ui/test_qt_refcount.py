@@ -53,3 +53,32 @@ def test_probe_sees_a_leaking_call_and_gives_the_references_back() -> None:
     # the probe took 51 references and handed back the 50 it counted: nothing leaks for good
     _kept.append(None)  # and the test gives back the warm-up call's
     assert sys.getrefcount(None) >= before
+
+
+@immortal
+def test_the_window_redrawing_each_second_keeps_none_flat(qtbot, make_controller) -> None:
+    """The Now tab redraws every second all night: not one reference to None gained or lost per redraw."""
+    import gc
+
+    from PySide6.QtWidgets import QApplication
+
+    from oncall_desktop.ui.main_window import MainWindow
+
+    controller = make_controller(start=True)
+    controller.check_now()
+    assert controller.snapshot["pages"]
+    window = MainWindow(controller, hide_on_close=False)
+    qtbot.addWidget(window)
+    window.show()
+
+    def seconds(n: int) -> None:
+        for _ in range(n):
+            controller._tick()
+            QApplication.processEvents()
+
+    seconds(20)
+    gc.collect()
+    before = sys.getrefcount(None)
+    seconds(200)
+    gc.collect()
+    assert abs(sys.getrefcount(None) - before) / 200 < 0.5
