@@ -226,6 +226,10 @@ class Workspace:
         conn = ticket_systems.save(self.store, ticket_systems.Connection(
             kind=kind, url=url.strip(), user=user.strip(), company=company.strip(), options=dict(options or {})),
             secret)
+        if secret:
+            from oncall_desktop.services import app_log
+
+            app_log.add_secret(secret)  # the log file masks it from now on, even in a traceback
         self.__dict__.pop("_system", None)
         self.__dict__.pop("poller", None)
         return conn

@@ -55,15 +55,27 @@ class WorkPage(SettingsPage):
         tform.addRow("After a &crash", self.after_crash)
         tform.addRow("Ask after a &gap of", self.gap)
         tform.addRow("", self.timer_status)
+        self.keep = QSpinBox()
+        self.keep.setRange(prefs.EVENTS_KEEP_DAYS_MIN, prefs.EVENTS_KEEP_DAYS_MAX)
+        self.keep.setSuffix(" days")
+        self.keep.setToolTip("Older entries of the event log are deleted once a day; the newest of each kind and "
+                             "everything about a page still open are kept")
+        self.keep_status = Status()
+        history = QGroupBox("History")
+        hform = QFormLayout(history)
+        hform.addRow("&Keep the event log for", self.keep)
+        hform.addRow("", self.keep_status)
         layout = QVBoxLayout(self)
         layout.addWidget(acks)
         layout.addWidget(timers)
+        layout.addWidget(history)
         layout.addStretch(1)
         for box in (self.ack, self.stale, self.renotify):
             box.editingFinished.connect(self._save_ack)
         self.autostart.toggled.connect(self._save_autostart)
         self.after_crash.activated.connect(self._save_crash)
         self.gap.editingFinished.connect(self._save_gap)
+        self.keep.editingFinished.connect(self._save_keep)
 
     def fill(self, values: dict[str, Any]) -> None:
         ack = values.get("ack", {})
@@ -74,6 +86,8 @@ class WorkPage(SettingsPage):
         self.after_crash.setCurrentIndex(max(0, self.after_crash.findData(values.get("timer_after_crash", "resume"))))
         if not self.gap.hasFocus():
             self.gap.setValue(int(values.get("timer_gap_minutes", 5)))
+        if not self.keep.hasFocus() and "events_keep_days" in values:
+            self.keep.setValue(int(values["events_keep_days"]))
 
     def _save_ack(self) -> None:
         ack, stale, again = self.ack.value(), self.stale.value(), self.renotify.value()
@@ -99,3 +113,10 @@ class WorkPage(SettingsPage):
             return
         self.save(lambda p: p.set_timer_gap_minutes(minutes), self.timer_status,
                   lambda v: f"a gap longer than {v} min asks whether you were working")
+
+    def _save_keep(self) -> None:
+        days = self.keep.value()
+        if days == self.values.get("events_keep_days"):
+            return
+        self.save(lambda p: p.set_events_keep_days(days), self.keep_status,
+                  lambda v: f"the event log keeps {v} days (a year of insights needs 366)")

@@ -149,6 +149,19 @@ def test_timer_settings_are_saved(qtbot, tab, controller) -> None:
     _show(tab, "Pages & timers", "pages-timers")
 
 
+def test_event_log_retention_is_saved_and_used_by_the_prune(qtbot, tab, controller) -> None:
+    from oncall_desktop.services.store import events_keep_days
+
+    _show(tab, "Pages & timers")
+    page = tab.work
+    assert page.keep.value() == 400  # the default keeps a year of insights and last month's audits
+    _type(qtbot, page.keep, "90")
+    assert events_keep_days(controller.ws.store) == 90
+    assert page.keep_status.text().startswith("✓ the event log keeps 90 days")
+    _type(qtbot, page.keep, "10")  # below the floor: the box stops at it, nothing shorter is stored
+    assert events_keep_days(controller.ws.store) >= 60
+
+
 # ---------------------------------------------------------------- Rotation
 ROTATION = textwrap.dedent("""\
     [[schedule]]
