@@ -101,10 +101,14 @@ def pages_report(db_path: Path, ended: datetime) -> dict[str, int]:
             "escalations_missed": missed, "worst_lag_s": round(worst, 1)}
 
 
-def soak(minutes: float, every_minutes: float = 1.0) -> dict[str, object]:
+def soak(minutes: float, every_minutes: float = 1.0, ack_minutes: int | None = None,
+         keep: Path | None = None) -> dict[str, object]:
+    """Run the soak; ``ack_minutes`` shortens the ack window (short runs see escalations too);
+    ``keep``: a folder for the app's log, stats and workspace (default: a temporary one)."""
     from tests.e2e.desktop import start_desktop
 
-    root = Path(tempfile.mkdtemp(prefix="oncall-soak-"))
+    root = keep or Path(tempfile.mkdtemp(prefix="oncall-soak-"))
+    root.mkdir(parents=True, exist_ok=True)
     desktop = start_desktop(root / "desktop")
     stats = root / "stats.jsonl"
     workspace = root / "ws"
@@ -117,6 +121,9 @@ def soak(minutes: float, every_minutes: float = 1.0) -> dict[str, object]:
         ws = Workspace(workspace)
         try:
             ws.store.set_setting("demo_feed_minutes", every_minutes)  # a page a minute, not every three
+            if ack_minutes:
+                policy = dict(ws.store.get_setting("ack_policy", {}) or {})
+                ws.store.set_setting("ack_policy", {**policy, "ack_minutes": ack_minutes})
         finally:
             ws.close()
         started = time.monotonic()
@@ -168,9 +175,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MINUTES", "60")))
     parser.add_argument("--every", type=float, default=1.0, help="minutes between demo tickets (default 1)")
+    parser.add_argument("--ack-minutes", type=int, default=None, help="the ack window (default: the demo's 15)")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the app's log, stats and workspace here")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = soak(args.minutes, args.every)
+    report = soak(args.minutes, args.every, args.ack_minutes, args.keep)
     if args.json:
         print(json.dumps(report))
     else:
