@@ -142,7 +142,7 @@ def _text_body(msg: Message) -> str:
     return _TAGS.sub(" ", _part_text(html)).strip()[:_BODY_LIMIT] if html is not None else ""
 
 
-_MESSAGE_ID = re.compile(r"<?([^<>\s\[\]]+@[^<>\s]+?)>?")
+_MESSAGE_ID = re.compile(r"<?([^<>\s]+?)>?")
 
 
 def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap) -> Ticket:
@@ -150,9 +150,9 @@ def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap)
     msg = email.message_from_bytes(raw, policy=_POLICY)  # headers stay strings: see the module docstring
     sender = parseaddr(_header(msg, "From"))[1].lower()
     domains = _domains(sender)
-    # a Message-ID that is not id@domain cannot tell mails apart: fall back to the UID
+    # a Message-ID of mere punctuation ("<[") cannot tell mails apart: fall back to the UID
     found = _MESSAGE_ID.fullmatch(_raw_header(msg, "Message-ID"))
-    message_id = found.group(1) if found else ""
+    message_id = found.group(1) if found and any(c.isalnum() for c in found.group(1)) else ""
     when = None
     if date := _raw_header(msg, "Date"):
         try:
