@@ -83,3 +83,12 @@ def test_undeclared_utf8_subject_and_attachment_skipped():
            ).encode()
     ticket = message_to_ticket(raw, uid=1, uidvalidity=1, fmap=FMAP)
     assert ticket.title == "Störung im Büro" and ticket.body == "Grüße"
+
+
+def test_message_ids_without_an_at_sign_are_kept_and_punctuation_falls_back_to_the_uid():
+    def remote_id(message_id: bytes) -> str:
+        raw = b"From: a@acme.example\nMessage-ID: " + message_id + b"\n\nhi\n"
+        return message_to_ticket(raw, uid=3, uidvalidity=9, fmap=FMAP).remote_id
+
+    assert remote_id(b"<abc>") == "abc" and remote_id(b"<x@[192.0.2.1]>") == "x@[192.0.2.1]"
+    assert remote_id(b"<[") == remote_id(b"<>") == "9-3"
