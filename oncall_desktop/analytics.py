@@ -19,7 +19,6 @@ Definitions (the ones a reviewer will ask about):
 """
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -31,6 +30,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from oncall_desktop.billing import DEFAULT_AGREEMENT, Agreement, WorkSession, bill
 from oncall_desktop.calendar_hours import DAY_NAMES, BillingError, Calendar, split
+from oncall_desktop.csv_safe import csv_writer
 from oncall_desktop.clock import STAMP, UTC, as_utc, iso, local_time, parse_instant
 
 WEEKDAYS = DAY_NAMES
@@ -505,7 +505,7 @@ def review_summary(report: Insights) -> str:
 def to_csv(report: Insights) -> str:
     """Every figure as one long table (table, row, column, value): opens in any spreadsheet."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["table", "row", "column", "value"])
     for key, value in report.totals.items():
         writer.writerow(["totals", "", key, "" if value is None else value])

@@ -7,13 +7,13 @@ schedule's local wall-clock time, as on-call pay rules are written.
 """
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Collection
 
 from oncall_desktop.clock import as_utc, iso
+from oncall_desktop.csv_safe import csv_writer
 from oncall_desktop.rotation import _DAY, Schedule, _localize, shifts
 
 
@@ -89,7 +89,7 @@ def fairness(schedule: Schedule, start: datetime, end: datetime,
 def fairness_csv(report: FairnessReport) -> str:
     """One line per person, hours with two decimals, for on-call pay spreadsheets."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out, lineterminator="\n")
     writer.writerow(["schedule", "person", "from", "to", "time_zone", "shifts", "hours", "night_hours",
                      "weekend_hours", "holiday_hours"])
     for r in report.rows:

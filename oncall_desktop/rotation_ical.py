@@ -7,6 +7,15 @@ person named in its summary or attendee.  A schedule made only of overrides
 keeps the calendar's exact times and lets local layers sit underneath if a
 lead ever adds them.
 
+Import is bounded: a calendar may expand to at most :data:`MAX_IMPORTED_SHIFTS`
+events in the import window.  Repeat rules are counted lazily (dateutil's
+rrule iterator, stopped at the first event past the bound or after
+:data:`MAX_RULE_STEPS` steps from DTSTART) *before* the expansion library
+builds its list, so a ``FREQ=MINUTELY`` rule is refused in milliseconds
+rather than making half a million events.  Sub-hourly rules are refused
+outright: no on-call rota repeats every minute, and dateutil can spend
+minutes on such a rule whose BY-filters match nothing.
+
 Export writes the final shifts as free-time events (TRANSP:TRANSPARENT, so an
 on-call week does not block a calendar as busy) with reminders, and UIDs
 derived from schedule, person and start so re-importing the file into
@@ -22,6 +31,7 @@ from typing import Any, Sequence
 
 import icalendar
 import recurring_ical_events
+from dateutil.rrule import rrulestr
 
 from oncall_desktop.clock import as_utc, iso
 from oncall_desktop.rotation import Override, RotationError, Schedule, Shift, shifts, zone_of
@@ -30,6 +40,13 @@ from oncall_desktop.rotation import Override, RotationError, Schedule, Shift, sh
 DEFAULT_PERSON_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 PRODID = "-//oncall-desktop//rotation export//EN"
+#: Events one import may expand to: a 397-day window of two-hour shifts is 4,764; real rotas are
+#: daily or weekly (a few hundred).  It also keeps ``now`` and the timeline fast afterwards.
+MAX_IMPORTED_SHIFTS = 5_000
+#: Steps of one repeat rule from its DTSTART to the window's end (a daily rule since 1990 is 13,500).
+MAX_RULE_STEPS = 100_000
+_SUB_HOURLY = {"SECONDLY": "every second", "MINUTELY": "every minute"}
+_MARGIN = timedelta(days=2)  # time-zone slack: the count compares naive wall times with the UTC window
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,62 @@ def _structural_errors(calendar: Any) -> list[str]:
     return errors
 
 
+def _naive(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0))
+    raise ValueError(f"not a date or date-time: {value!r}")
+
+
+def _too_many(a: datetime, b: datetime, detail: str) -> RotationError:
+    return RotationError(f"the calendar expands to more than {MAX_IMPORTED_SHIFTS:,} shifts in the import window "
+                         f"({iso(a)} – {iso(b)}): {detail}; nothing was imported. On-call calendars repeat daily "
+                         "or weekly — check the event's repeat rule")
+
+
+def _check_expansion(calendar: Any, a: datetime, b: datetime) -> None:
+    """Raise unless the calendar's events, repeats expanded, stay within :data:`MAX_IMPORTED_SHIFTS` in [a, b).
+
+    Counts lazily and stops at the first event past the bound, so the cost is at most
+    ``MAX_IMPORTED_SHIFTS`` + :data:`MAX_RULE_STEPS` iterator steps, whatever the rules say.
+    """
+    lo, hi = a.replace(tzinfo=None) - _MARGIN, b.replace(tzinfo=None) + _MARGIN
+    total = 0
+    for event in calendar.walk("VEVENT"):
+        label = f"event '{event.get('SUMMARY') or ''}' ({event.get('UID') or '?'})"
+        try:
+            start = _naive(event["DTSTART"].dt)
+        except (KeyError, ValueError, AttributeError):
+            continue  # reported as unreadable by the import itself
+        rules = event.get("RRULE")
+        if rules is None:
+            total += lo <= start < hi
+        for rule in rules if isinstance(rules, list) else ([rules] if rules is not None else []):
+            freq = str((rule.get("FREQ") or [""])[0]).upper()
+            if freq in _SUB_HOURLY:
+                raise _too_many(a, b, f"{label} repeats {_SUB_HOURLY[freq]}")
+            try:
+                steps = iter(rrulestr("RRULE:" + rule.to_ical().decode(), dtstart=start, ignoretz=True))
+            except (ValueError, TypeError, KeyError, OverflowError) as err:
+                raise RotationError(f"the calendar's repeating events cannot be expanded ({label}: {err}); "
+                                    "nothing was imported") from None
+            for count, when in enumerate(steps, 1):
+                if when >= hi:
+                    break
+                total += when >= lo
+                if total > MAX_IMPORTED_SHIFTS:
+                    raise _too_many(a, b, f"{label} has a {freq or ''} repeat rule that passes the limit")
+                if count > MAX_RULE_STEPS:
+                    raise _too_many(a, b, f"{label} repeats more than {MAX_RULE_STEPS:,} times from its start "
+                                    f"({iso(as_utc(start))}) to the window's end")
+        rdates = event.get("RDATE")
+        for group in rdates if isinstance(rdates, list) else ([rdates] if rdates is not None else []):
+            total += len(getattr(group, "dts", ()))
+        if total > MAX_IMPORTED_SHIFTS:
+            raise _too_many(a, b, f"counted up to {label}")
+
+
 def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, time_zone: str = "UTC",
                person_pattern: str = DEFAULT_PERSON_PATTERN, person_from: str = "summary") -> IcsImport:
     """Read an .ics text into a schedule of overrides covering [start, end).
@@ -118,6 +191,7 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
     broken = _structural_errors(calendar)
     if broken:
         raise RotationError("the calendar has errors, nothing was imported:\n  - " + "\n  - ".join(broken))
+    _check_expansion(calendar, a, b)
     try:
         occurrences = recurring_ical_events.of(calendar).between(a, b)
     except Exception as err:  # the library raises several unrelated types for bad rules

@@ -25,12 +25,22 @@ from oncall_desktop.runbook_yaml import Problem, _Reader
 #: The bundled content folder (pure data, no ``__init__.py``); only a path, no I/O here.
 BUNDLED_DIR = Path(__file__).with_name("runbooks")
 
-MAX_TEXT_CHARS = 1_000_000
+#: One runbook or tree file.  The largest bundled one is 5.4 KB; 256 KB is a long manual, and it keeps
+#: parsing (pure-Python YAML) and rendering well under a second.
+MAX_TEXT_CHARS = 256 * 1024
+#: Question nodes (and, apart, outcomes) per tree: the bundled trees have at most 13; composing
+#: 10,000 took 5 s, and every ``runbooks list`` reads every tree.
+MAX_TREE_NODES = 500
+#: Table cells one runbook may hold: Qt lays tables out slowly (a 64 KB table took 3 s on the GUI
+#: thread, 2,000 cells about 0.3 s), so the viewer shows at most this many and validation says so.
+MAX_TABLE_CELLS = 2_000
 MAX_ANSWERS = 9  # the walker's keyboard shortcuts are 1–9
 _KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _PLACEHOLDER_RE = re.compile(r"\{([a-z0-9][a-z0-9_-]*)\}")
 _NOTE_WORDS = ("severity", "page", "runbook", "outcome", "tree", "answers")
 _RUNBOOK_KEYS = ("id", "title", "tags", "severity", "clients", "systems", "version", "owner", "reviewed-on")
+_FENCE_RE = re.compile(r"^\s{0,3}(```|~~~)")
+_TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
 _TREE_KEYS = ("id", "title", "version", "description", "start", "nodes", "outcomes")
 _NODE_KEYS = ("id", "question", "help", "answers")
 _ANSWER_KEYS = ("key", "label", "next", "outcome")
@@ -193,6 +203,72 @@ def _normalise(text: str, path: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _cells(line: str) -> int:
+    return len(line.strip().strip("|").split("|"))
+
+
+def _table_rows(lines: Sequence[str]) -> Iterable[tuple[int, int, bool]]:
+    """(line index, cells, is the header) for each row of each Markdown (GFM) table, outside code fences."""
+    fenced = False
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if _FENCE_RE.match(line):
+            fenced = not fenced
+        elif (not fenced and "|" in line and index + 1 < len(lines) and "|" in lines[index + 1]
+              and _TABLE_RULE_RE.match(lines[index + 1])):
+            yield index, _cells(line), True  # the header; the rule line under it is no row
+            index += 2
+            while index < len(lines) and "|" in lines[index] and lines[index].strip():
+                yield index, _cells(lines[index]), False
+                index += 1
+            continue
+        index += 1
+
+
+def _table_overflow(body: str) -> tuple[int, int] | None:
+    """(line index in ``body`` where tables pass :data:`MAX_TABLE_CELLS`, cells in all) or None."""
+    total, where = 0, None
+    for index, cells, _first in _table_rows(body.split("\n")):
+        total += cells
+        if where is None and total > MAX_TABLE_CELLS:
+            where = index
+    return None if where is None else (where, total)
+
+
+def viewable_markdown(text: str) -> str:
+    """The Markdown a viewer renders: at most :data:`MAX_TEXT_CHARS`, tables cut to :data:`MAX_TABLE_CELLS`.
+
+    What is cut is said in a line of its own, so a tech never mistakes a short table for the whole.
+    """
+    cut_text = len(text) > MAX_TEXT_CHARS
+    lines = text[:MAX_TEXT_CHARS].split("\n")
+    dropped: dict[int, int] = {}  # index of a table's last kept line → rows dropped after it
+    budget, last_kept = MAX_TABLE_CELLS, -1
+    for index, cells, header in _table_rows(lines):
+        if header:
+            last_kept = index - 1
+        if budget >= cells:
+            budget -= cells
+            last_kept = index + 1 if header else index  # a kept header keeps its rule line
+        else:
+            budget = 0
+            dropped[last_kept] = dropped.get(last_kept, 0) + 1
+            lines[index] = "\0"
+            if header:
+                lines[index + 1] = "\0"
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        if line != "\0":
+            out.append(line)
+        if index in dropped:
+            out += ["", f"*… {dropped[index]:,} more table row(s) not shown: the runbook's tables pass the viewer's "
+                        f"{MAX_TABLE_CELLS:,} cells. Open the file to read them.*", ""]
+    if cut_text:
+        out += ["", f"*… the rest is not shown: the runbook is longer than {MAX_TEXT_CHARS:,} characters.*"]
+    return "\n".join(out)
+
+
 def parse_runbook(text: str, path: str = "<text>") -> Runbook:
     """A runbook from Markdown with front matter; raises RunbookFormatError listing every problem."""
     text = _normalise(text, path)
@@ -217,6 +293,11 @@ def parse_runbook(text: str, path: str = "<text>") -> Runbook:
     )
     if not body.strip():
         reader.report(first_line + front.count("\n") + 1, "the runbook has no text after its front matter")
+    overflow = _table_overflow(body)
+    if overflow is not None:
+        reader.report(first_line + front.count("\n") + 2 + overflow[0],
+                      f"the tables hold {overflow[1]:,} cells, more than the {MAX_TABLE_CELLS:,} the viewer shows "
+                      "(it stops at this row); split the table or link to a spreadsheet")
     if reader.problems:
         raise RunbookFormatError(reader.problems)
     return Runbook(body=body.strip("\n") + "\n", path=path, **values)  # type: ignore[arg-type]
@@ -300,6 +381,51 @@ def _read_node(reader: _Reader, node: yaml.Node, number: int, outcomes: dict[str
     return Node(node_id, question, tuple(answers), help_text, reader.line(node))
 
 
+def _too_many_message(what: str, count: int) -> str:
+    return (f"the tree has {count:,} {what}, more than the {MAX_TREE_NODES:,} a tree may have; split it into "
+            "smaller trees (an outcome can open a runbook that names the next tree)")
+
+
+def _too_many_items(text: str) -> tuple[int, str] | None:
+    """(line, message) when the top-level ``nodes`` or ``outcomes`` list passes :data:`MAX_TREE_NODES`.
+
+    Counted on libyaml's event stream (C, about 0.1 s for 750 KB) before the pure-Python composer,
+    which takes seconds on such a file; without libyaml, or on a syntax error, the reader decides.
+    """
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return None
+    depth, key, counting, count = 0, None, None, 0
+    expect_key = False
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if depth == 1 and isinstance(event, yaml.SequenceStartEvent) and key in ("nodes", "outcomes"):
+                    counting, count = key, 0
+                elif depth == 2 and counting:
+                    count += 1
+                    if count > MAX_TREE_NODES:
+                        return event.start_mark.line + 1, _too_many_message(counting, count)
+                depth += 1
+                expect_key = isinstance(event, yaml.MappingStartEvent) and depth == 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+                if depth == 1:
+                    counting, expect_key = None, True
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if depth == 1:
+                    if expect_key:
+                        key = event.value if isinstance(event, yaml.ScalarEvent) else None
+                    expect_key = not expect_key
+                elif depth == 2 and counting:
+                    count += 1
+                    if count > MAX_TREE_NODES:
+                        return event.start_mark.line + 1, _too_many_message(counting, count)
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def _read_tree(text: str, path: str) -> tuple[DecisionTree | None, list[Problem]]:
     """Lenient: builds what it can so graph checks can run beside the format problems."""
     reader = _Reader(path)
@@ -307,6 +433,9 @@ def _read_tree(text: str, path: str) -> tuple[DecisionTree | None, list[Problem]
         text = _normalise(text, path)
     except RunbookFormatError as exc:
         return None, exc.problems
+    too_many = _too_many_items(text)
+    if too_many is not None:
+        return None, [Problem(path, too_many[0], too_many[1])]
     root = reader.compose(text)
     if root is None:
         if not reader.problems:
@@ -329,8 +458,13 @@ def _read_tree(text: str, path: str) -> tuple[DecisionTree | None, list[Problem]
             reader.report(item, f"outcome id '{outcome.id}' is used twice (first on line {outcomes[outcome.id].line})")
             continue
         outcomes[outcome.id] = outcome
+    node_items = reader.sequence(fields, "nodes", "tree")
+    for what, items in (("nodes", node_items), ("outcomes", outcome_nodes)):
+        if len(items) > MAX_TREE_NODES:  # the check above, when libyaml is missing
+            reader.report(items[MAX_TREE_NODES], _too_many_message(what, len(items)))
+            return None, reader.problems
     nodes: dict[str, Node] = {}
-    for index, item in enumerate(reader.sequence(fields, "nodes", "tree"), start=1):
+    for index, item in enumerate(node_items, start=1):
         node = _read_node(reader, item, index, outcomes)
         if node is None:
             continue

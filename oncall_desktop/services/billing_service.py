@@ -13,7 +13,6 @@ after an edit (the old entries were withdrawn first, see :meth:`unbill`).
 """
 from __future__ import annotations
 
-import csv
 import json
 import os
 import uuid
@@ -26,6 +25,7 @@ from oncall_desktop.billing import RATE_NO_CHARGE, TimeEntry, WorkSession, bill
 from oncall_desktop.calendar_hours import local_zone_name
 from oncall_desktop.clients import ClientBook, parse_clients
 from oncall_desktop.clock import iso, parse_instant
+from oncall_desktop.csv_safe import csv_writer
 
 if TYPE_CHECKING:
     from oncall_desktop.services.outbox import Outbox
@@ -234,7 +234,7 @@ class BillingService:
             from oncall_desktop.services.paths import open_private
 
             with open_private(target, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
+                writer = csv_writer(fh)
                 writer.writerow(CSV_COLUMNS)
                 for r in rows:
                     writer.writerow((*r[:12], "; ".join(json.loads(r[12])), r[13], r[14]))

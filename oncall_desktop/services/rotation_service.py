@@ -43,6 +43,9 @@ IMPORT_AHEAD = timedelta(days=366)
 #: A shift that ended longer ago than this gets no "shift ended" notice (the app was off).
 END_NOTICE_GRACE = timedelta(hours=12)
 FETCH_TIMEOUT = (5, 30)
+#: Overrides one stored schedule may hold: a bounded calendar import (5,000) plus years of local
+#: swaps.  Every ``now``, timeline and notice walks them, so the bound keeps those fast.
+MAX_SCHEDULE_OVERRIDES = 10_000
 
 HttpGet = Callable[..., Any]
 
@@ -147,6 +150,7 @@ class RotationService:
     def save(self, schedule: Schedule, *, by: str = "", replacing: str | None = None) -> Schedule:
         """Validate and store one schedule (``replacing`` renames an existing one)."""
         checked = Schedule.from_dict(schedule.to_dict())
+        _check_size(checked)
         stored = self.schedules()
         others = {s.name: s for s in stored if s.name not in (checked.name, replacing)}
         if replacing and replacing != checked.name and checked.name in {s.name for s in stored}:
@@ -182,6 +186,7 @@ class RotationService:
         loaded = load_rotation_toml(text)
         names = {s.name for s in loaded} | {s.name for s in self.schedules()}
         for s in loaded:
+            _check_size(s)
             if s.backup and s.backup not in names:
                 raise RotationError(f"schedule '{s.name}' names backup schedule '{s.backup}', which is neither in "
                                     "the file nor in the workspace; nothing was loaded")
@@ -253,6 +258,7 @@ class RotationService:
         kept = [o for o in (existing.overrides if existing else ()) if not o.note.startswith("ics:")]
         merged = Schedule(schedule, zone, existing.layers if existing else (), tuple(events) + tuple(kept),
                           existing.backup if existing else None, existing.lead if existing else None)
+        _check_size(merged)
         with self.store.transaction():
             self.directory.save_schedule(merged)
             self.store.db.conn.execute(
@@ -482,6 +488,13 @@ STINT_HORIZON_DAYS = 35
 #: Shifts of one person closer together than this are one stint for notices: a
 #: week of backup nights (17:00–09:00) is one "you are on call in 12 days", not five.
 STINT_GAP = timedelta(hours=24)
+
+
+def _check_size(schedule: Schedule) -> None:
+    if len(schedule.overrides) > MAX_SCHEDULE_OVERRIDES:
+        raise RotationError(f"schedule '{schedule.name}' would hold {len(schedule.overrides):,} overrides, more than "
+                            f"the {MAX_SCHEDULE_OVERRIDES:,} a schedule may have; nothing was changed. Remove old "
+                            "overrides or import a shorter calendar")
 
 
 def _stretches(items: Iterable[Shift], person: str) -> list[tuple[datetime, datetime]]:

@@ -12,12 +12,12 @@ import html
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QKeyEvent, QTextDocument
+from PySide6.QtGui import QImage, QKeyEvent, QTextDocument
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from oncall_desktop.runbooks import DecisionTree, WalkResult, walk
+from oncall_desktop.runbooks import DecisionTree, WalkResult, viewable_markdown, walk
 
 SEVERITY_COLOURS = {"P1": "#c5221f", "P2": "#e37400", "P3": "#1a73e8", "P4": "#5f6368"}
 ANSWER_STYLE = (
@@ -29,11 +29,40 @@ PRIMARY_STYLE = ("QPushButton { padding: 10px 18px; font-size: 15px; font-weight
                  " background: #1a73e8; color: white; border: none; } QPushButton:disabled { background: #9aa0a6; }")
 
 
+#: Characters of a ``data:`` image a runbook may carry inline (the only images it can show).
+MAX_DATA_URL_CHARS = 64 * 1024
+
+
+class SafeDocument(QTextDocument):
+    """A document that loads no file and no URL: only a small inline ``data:`` image.
+
+    ``QTextDocument.loadResource`` itself reads any local path or ``file://`` URL an image names
+    when the widget's loader answers nothing, and Qt's image handler then reads the path *itself*
+    when the answer is no image, so every other image gets a blank 1×1 picture instead.
+    """
+
+    def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 — Qt override
+        if url.scheme().lower() == "data" and len(url.toString()) <= MAX_DATA_URL_CHARS:
+            found = super().loadResource(kind, url)
+            if found is not None:
+                return found
+        if kind == int(QTextDocument.ResourceType.ImageResource):
+            return _blank_image()
+        return None
+
+
+def _blank_image() -> QImage:
+    image = QImage(1, 1, QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    return image
+
+
 class SafeBrowser(QTextBrowser):
-    """A text browser that never fetches anything: remote images stay blank, links inert."""
+    """A text browser that never fetches anything: remote and local images stay blank, links inert."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.setDocument(SafeDocument(self))
         self.setOpenExternalLinks(False)
         self.setOpenLinks(False)
 
@@ -41,7 +70,8 @@ class SafeBrowser(QTextBrowser):
         return None
 
     def show_markdown(self, text: str) -> None:
-        self.document().setMarkdown(text, QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
+        """Render a runbook, its tables and length cut to what renders fast (``viewable_markdown``)."""
+        self.document().setMarkdown(viewable_markdown(text), QTextDocument.MarkdownFeature.MarkdownDialectGitHub)
 
 
 def severity_badge(severity: str | None) -> str:

@@ -7,6 +7,14 @@ are only comparable while UIDVALIDITY stays the same, so the cursor is
 date window.  Messages are parsed with ``email`` (RFC 5322; ``X-Priority`` /
 ``Importance`` for urgency).
 
+Hostile mail: the parser runs with the ``compat32`` policy, whose header
+handling is plain string work, because the structured header parser of
+``policy.default`` raises on values such as ``Message-ID: <[`` and takes
+seconds on a 40 KB ``Content-Type``.  Each header value read is cut to
+``_HEADER_LIMIT`` characters and at most ``_PART_LIMIT`` MIME parts are looked
+at for the text body.  A message that still cannot be read is skipped with a
+logged line naming its UID; the rest of the batch and the cursor go on.
+
 Mapping: the sender's domain (or a parent domain) → client through the
 workspace's ``domain_clients`` table; subject → title, plain-text body → body,
 Message-ID → remote id (stable even if the server renumbers UIDs, so the
@@ -24,22 +32,29 @@ from __future__ import annotations
 
 import email
 import imaplib
+import logging
 import re
 import socket
 import ssl
 from contextlib import contextmanager
 from datetime import timedelta
-from email import policy
-from email.message import EmailMessage
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
+from email.policy import Compat32
 from email.utils import parseaddr, parsedate_to_datetime
-from typing import Any, Callable, Iterator, Mapping, cast
+from typing import Any, Callable, Iterator, Mapping
 
 from oncall_desktop.clock import Clock, SystemClock, as_utc
 from oncall_desktop.services.psa.base import LOCAL_HOSTS, ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import FieldMap, field_map
 from oncall_desktop.tickets import Ticket
 
+log = logging.getLogger(__name__)
+
 _BODY_LIMIT = 20_000
+_HEADER_LIMIT = 2_000  # characters of one header value; real Subject/From/Content-Type lines are far shorter
+_PART_LIMIT = 50       # MIME parts searched for the text body; the text is among the first few in real mail
 _BATCH = 100
 _TAGS = re.compile(r"<[^>]+>")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -62,38 +77,94 @@ def _domains(address: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels) - 1)] or ([domain] if domain else [])
 
 
-def _text_body(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain", "html"))
-    if part is None:
-        return ""
+class _BoundedPolicy(Compat32):
+    """compat32 that cuts every header value, in every MIME part, to ``_HEADER_LIMIT`` as it is read.
+
+    The parser itself reads ``Content-Type`` of each part (to find boundaries); cutting at the
+    source keeps that string work small however long the sender made the line.
+    """
+
+    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
+        name, value = super().header_source_parse(sourcelines)
+        return name, value[:_HEADER_LIMIT]
+
+
+_POLICY = _BoundedPolicy()
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """The first ``name`` header as text, unparsed and cut to ``_HEADER_LIMIT``; '' when absent."""
+    wanted = name.lower()
+    for key, value in msg.raw_items():
+        if key.lower() == wanted:
+            text = str(value)[:_HEADER_LIMIT]
+            # bytes the parser could not decode as ASCII arrive surrogate-escaped: most senders mean UTF-8
+            text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
+            return " ".join(text.split())
+    return ""
+
+
+def _header(msg: Message, name: str) -> str:
+    """A header's text with RFC 2047 encoded words decoded; the raw text when they do not decode."""
+    raw = _raw_header(msg, name)
+    if "=?" not in raw:
+        return raw
     try:
-        text = part.get_content()
-    except (LookupError, ValueError):  # unknown charset or broken encoding: keep what decodes
-        payload = part.get_payload(decode=True) or b""
-        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-    if part.get_content_subtype() == "html":
-        text = _TAGS.sub(" ", text)
-    return text.strip()[:_BODY_LIMIT]
+        return " ".join(str(make_header(decode_header(raw))).split())
+    except (LookupError, ValueError, UnicodeError, HeaderParseError):
+        return raw
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:  # unknown charset: keep what decodes
+        return payload.decode("utf-8", "replace")
+
+
+def _text_body(msg: Message) -> str:
+    """The first plain-text part that is not an attachment, else the first HTML one (tags removed)."""
+    html: Message | None = None
+    for count, part in enumerate(msg.walk()):
+        if count >= _PART_LIMIT:
+            break
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain":
+            return _part_text(part).strip()[:_BODY_LIMIT]
+        if kind == "text/html" and html is None:
+            html = part
+    return _TAGS.sub(" ", _part_text(html)).strip()[:_BODY_LIMIT] if html is not None else ""
+
+
+_MESSAGE_ID = re.compile(r"<?([^<>\s]+?)>?")
 
 
 def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap) -> Ticket:
     """One RFC 5322 message → Ticket; ``fmap.clients`` maps sender domains to clients."""
-    msg = cast(EmailMessage, email.message_from_bytes(raw, policy=policy.default))
-    sender = parseaddr(str(msg.get("From", "")))[1].lower()
+    msg = email.message_from_bytes(raw, policy=_POLICY)  # headers stay strings: see the module docstring
+    sender = parseaddr(_header(msg, "From"))[1].lower()
     domains = _domains(sender)
-    message_id = str(msg.get("Message-ID", "")).strip().strip("<>")
+    # a Message-ID of mere punctuation ("<[") cannot tell mails apart: fall back to the UID
+    found = _MESSAGE_ID.fullmatch(_raw_header(msg, "Message-ID"))
+    message_id = found.group(1) if found and any(c.isalnum() for c in found.group(1)) else ""
     when = None
-    if msg.get("Date"):
+    if date := _raw_header(msg, "Date"):
         try:
-            when = as_utc(parsedate_to_datetime(str(msg["Date"])))
-        except (TypeError, ValueError):
+            when = as_utc(parsedate_to_datetime(date))
+        except (TypeError, ValueError, IndexError, OverflowError):
             when = None
-    urgency = str(msg.get("X-Priority", "")).split(" ")[0] or None
+    urgency = _raw_header(msg, "X-Priority").split(" ")[0] or None
     return Ticket(
-        title=str(msg.get("Subject", "")).strip() or "(no subject)", source="imap",
+        title=_header(msg, "Subject") or "(no subject)", source="imap",
         remote_id=message_id or f"{uidvalidity}-{uid}",
         client=fmap.client(*domains) if domains else "unknown", body=_text_body(msg),
-        priority=fmap.priority(urgency, msg.get("Importance"), msg.get("Priority")),
+        priority=fmap.priority(urgency, _raw_header(msg, "Importance") or None, _raw_header(msg, "Priority") or None),
         status=fmap.default_status, contact=sender, created=when, updated=when,
     )
 
@@ -202,7 +273,11 @@ class ImapAdapter:
                 continue
             match = re.search(rb"UID (\d+)", item[0])
             uid = int(match.group(1)) if match else 0
-            out.append(message_to_ticket(item[1], uid=uid, uidvalidity=validity, fmap=self.fmap))
+            try:
+                out.append(message_to_ticket(item[1], uid=uid, uidvalidity=validity, fmap=self.fmap))
+            except Exception as exc:  # noqa: BLE001 — one unreadable mail must not block the inbox
+                log.warning("IMAP: skipped message UID %s in %s on %s — it could not be read (%s: %s).",
+                            uid, self.mailbox, self.host, type(exc).__name__, str(exc)[:200])
         return out
 
     def test_connection(self) -> str:
