@@ -132,6 +132,9 @@ class Poller:
     def _apply(self, polled: Any, result: SyncResult) -> SyncResult:
         """Store and judge one poll's answer (on the store thread)."""
         self._came_online()
+        for line in getattr(polled, "skipped", ()):  # left out of the answer (a broken mail): said, not lost
+            self.store.log("poller.skipped", self.source, {"problem": line})
+            result.errors.append(line)
         now = self.store.clock.now()
         rules = self.rules()
         tickets = list(polled.tickets)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from oncall_desktop.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.now import local_stamp
 from oncall_desktop.services.psa.base import LOCAL_HOSTS
+from oncall_desktop.services.store_thread import OnStore, run_here
 from oncall_desktop.rotation import (
     RotationError, Schedule, Shift, backup_for, next_shift_for, on_call, shifts, zone_of,
 )
@@ -233,20 +234,26 @@ class RotationService:
 
     # ------------------------------------------------------------- calendars
     def import_ics(self, source: str, schedule: str, *, time_zone: str | None = None,
-                   person_pattern: str | None = None, by: str = "") -> ImportResult:
+                   person_pattern: str | None = None, by: str = "", on_store: OnStore = run_here) -> ImportResult:
         """Read a calendar (file path or URL) into ``schedule``'s calendar overrides.
 
         Layers, backup, lead and local overrides (swaps) of an existing
         schedule are kept; the overrides a previous import of a calendar made
-        are replaced.  Any error leaves the workspace as it was.
+        are replaced.  Any error leaves the workspace as it was.  The download
+        and the parse run on the caller's thread; the store is read and
+        written through ``on_store`` (services/store_thread.py).
         """
         from oncall_desktop.rotation_ical import DEFAULT_PERSON_PATTERN, import_ics
 
-        existing = next((s for s in self.schedules() if s.name == schedule), None)
-        stored = self._source(schedule)
-        zone = time_zone or (existing.time_zone if existing else None) or (stored or {}).get("time_zone") or "UTC"
-        zone_of(zone)
-        pattern = person_pattern or (stored or {}).get("person_pattern") or DEFAULT_PERSON_PATTERN
+        def prepare() -> tuple[dict[str, Any] | None, str, str]:
+            existing = next((s for s in self.schedules() if s.name == schedule), None)
+            stored = self._source(schedule)
+            zone = time_zone or (existing.time_zone if existing else None) or (stored or {}).get("time_zone") or "UTC"
+            zone_of(zone)
+            pattern = person_pattern or (stored or {}).get("person_pattern") or DEFAULT_PERSON_PATTERN
+            return stored, zone, pattern
+
+        stored, zone, pattern = on_store(prepare)
         body, origin, etag, note = self._read(source, stored if stored and stored["source"] == source else None)
         now = self.clock.now()
         result = import_ics(body, name=schedule, start=now - IMPORT_BACK, end=now + IMPORT_AHEAD,
@@ -255,21 +262,28 @@ class RotationService:
         if not events:
             raise RotationError("the calendar has no on-call events to import, nothing was changed:\n  - "
                                 + "\n  - ".join(result.problems))
-        kept = [o for o in (existing.overrides if existing else ()) if not o.note.startswith("ics:")]
-        merged = Schedule(schedule, zone, existing.layers if existing else (), tuple(events) + tuple(kept),
-                          existing.backup if existing else None, existing.lead if existing else None)
-        _check_size(merged)
-        with self.store.transaction():
-            self.directory.save_schedule(merged)
-            self.store.db.conn.execute(
-                "INSERT INTO rotation_sources (schedule, source, time_zone, person_pattern, etag, body, fetched_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schedule) DO UPDATE SET source=excluded.source, "
-                "time_zone=excluded.time_zone, person_pattern=excluded.person_pattern, etag=excluded.etag, "
-                "body=excluded.body, fetched_at=excluded.fetched_at",
-                (schedule, source, zone, pattern, etag, body, iso(now)))
-            self.store.log("rotation.imported", f"schedule:{schedule}",
-                           {"source": source, "origin": origin, "events": len(events),
-                            "problems": list(result.problems), "by": by})
+
+        def save() -> Schedule:
+            # the schedule as it is now: an edit made while the calendar downloaded is kept
+            existing = next((s for s in self.schedules() if s.name == schedule), None)
+            kept = [o for o in (existing.overrides if existing else ()) if not o.note.startswith("ics:")]
+            merged = Schedule(schedule, zone, existing.layers if existing else (), tuple(events) + tuple(kept),
+                              existing.backup if existing else None, existing.lead if existing else None)
+            _check_size(merged)
+            with self.store.transaction():
+                self.directory.save_schedule(merged)
+                self.store.db.conn.execute(
+                    "INSERT INTO rotation_sources (schedule, source, time_zone, person_pattern, etag, body, "
+                    "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schedule) DO UPDATE SET "
+                    "source=excluded.source, time_zone=excluded.time_zone, person_pattern=excluded.person_pattern, "
+                    "etag=excluded.etag, body=excluded.body, fetched_at=excluded.fetched_at",
+                    (schedule, source, zone, pattern, etag, body, iso(now)))
+                self.store.log("rotation.imported", f"schedule:{schedule}",
+                               {"source": source, "origin": origin, "events": len(events),
+                                "problems": list(result.problems), "by": by})
+            return merged
+
+        merged = on_store(save)
         return ImportResult(merged, len(events), result.problems, origin, note)
 
     def sources(self) -> list[dict[str, Any]]:

@@ -394,7 +394,9 @@ class RotationTab(QWidget):
             self.picker.setCurrentText(name)
             self.say(text)
 
-        self.controller.act(lambda ws: ws.rotation.import_ics(source, name, by=me), done)
+        # a calendar link downloads on a network thread: an acknowledgement never waits behind it
+        self.controller.fetch(lambda ws: ws.rotation.import_ics(source, name, by=me, on_store=ws.on_store), done,
+                              redraw=True)
 
     def export_file(self) -> None:
         name = self.current()

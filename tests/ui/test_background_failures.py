@@ -250,3 +250,27 @@ def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtb
         assert elapsed < 0.2, f"acknowledging took {elapsed * 1000:.0f} ms during a team-pack download"
     finally:
         server.close()
+
+
+def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, threaded) -> None:
+    from oncall_desktop.ui.rotation_tab import RotationTab
+
+    ctl = threaded
+    ctl.check_now()
+    qtbot.waitUntil(lambda: bool(ctl.snapshot.get("pages")) and not ctl._polling, timeout=WAIT_MS)
+    page = next(p for p in ctl.snapshot["pages"] if p["state"] == "pending")
+    tab = RotationTab(ctl)
+    qtbot.addWidget(tab)
+    tab.update_snapshot(ctl.snapshot)
+    server = TrickleServer()
+    try:
+        tab._import(f"http://127.0.0.1:{server.port}/oncall.ics")
+        qtbot.waitUntil(lambda: server.requests >= 1, timeout=WAIT_MS)
+        started = time.monotonic()
+        ctl.acknowledge(page["id"])
+        qtbot.waitUntil(lambda: any(p["id"] == page["id"] and p["state"] == "acknowledged"
+                                    for p in ctl.snapshot["pages"]), timeout=WAIT_MS)
+        elapsed = time.monotonic() - started
+        assert elapsed < 0.2, f"acknowledging took {elapsed * 1000:.0f} ms during a calendar download"
+    finally:
+        server.close()

@@ -63,6 +63,8 @@ class PollResult:
 
     tickets: Sequence[Ticket]
     cursor: str | None
+    skipped: Sequence[str] = ()
+    """One readable line per item of the answer that could not be read and was left out (a broken mail)."""
 
 
 @dataclass(frozen=True)

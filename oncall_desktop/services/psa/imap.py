@@ -36,6 +36,7 @@ import logging
 import re
 import socket
 import ssl
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -169,6 +170,65 @@ def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap)
     )
 
 
+#: Seconds one IMAP session (connect, log in, search, fetch) may take in all: socket timeouts are per
+#: read, so a server that trickles bytes would otherwise hold a poll for as long as it liked.
+SESSION_DEADLINE = 120.0
+
+
+class _Watchdog:
+    """Shuts an IMAP session's socket down when its deadline passes; the blocked read then fails at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = False
+        self._sock: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket | None) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                self._shut()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+class _WatchedIMAP4(imaplib.IMAP4):
+    def __init__(self, host: str, port: int, timeout: float, watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__(host, port, timeout=timeout)
+
+    def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None) -> None:
+        super().open(host, port, timeout)
+        self._watchdog.watch(self.sock)
+
+
+class _WatchedIMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 — imaplib's spelling
+    def __init__(self, host: str, port: int, timeout: float, watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+        super().__init__(host, port, ssl_context=ssl.create_default_context(), timeout=timeout)
+
+    def open(self, host: str = "", port: int = imaplib.IMAP4_SSL_PORT, timeout: float | None = None) -> None:
+        super().open(host, port, timeout)
+        self._watchdog.watch(self.sock)
+
+
 class ImapAdapter:
     """A shared inbox polled by UID; read-only."""
 
@@ -177,7 +237,8 @@ class ImapAdapter:
     def __init__(self, host: str, *, user: str, secret: str, port: int | None = None, security: str = "ssl",
                  mailbox: str = "INBOX", domain_clients: Mapping[str, str] | None = None,
                  mapping: Mapping[str, Any] | None = None, first_poll_days: int = 7, timeout: float = 30.0,
-                 clock: Clock | None = None, connect: Callable[[], imaplib.IMAP4] | None = None) -> None:
+                 clock: Clock | None = None, connect: Callable[[], imaplib.IMAP4] | None = None,
+                 deadline: float = SESSION_DEADLINE) -> None:
         if security not in ("ssl", "starttls", "plain"):
             raise TicketSystemError(ErrorKind.CONFIG, f"IMAP security '{security}' is unknown; use ssl, starttls or plain")
         if security == "plain" and host not in LOCAL_HOSTS:
@@ -189,14 +250,16 @@ class ImapAdapter:
         self.host, self.user, self._secret = host, user, secret
         self.port = port or (993 if security == "ssl" else 143)
         self.security, self.mailbox = security, mailbox
-        self.first_poll_days, self.timeout = first_poll_days, timeout
+        self.first_poll_days, self.timeout, self.deadline = first_poll_days, timeout, deadline
+        self._watchdog: _Watchdog | None = None
         self.clock = clock or SystemClock()
         self._connect = connect or self._open
 
     def _open(self) -> imaplib.IMAP4:
+        watchdog = self._watchdog or _Watchdog(self.deadline)
         if self.security == "ssl":
-            return imaplib.IMAP4_SSL(self.host, self.port, ssl_context=ssl.create_default_context(), timeout=self.timeout)
-        conn = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
+            return _WatchedIMAP4_SSL(self.host, self.port, self.timeout, watchdog)
+        conn = _WatchedIMAP4(self.host, self.port, self.timeout, watchdog)
         if self.security == "starttls":
             conn.starttls(ssl.create_default_context())
         return conn
@@ -205,8 +268,29 @@ class ImapAdapter:
     def _session(self, what: str) -> Iterator[tuple[imaplib.IMAP4, int, int]]:
         """Log in, select read-only; yield (connection, uidvalidity, message count); always log out."""
         where = f"{self.host}:{self.port}"
+        watchdog = self._watchdog = _Watchdog(self.deadline)
+        try:
+            with self._deadline(watchdog, what, where):
+                yield from self._session_in_time(what, where, watchdog)
+        finally:
+            watchdog.cancel()
+            self._watchdog = None
+
+    @contextmanager
+    def _deadline(self, watchdog: _Watchdog, what: str, where: str) -> Iterator[None]:
+        """A session cut by its deadline says so, whatever error the shut socket raised."""
+        try:
+            yield
+        except TicketSystemError:
+            if watchdog.fired:
+                raise TicketSystemError(ErrorKind.NETWORK, f"IMAP: could not {what} — {where} did not answer "
+                                        f"within {watchdog.seconds:g} s.") from None
+            raise
+
+    def _session_in_time(self, what: str, where: str, watchdog: _Watchdog) -> Iterator[tuple[imaplib.IMAP4, int, int]]:
         try:
             conn = self._connect()
+            watchdog.watch(getattr(conn, "sock", None))
         except ssl.SSLError as exc:
             raise TicketSystemError(ErrorKind.TLS, f"IMAP: could not {what} — the TLS certificate of {where} was "
                                     f"not accepted ({exc.reason or exc}). Check the host name and security setting.") from None
@@ -258,12 +342,13 @@ class ImapAdapter:
                 typ, data = conn.uid("SEARCH", f"SINCE {day.day:02d}-{_MONTHS[day.month - 1]}-{day.year}")
             uids = sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > last) if typ == "OK" else []
             tickets: list[Ticket] = []
+            skipped: list[str] = []
             for start in range(0, len(uids), _BATCH):
-                tickets += self._fetch(conn, uids[start:start + _BATCH], validity)
+                tickets += self._fetch(conn, uids[start:start + _BATCH], validity, skipped)
         newest = max(uids) if uids else (cursor[1] if cursor and cursor[0] == validity else 0)
-        return PollResult(tickets=tickets, cursor=f"imap:{validity}:{newest}")
+        return PollResult(tickets=tickets, cursor=f"imap:{validity}:{newest}", skipped=tuple(skipped))
 
-    def _fetch(self, conn: imaplib.IMAP4, uids: list[int], validity: int) -> list[Ticket]:
+    def _fetch(self, conn: imaplib.IMAP4, uids: list[int], validity: int, skipped: list[str]) -> list[Ticket]:
         typ, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
         if typ != "OK":
             raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"IMAP: {self.host} refused to hand out messages {uids[0]}–{uids[-1]}.")
@@ -276,8 +361,10 @@ class ImapAdapter:
             try:
                 out.append(message_to_ticket(item[1], uid=uid, uidvalidity=validity, fmap=self.fmap))
             except Exception as exc:  # noqa: BLE001 — one unreadable mail must not block the inbox
-                log.warning("IMAP: skipped message UID %s in %s on %s — it could not be read (%s: %s).",
-                            uid, self.mailbox, self.host, type(exc).__name__, str(exc)[:200])
+                line = (f"IMAP: skipped message UID {uid} in {self.mailbox} on {self.host} — it could not be read "
+                        f"({type(exc).__name__}: {str(exc)[:200]}).")
+                log.warning("%s", line)
+                skipped.append(line)
         return out
 
     def test_connection(self) -> str:

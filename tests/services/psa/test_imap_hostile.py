@@ -92,3 +92,50 @@ def test_message_ids_without_an_at_sign_are_kept_and_punctuation_falls_back_to_t
 
     assert remote_id(b"<abc>") == "abc" and remote_id(b"<x@[192.0.2.1]>") == "x@[192.0.2.1]"
     assert remote_id(b"<[") == remote_id(b"<>") == "9-3"
+
+
+def test_the_skipped_mail_is_in_the_event_log_and_the_sync_result(workspace):
+    from oncall_desktop.services.poller import Poller
+
+    fake = FakeImap(99, {5: PLAIN, 6: TOO_DEEP})
+    result = Poller(workspace.store, adapter(fake), workspace._open_page).poll_once()
+    assert result.fetched == 1
+    assert any("skipped message UID 6" in e for e in result.errors)
+    events = workspace.store.events(kind="poller.skipped")
+    assert len(events) == 1 and "UID 6" in events[0]["data"]["problem"]
+
+
+def test_an_imap_server_that_trickles_bytes_is_cut_at_the_session_deadline():
+    """Socket timeouts are per read: one byte every 0.2 s never trips them, the session deadline does."""
+    import socket
+    import threading
+
+    from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
+    from oncall_desktop.services.psa.imap import ImapAdapter
+
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = server.accept()
+        with conn:
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b"*")  # a greeting that never ends
+                except OSError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    system = ImapAdapter("127.0.0.1", port=server.getsockname()[1], user="u", secret="s", security="plain",
+                         deadline=1.0)
+    started = time.monotonic()
+    try:
+        system.poll(None)
+        raise AssertionError("the poll should have been cut")
+    except TicketSystemError as exc:
+        assert exc.kind is ErrorKind.NETWORK
+        assert "did not answer within 1 s" in str(exc)
+    finally:
+        stop.set()
+        server.close()
+    assert time.monotonic() - started < 3
