@@ -69,7 +69,9 @@ def pages_report(db_path: Path, ended: datetime) -> dict[str, int]:
             "'notification.failed', 'page.escalated', 'page.acknowledged', 'page.resolved') ORDER BY id")]
     finally:
         conn.close()
-    opened = {e[1]["page"]: e for e in events if e[0] == "page.opened" and "page" in e[1]}
+    # a page opened in the last seconds may be stopped with the app before its pop-up goes out
+    opened = {e[1]["page"]: e for e in events if e[0] == "page.opened" and "page" in e[1]
+              and (ended - e[2]).total_seconds() >= 2 * LATE_S}
     notified = {e[1].get("page") for e in events if e[0] == "notification.sent"}
     failed = {e[1].get("page") for e in events if e[0] == "notification.failed"}
     settled = {e[1].get("page") for e in events if e[0] in ("page.acknowledged", "page.resolved")}
