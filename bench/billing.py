@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oncall_desktop.billing import Agreement, WorkSession, bill  # noqa: E402
-from oncall_desktop.calendar_hours import Calendar, Closure, business_minutes_between, split  # noqa: E402
+from oncall_desktop.core.billing.billing import Agreement, WorkSession, bill  # noqa: E402
+from oncall_desktop.core.billing.calendar_hours import Calendar, Closure, business_minutes_between, split  # noqa: E402
 
 TARGET_SECONDS = 1.0
 

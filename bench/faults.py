@@ -16,7 +16,7 @@ between steps) and rebuilt from disk.  Afterwards it checks:
 * every billed entry is on the fake exactly once (its key in the comment),
   with the right hours; no key exists twice; the outbox is empty.
 
-``tests/services/test_faults.py`` runs the same harness with fewer runs.
+``tests/services/delivery/test_faults.py`` runs the same harness with fewer runs.
 """
 from __future__ import annotations
 
@@ -40,11 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pytest_httpserver import HTTPServer  # noqa: E402
 from werkzeug import Request, Response  # noqa: E402
 
-from oncall_desktop.clock import FakeClock, iso  # noqa: E402
-from oncall_desktop.services.outbox import CLAIM_SECONDS  # noqa: E402
+from oncall_desktop.core.time.clock import FakeClock, iso  # noqa: E402
+from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS  # noqa: E402
 from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy  # noqa: E402
-from oncall_desktop.services.psa.redmine import RedmineAdapter  # noqa: E402
-from oncall_desktop.services.workspace import Workspace  # noqa: E402
+from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter  # noqa: E402
+from oncall_desktop.services.app.workspace import Workspace  # noqa: E402
 
 ISSUES = (101, 102, 103)
 READ_TIMEOUT = 0.15

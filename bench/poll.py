@@ -8,7 +8,7 @@ code: ``HttpClient.decode`` with the adapter's ``TICKET_LIST`` shape (as its GET
 decodes), ``convert_all`` with ``freshdesk.to_ticket`` (as its poll maps; the
 answer's JSON is freed inside this stage, as when the poll returns),
 ``evaluate_all`` (as the poller judges).  Those hold the cyclic garbage
-collector off (``services/gc_pause.py``); the collection that puts off is
+collector off (``services/platform/gc_pause.py``); the collection that puts off is
 counted in the total.  Target: ≤ 100 ms CPU.
 
 Also measured:
@@ -32,9 +32,9 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from oncall_desktop.escalation import Context, default_rules, evaluate_all
-from oncall_desktop.services.gc_pause import gc_paused
-from oncall_desktop.services.psa.freshdesk import TICKET_LIST, to_ticket
+from oncall_desktop.core.paging.escalation import Context, default_rules, evaluate_all
+from oncall_desktop.services.platform.gc_pause import gc_paused
+from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, to_ticket
 from oncall_desktop.services.psa.http import HttpClient
 from oncall_desktop.services.psa.mapping import convert_all, field_map
 
@@ -137,10 +137,10 @@ def latency() -> None:
     import tempfile
     from pathlib import Path
 
-    from oncall_desktop.clock import FakeClock
-    from oncall_desktop.services.notifier import FreedesktopBackend, Notifier, PlyerBackend
+    from oncall_desktop.core.time.clock import FakeClock
+    from oncall_desktop.services.paging.notifier import FreedesktopBackend, Notifier, PlyerBackend
     from oncall_desktop.services.psa.base import PollResult
-    from oncall_desktop.services.workspace import Workspace
+    from oncall_desktop.services.app.workspace import Workspace
 
     class Recorder:
         name = "recorder"

@@ -28,11 +28,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oncall_desktop.billing import Agreement, WorkSession, bill  # noqa: E402
-from oncall_desktop.calendar_hours import Calendar  # noqa: E402
-from oncall_desktop.clock import FakeClock, iso  # noqa: E402
-from oncall_desktop.services.billing_service import Period  # noqa: E402
-from oncall_desktop.services.workspace import Workspace  # noqa: E402
+from oncall_desktop.core.billing.billing import Agreement, WorkSession, bill  # noqa: E402
+from oncall_desktop.core.billing.calendar_hours import Calendar  # noqa: E402
+from oncall_desktop.core.time.clock import FakeClock, iso  # noqa: E402
+from oncall_desktop.services.time.billing_service import Period  # noqa: E402
+from oncall_desktop.services.app.workspace import Workspace  # noqa: E402
 
 TARGET_SECONDS = 1.0
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oncall_desktop.rotation import (  # noqa: E402
+from oncall_desktop.core.rotation.rotation import (  # noqa: E402
     Layer, Override, Restriction, Schedule, next_shift_for, on_call, shifts,
 )
 

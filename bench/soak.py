@@ -6,7 +6,7 @@ not leak references to None or memory, and pages and escalates every ticket
 on time.  It runs under a real X server (Xvfb), a real session bus and a real
 notification daemon (dunst), started here on this machine, as the e2e tests
 do.  The app writes its own numbers every few seconds (ONCALL_STATS_FILE,
-services/diagnostics.py); the pages and escalations are read afterwards from
+services/app/diagnostics.py); the pages and escalations are read afterwards from
 the workspace's event log.
 
     python bench/soak.py [--minutes 60] [--json]
@@ -119,7 +119,7 @@ def soak(minutes: float, every_minutes: float = 1.0, ack_minutes: int | None = N
            "ONCALL_LOG_DIR": str(root / "log")}
     try:
         _cli(env, workspace, "demo")
-        from oncall_desktop.services.workspace import Workspace
+        from oncall_desktop.services.app.workspace import Workspace
 
         ws = Workspace(workspace)
         try:

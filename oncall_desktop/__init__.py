@@ -1,7 +1,10 @@
 """oncall-desktop: the on-call technician's tray companion.
 
-The package root is the *core*: pure Python, no Qt and no I/O (a test enforces
-the Qt part), so every rule can be tested with fixed times.
+One package per layer, imports pointing down only: ``ui`` (Qt widgets) >
+``services`` (I/O: the workspace, ticket systems, notifications) > ``core``
+(pure Python, no Qt and no I/O, so every rule can be tested with fixed times;
+tests enforce both).  ``commands`` is the command line.  Inside each layer, one
+package per area: paging, rotation, runbooks, time, billing, shift.
 """
 from __future__ import annotations
 

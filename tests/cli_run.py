@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from oncall_desktop.cli import main
+from oncall_desktop.commands.cli import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

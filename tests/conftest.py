@@ -45,7 +45,7 @@ def memory_keyring() -> MemoryKeyring:
 
 @pytest.fixture
 def fake_clock():
-    from oncall_desktop.clock import FakeClock
+    from oncall_desktop.core.time.clock import FakeClock
 
     return FakeClock(datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc))
 
@@ -78,8 +78,8 @@ def recorder() -> SilentBackend:
 
 @pytest.fixture
 def workspace(workspace_dir: Path, fake_clock, recorder):
-    from oncall_desktop.services.notifier import Notifier
-    from oncall_desktop.services.workspace import Workspace
+    from oncall_desktop.services.paging.notifier import Notifier
+    from oncall_desktop.services.app.workspace import Workspace
 
     ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
     yield ws

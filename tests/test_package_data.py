@@ -1,6 +1,6 @@
 """The page chime ships with the package: pip installs it (package-data), PyInstaller bundles it (datas).
 
-The app finds it next to its own modules (services/page_sound.py: ``parents[1]``),
+The app finds it next to its own modules (services/paging/page_sound.py: ``parents[2]``),
 which is the same place in a checkout, an installed wheel and the frozen
 build (PyInstaller keeps ``oncall_desktop/`` beside the frozen modules' ``__file__``).
 """
@@ -10,7 +10,7 @@ import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
 
-from oncall_desktop.services.page_sound import SOUND, PageSound
+from oncall_desktop.services.paging.page_sound import SOUND, PageSound
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "oncall_desktop"

@@ -45,21 +45,21 @@ def missing_action(name: str) -> int:
 
 def workspace_dir(args: argparse.Namespace) -> Path:
     """The folder --workspace names, or the user's own."""
-    from oncall_desktop.services.paths import default_workspace_dir
+    from oncall_desktop.services.storage.paths import default_workspace_dir
 
     return Path(args.workspace) if args.workspace else default_workspace_dir()
 
 
 def open_workspace(args: argparse.Namespace, clock: Any = None) -> Any:
     """The workspace named by --workspace (or the user's own); ``clock`` for commands that set the time."""
-    from oncall_desktop.services.workspace import Workspace
+    from oncall_desktop.services.app.workspace import Workspace
 
     return Workspace(workspace_dir(args), clock)
 
 
 def instant_arg(text: str, flag: str) -> datetime:
     """An ISO 8601 option value as aware UTC, or a usage error naming the option."""
-    from oncall_desktop.clock import parse_instant
+    from oncall_desktop.core.time.clock import parse_instant
 
     try:
         return parse_instant(text)

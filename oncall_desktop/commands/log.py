@@ -12,7 +12,7 @@ def register(add: AddCommand) -> None:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.app_log import log_path, tail
+    from oncall_desktop.services.app.app_log import log_path, tail
 
     if args.lines < 1:
         raise UsageError("--lines must be at least 1")

@@ -36,7 +36,7 @@ def register(add: AddCommand) -> None:
 
 
 def _page_json(page: Any) -> dict[str, Any]:
-    from oncall_desktop.clock import iso
+    from oncall_desktop.core.time.clock import iso
 
     return {"id": page.id, "ticket": page.ticket_id, "state": page.state, "level": page.level,
             "person": page.person, "ack_deadline": iso(page.ack_deadline) if page.ack_deadline else None,
@@ -93,7 +93,7 @@ def cmd_snooze(args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from oncall_desktop.clock import FakeClock
+    from oncall_desktop.core.time.clock import FakeClock
 
     if args.at:
         # the whole workspace runs at that instant: event times, outbox rows and notes agree

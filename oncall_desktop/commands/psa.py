@@ -15,7 +15,7 @@ from oncall_desktop.commands.common import AddCommand, UsageError, actions, open
 
 
 def register(add: AddCommand) -> None:
-    from oncall_desktop.services.ticket_systems import SYSTEMS
+    from oncall_desktop.services.psa.ticket_systems import SYSTEMS
 
     p = add("connect", cmd_connect, "choose the ticket system to poll; the secret is read from stdin")
     p.add_argument("system", metavar="SYSTEM", choices=list(SYSTEMS), help=", ".join(SYSTEMS))
@@ -56,9 +56,9 @@ def _read_secret(label: str) -> str:
 
 
 def cmd_connect(args: argparse.Namespace) -> int:
-    from oncall_desktop.services import credentials
+    from oncall_desktop.services.platform import credentials
     from oncall_desktop.services.psa.base import TicketSystemError
-    from oncall_desktop.services.ticket_systems import LOCAL, SYSTEMS
+    from oncall_desktop.services.psa.ticket_systems import LOCAL, SYSTEMS
 
     info = SYSTEMS[args.system]
     ws = open_workspace(args)
@@ -84,7 +84,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
 def _load_ticket(path: str, now: Any) -> Any:
     import json
 
-    from oncall_desktop.tickets import Ticket, TicketError
+    from oncall_desktop.core.tickets.tickets import Ticket, TicketError
 
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
@@ -98,8 +98,8 @@ def _load_ticket(path: str, now: Any) -> Any:
 
 
 def cmd_rules_test(args: argparse.Namespace) -> int:
-    from oncall_desktop.escalation import evaluate
-    from oncall_desktop.services.rules_store import RulesStore
+    from oncall_desktop.core.paging.escalation import evaluate
+    from oncall_desktop.services.paging.rules_store import RulesStore
 
     ws = open_workspace(args)
     now = ws.clock.now()
@@ -116,7 +116,7 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_load(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.rules_store import RulesStore
+    from oncall_desktop.services.paging.rules_store import RulesStore
 
     path = Path(args.file)
     try:
@@ -130,7 +130,7 @@ def cmd_rules_load(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_show(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.rules_store import RulesStore
+    from oncall_desktop.services.paging.rules_store import RulesStore
 
     store = RulesStore(open_workspace(args).store)
     if args.json:
@@ -141,7 +141,7 @@ def cmd_rules_show(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_reset(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.rules_store import RulesStore
+    from oncall_desktop.services.paging.rules_store import RulesStore
 
     RulesStore(open_workspace(args).store).reset()
     print("Back to the built-in rules.")

@@ -87,7 +87,7 @@ def _me(ws: Any, given: str | None, flag: str) -> str:
 
 
 def _shift_json(shift: Any) -> dict[str, Any]:
-    from oncall_desktop.clock import iso
+    from oncall_desktop.core.time.clock import iso
 
     return {"person": shift.person, "start": iso(shift.start), "end": iso(shift.end), "override": bool(shift.override)}
 
@@ -166,7 +166,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     text = ws.rotation.export(args.schedule, person=args.person, months=args.months)
     out = Path(args.output)
-    from oncall_desktop.services.paths import write_private
+    from oncall_desktop.services.storage.paths import write_private
 
     write_private(out, text, newline="")
     print(f"Wrote {text.count('BEGIN:VEVENT')} shift(s) of '{args.schedule}' to {out}")
@@ -174,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_fairness(args: argparse.Namespace) -> int:
-    from oncall_desktop.rotation_fairness import fairness_csv
+    from oncall_desktop.core.rotation.rotation_fairness import fairness_csv
 
     ws = open_workspace(args)
     report = ws.rotation.fairness(args.schedule, instant_arg(args.start, "--from"), instant_arg(args.end, "--to"),
@@ -184,7 +184,7 @@ def cmd_fairness(args: argparse.Namespace) -> int:
         if args.csv == "-":
             sys.stdout.write(text)
         else:
-            from oncall_desktop.services.paths import write_private
+            from oncall_desktop.services.storage.paths import write_private
 
             write_private(args.csv, text, newline="")
             if not args.json:

@@ -51,7 +51,7 @@ def register(add: AddCommand) -> None:
 def cmd_handoff_write(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from oncall_desktop.handoff import render_text
+    from oncall_desktop.core.shift.handoff import render_text
 
     ws = open_workspace(args)
     draft = ws.handoffs.draft(author=args.author, for_person=args.for_person)
@@ -129,7 +129,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------- maintenance
 def cmd_maintenance_add(args: argparse.Namespace) -> int:
-    from oncall_desktop.maintenance import MaintenanceWindow
+    from oncall_desktop.core.paging.maintenance import MaintenanceWindow
 
     if not args.client and not args.system:
         raise UsageError("give at least one --client or --system (a window covering everything would "
@@ -174,9 +174,9 @@ def cmd_maintenance_cancel(args: argparse.Namespace) -> int:
 def cmd_insights(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from oncall_desktop.analytics import review_summary, to_csv
-    from oncall_desktop.clock import parse_instant
-    from oncall_desktop.services.insights_service import insights_report, local_zone, month_bounds
+    from oncall_desktop.core.shift.analytics import review_summary, to_csv
+    from oncall_desktop.core.time.clock import parse_instant
+    from oncall_desktop.services.shift.insights_service import insights_report, local_zone, month_bounds
 
     ws = open_workspace(args)
     tz = local_zone(ws)[0]
@@ -185,7 +185,7 @@ def cmd_insights(args: argparse.Namespace) -> int:
     start = parse_instant(args.start) if args.start else (end - timedelta(days=30) if args.end else default_start)
     report = insights_report(ws, start, end, args.tz)
     if args.csv:
-        from oncall_desktop.services.paths import write_private
+        from oncall_desktop.services.storage.paths import write_private
 
         write_private(args.csv, to_csv(report))
     if args.json:

@@ -32,12 +32,12 @@ def register(add: AddCommand) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.demo import seed_demo
+    from oncall_desktop.services.demo.demo import seed_demo
 
     ws = open_workspace(args)
     summary = seed_demo(ws)
     if getattr(args, "history", False):
-        from oncall_desktop.services.demo_history import seed_history
+        from oncall_desktop.services.demo.demo_history import seed_history
 
         summary += f"; {seed_history(ws)} past pages written"
     print(f"Demo workspace ready in {ws.directory}: {summary}")
@@ -45,7 +45,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_now(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.now import now_report
+    from oncall_desktop.services.app.now import now_report
 
     ws = open_workspace(args)
     report = now_report(ws)
@@ -66,7 +66,7 @@ def cmd_now(args: argparse.Namespace) -> int:
 
 
 def cmd_ticket_add(args: argparse.Namespace) -> int:
-    from oncall_desktop.tickets import Ticket
+    from oncall_desktop.core.tickets.tickets import Ticket
 
     ws = open_workspace(args)
     ticket = Ticket(title=args.title, client=args.client, body=args.body, priority=args.priority,

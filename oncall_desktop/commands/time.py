@@ -41,7 +41,7 @@ def register(add: AddCommand) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from oncall_desktop.clock import parse_instant
+    from oncall_desktop.core.time.clock import parse_instant
 
     start, end = parse_instant(args.start), parse_instant(args.end)
     ws = open_workspace(args)
@@ -63,7 +63,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _period(args: argparse.Namespace):  # noqa: ANN202 — Period, imported lazily
-    from oncall_desktop.services.billing_service import period_of
+    from oncall_desktop.services.time.billing_service import period_of
 
     return period_of(args.start, args.end)
 

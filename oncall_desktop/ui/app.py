@@ -16,11 +16,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.icons import app_icon
+from oncall_desktop.ui.widgets.icons import app_icon
 from oncall_desktop.ui.tray import TrayController
 
 if TYPE_CHECKING:
-    from oncall_desktop.clock import Clock
+    from oncall_desktop.core.time.clock import Clock
     from oncall_desktop.ui.main_window import MainWindow
 
 NO_TRAY = ("No system tray was found on this desktop, so the window stays open instead. "
@@ -97,7 +97,7 @@ def run(directory: Path, show: bool = False) -> int:
     started = time.perf_counter()
     clock = None
     if DEMO_CLOCK_VARIABLES & os.environ.keys():  # demos and e2e tests only: the module loads only then
-        from oncall_desktop.clock import clock_from_environ
+        from oncall_desktop.core.time.clock import clock_from_environ
 
         try:
             clock = clock_from_environ(os.environ)
@@ -113,8 +113,8 @@ def run(directory: Path, show: bool = False) -> int:
     app.setQuitOnLastWindowClosed(False)
     app.setWindowIcon(app_icon())
     tray_app = TrayApp(app, directory, clock)
-    if "ONCALL_STATS_FILE" in os.environ:  # services/diagnostics.py: the soak bench's numbers
-        from oncall_desktop.services.diagnostics import start_from_environ
+    if "ONCALL_STATS_FILE" in os.environ:  # services/app/diagnostics.py: the soak bench's numbers
+        from oncall_desktop.services.app.diagnostics import start_from_environ
 
         start_from_environ()
     probe = None

@@ -96,17 +96,17 @@ class AppController(QObject):
     def start(self) -> None:
         """Open the workspace in the background, then poll on the interval."""
         if self.actions is None:
-            from oncall_desktop.ui.notify_dbus import NotificationActions
+            from oncall_desktop.ui.platform.notify_dbus import NotificationActions
 
             self.actions = NotificationActions(self)  # Acknowledge buttons on notifications, sound
         self.runner.db(self._open, self._opened, self._open_failed)
 
     def _open(self) -> dict[str, Any]:
-        from oncall_desktop.services.workspace import Workspace
+        from oncall_desktop.services.app.workspace import Workspace
 
         self.ws = Workspace(self.directory, self._clock)
         self.ws.on_store = self.runner.on_store  # network jobs hand their store work to this thread
-        from oncall_desktop.services import app_run
+        from oncall_desktop.services.app import app_run
 
         app_run.opened(self.ws, self.run_id)  # the log file, this run's marker, the event log's retention
         if self.actions is not None:
@@ -134,7 +134,7 @@ class AppController(QObject):
             ws = self.ws
 
             def close() -> None:
-                from oncall_desktop.services import app_run
+                from oncall_desktop.services.app import app_run
 
                 try:
                     app_run.quitting(ws, self.run_id)  # a clean exit: the next start does not report a crash
@@ -167,7 +167,7 @@ class AppController(QObject):
 
     def _report_unclean_exit(self) -> None:
         """After the first poll (the night's tickets are in): if the last run died, say so and page again."""
-        from oncall_desktop.services import app_run
+        from oncall_desktop.services.app import app_run
 
         ws = self.ws
 
@@ -180,7 +180,7 @@ class AppController(QObject):
     def _alive(self) -> None:
         if self.ws is None:
             return
-        from oncall_desktop.services import app_run
+        from oncall_desktop.services.app import app_run
 
         ws = self.ws
         self.runner.db(lambda: app_run.alive(ws, self.run_id), lambda _r: self._recovered("alive"),
@@ -195,7 +195,7 @@ class AppController(QObject):
 
     def _reschedule(self, snapshot: dict[str, Any], failures: int | None = None) -> None:
         """Next poll after the interval, or later while offline (services.poller.poll_delay)."""
-        from oncall_desktop.services.poller import poll_delay
+        from oncall_desktop.services.paging.poller import poll_delay
 
         if failures is None:
             failures = int(snapshot.get("settings", {}).get("poll_failures", 0) or 0)
@@ -222,7 +222,7 @@ class AppController(QObject):
 
     def now(self) -> Any:
         """The workspace's "now" (the demo clock when the app was started with one); for countdowns."""
-        from oncall_desktop.clock import SystemClock
+        from oncall_desktop.core.time.clock import SystemClock
 
         return (self._clock or SystemClock()).now()
 

@@ -13,14 +13,14 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.icons import TrayState, tray_icon
+from oncall_desktop.ui.widgets.icons import TrayState, tray_icon
 
 
 def should_show(summary: dict[str, Any] | None) -> bool:
     """The pre-shift notice's rule; its widget module loads only once there is a summary (tray start-up speed)."""
     if not summary:
         return False
-    from oncall_desktop.ui.readiness_notice import should_show as notice_shows
+    from oncall_desktop.ui.shift.readiness_notice import should_show as notice_shows
 
     return notice_shows(summary)
 
@@ -47,8 +47,8 @@ def tooltip_text(snapshot: dict[str, Any]) -> str:
         lines.append(line)
     mine = (snapshot.get("rotation") or {}).get("my_next")
     if mine and not mine.get("now"):
-        from oncall_desktop.clock import parse_instant
-        from oncall_desktop.services.now import local_stamp
+        from oncall_desktop.core.time.clock import parse_instant
+        from oncall_desktop.services.app.now import local_stamp
 
         when = local_stamp(parse_instant(mine["start"]))
         lines.append(f"Your next shift: {when} ({mine['schedule']})")

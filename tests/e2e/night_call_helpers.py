@@ -61,7 +61,7 @@ class NightApp:
 
     def setting(self, key: str) -> Any:
         """One workspace setting, read from this process (the store is WAL: safe beside the app)."""
-        from oncall_desktop.services.workspace import Workspace
+        from oncall_desktop.services.app.workspace import Workspace
 
         ws = Workspace(self.workspace)
         try:

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from oncall_desktop.escalation import Context, default_rules, evaluate
+from oncall_desktop.core.paging.escalation import Context, default_rules, evaluate
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.psa.imap import ImapAdapter
+from oncall_desktop.services.psa.vendors.imap import ImapAdapter
 from tests.e2e.imap_server import ImapServer
 from tests.e2e.redmine import HOST, free_port
 

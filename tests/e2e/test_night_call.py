@@ -12,7 +12,7 @@ on the issue — read back from Redmine itself (Redmine REST API wiki:
 "Rest_Issues" ``GET /issues/{id}.json?include=journals``, "Rest_TimeEntries"
 ``GET /time_entries.json?issue_id=``).
 
-The app runs "at 23:10" through ``ONCALL_CLOCK_OFFSET`` (oncall_desktop.clock),
+The app runs "at 23:10" through ``ONCALL_CLOCK_OFFSET`` (oncall_desktop.core.time.clock),
 with ``TZ=Europe/London`` so that local time is well defined.  Screenshots of
 each step land in test-output/<test>/NN-step.png; the README tour's images
 (docs/tour-*.png) are copies of them (ONCALL_TOUR_DIR=docs refreshes them).
@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 
-from oncall_desktop.services.autostart import Autostart, launch_command
-from oncall_desktop.services.workspace import Workspace
+from oncall_desktop.services.platform.autostart import Autostart, launch_command
+from oncall_desktop.services.app.workspace import Workspace
 from tests.e2e.desktop import Desktop
 from tests.e2e.night_call_helpers import NightApp
 from tests.e2e.redmine import RedmineServer

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from oncall_desktop.services.notifier import FreedesktopBackend, Notification, Notifier, PlyerBackend
+from oncall_desktop.services.paging.notifier import FreedesktopBackend, Notification, Notifier, PlyerBackend
 from tests.e2e.desktop import Desktop, wait_for
 
 

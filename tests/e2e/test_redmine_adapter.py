@@ -14,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.clock import parse_instant
-from oncall_desktop.escalation import Context, default_rules, evaluate
+from oncall_desktop.core.time.clock import parse_instant
+from oncall_desktop.core.paging.escalation import Context, default_rules, evaluate
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
-from oncall_desktop.services.psa.redmine import RedmineAdapter
+from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter
 from tests.e2e.redmine import RedmineServer
 
 FAST_FAIL = HttpOptions(timeout=(2.0, 30.0), policy=RetryPolicy(attempts=2, base=0.05, cap=0.1, max_total_wait=0.5))

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from oncall_desktop.clock import FakeClock
-from oncall_desktop.services.outbox import CLAIM_SECONDS
-from oncall_desktop.services.workspace import Workspace
+from oncall_desktop.core.time.clock import FakeClock
+from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS
+from oncall_desktop.services.app.workspace import Workspace
 from tests.e2e.redmine import RedmineServer
 
 NIGHT = datetime(2026, 3, 11, 2, 10, tzinfo=timezone.utc)  # a Wednesday, 02:10 UTC
@@ -129,6 +129,6 @@ def test_offline_entry_waits_with_the_reason_and_goes_out_when_redmine_is_back(t
 
 
 def _day():
-    from oncall_desktop.services.billing_service import period_of
+    from oncall_desktop.services.time.billing_service import period_of
 
     return period_of("2026-03-11T00:00:00Z", "2026-03-12T00:00:00Z")

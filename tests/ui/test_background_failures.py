@@ -146,7 +146,7 @@ def test_a_failed_heartbeat_recovers(qtbot, threaded) -> None:
 
 
 def test_test_connection_failure_reaches_the_dialog_and_it_can_test_again(qtbot, threaded) -> None:
-    from oncall_desktop.ui.connection_dialog import ConnectionDialog
+    from oncall_desktop.ui.settings.connection_dialog import ConnectionDialog
 
     ctl = threaded
     dialog = ConnectionDialog(ctl)
@@ -228,7 +228,7 @@ def test_acknowledging_while_the_psa_trickles_bytes_takes_under_200_ms(qtbot, th
 
 
 def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtbot, threaded) -> None:
-    from oncall_desktop.ui.settings_team import TeamPage
+    from oncall_desktop.ui.settings.settings_team import TeamPage
 
     ctl = threaded
     ctl.check_now()
@@ -253,7 +253,7 @@ def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtb
 
 
 def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, threaded) -> None:
-    from oncall_desktop.ui.rotation_tab import RotationTab
+    from oncall_desktop.ui.rotation.rotation_tab import RotationTab
 
     ctl = threaded
     ctl.check_now()

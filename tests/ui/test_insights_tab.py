@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.services.demo_history import seed_history
-from oncall_desktop.ui.insights_tab import InsightsTab, preset_dates
+from oncall_desktop.services.demo.demo import seed_demo
+from oncall_desktop.services.demo.demo_history import seed_history
+from oncall_desktop.ui.insights.insights_tab import InsightsTab, preset_dates
 
 
 def _seed(ws) -> None:
@@ -76,7 +76,7 @@ def test_reversed_period_is_explained_not_computed(qtbot, tab) -> None:
 
 
 def test_small_whole_number_axes_label_each_number_once(qapp) -> None:
-    from oncall_desktop.ui.insights_charts import _value_axis
+    from oncall_desktop.ui.insights.insights_charts import _value_axis
 
     for top in (0.0, 0.4, 1.0, 3.0):
         axis = _value_axis(top)

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt
 
-from oncall_desktop.ui.icons import TrayState, tray_pixmap
+from oncall_desktop.ui.widgets.icons import TrayState, tray_pixmap
 from oncall_desktop.ui.main_window import MainWindow
-from oncall_desktop.ui.now_tab import countdown
+from oncall_desktop.ui.now.now_tab import countdown
 from oncall_desktop.ui.tray import TrayController, tooltip_text, tray_state
 
 
@@ -125,7 +125,7 @@ def test_hostile_markdown_renders_inert(qtbot) -> None:
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QTextDocument
 
-    from oncall_desktop.ui.runbooks_tab import SafeBrowser
+    from oncall_desktop.ui.runbooks.runbooks_tab import SafeBrowser
 
     view = SafeBrowser()
     qtbot.addWidget(view)

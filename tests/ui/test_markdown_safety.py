@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QUrl
 from PySide6.QtGui import QColor, QImage, QTextDocument
 
-from oncall_desktop.ui.tree_walker import SafeBrowser
+from oncall_desktop.ui.runbooks.tree_walker import SafeBrowser
 
 IMAGE = QTextDocument.ResourceType.ImageResource
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from oncall_desktop.ui import qt_probe
+from oncall_desktop.ui.platform import qt_probe
 
 _kept: list[None] = []
 immortal = pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12 on")

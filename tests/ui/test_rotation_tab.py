@@ -8,11 +8,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from oncall_desktop.rotation import Override
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.ui.rotation_tab import RotationTab
-from oncall_desktop.ui.rotation_timeline import MINE, OVERRIDE, RotationTimeline
-from oncall_desktop.ui.schedule_editor import parse_restrictions, restrictions_text
+from oncall_desktop.core.rotation.rotation import Override
+from oncall_desktop.services.demo.demo import seed_demo
+from oncall_desktop.ui.rotation.rotation_tab import RotationTab
+from oncall_desktop.ui.rotation.rotation_timeline import MINE, OVERRIDE, RotationTimeline
+from oncall_desktop.ui.rotation.schedule_editor import parse_restrictions, restrictions_text
 
 UTC = timezone.utc
 SAT = datetime(2026, 11, 28, 8, tzinfo=UTC)
@@ -134,7 +134,7 @@ def test_swap_propose_and_accept_through_buttons(qtbot, tab, controller, monkeyp
         return True
 
     monkeypatch.setattr(tab, "exec_dialog", answer)
-    monkeypatch.setattr("oncall_desktop.ui.rotation_tab.SwapDialog.values",
+    monkeypatch.setattr("oncall_desktop.ui.rotation.rotation_tab.SwapDialog.values",
                         lambda self: ("Ben Okafor", slice_start, slice_start + timedelta(hours=8)))
     qtbot.mouseClick(tab.propose_button, Qt.MouseButton.LeftButton)
     assert tab.swaps.rowCount() == 1 and "Swap offered to Ben Okafor" in tab.message.text()

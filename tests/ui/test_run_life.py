@@ -1,8 +1,8 @@
 """What the app says about itself: ticket system unreachable, a feature failing, a crash before this run."""
 from __future__ import annotations
 
-from oncall_desktop.services import last_run
-from oncall_desktop.ui.icons import TrayState
+from oncall_desktop.services.app import last_run
+from oncall_desktop.ui.widgets.icons import TrayState
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.tray import TrayController, tray_state
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from oncall_desktop.services import clock as page_clock
-from oncall_desktop.ui.client_editor import ClientEditor
-from oncall_desktop.ui.settings_tab import SettingsTab
+from oncall_desktop.services.paging import clock as page_clock
+from oncall_desktop.ui.settings.client_editor import ClientEditor
+from oncall_desktop.ui.settings.settings_tab import SettingsTab
 
 SHOTS = os.environ.get("ONCALL_SCREENSHOTS")
 
@@ -150,7 +150,7 @@ def test_timer_settings_are_saved(qtbot, tab, controller) -> None:
 
 
 def test_event_log_retention_is_saved_and_used_by_the_prune(qtbot, tab, controller) -> None:
-    from oncall_desktop.services.store import events_keep_days
+    from oncall_desktop.services.storage.store import events_keep_days
 
     _show(tab, "Pages & timers")
     page = tab.work

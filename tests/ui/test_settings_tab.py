@@ -10,11 +10,11 @@ import os
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from oncall_desktop.services.rules_store import RulesStore
-from oncall_desktop.ui.connection_dialog import ConnectionDialog
+from oncall_desktop.services.paging.rules_store import RulesStore
+from oncall_desktop.ui.settings.connection_dialog import ConnectionDialog
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.rules_editor import RulesEditor
-from oncall_desktop.ui.settings_tab import SettingsTab
+from oncall_desktop.ui.settings.rules_editor import RulesEditor
+from oncall_desktop.ui.settings.settings_tab import SettingsTab
 from oncall_desktop.ui.tasks import TaskRunner
 
 KEY = "ui-redmine-key-51"
@@ -144,7 +144,7 @@ def test_quiet_hours_and_sound_are_saved(qtbot, controller) -> None:
 
 
 def test_turning_the_chime_on_without_a_player_says_what_to_install(qtbot, controller, tmp_path, monkeypatch) -> None:
-    from oncall_desktop.services.page_sound import PageSound
+    from oncall_desktop.services.paging.page_sound import PageSound
 
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no pw-play, paplay or aplay
     controller.actions.sound = PageSound(platform="linux")

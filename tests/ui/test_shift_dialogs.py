@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 
-from oncall_desktop.ui.handoff_dialog import HandoffDialog, draft_to_text, text_to_fields
+from oncall_desktop.ui.shift.handoff_dialog import HandoffDialog, draft_to_text, text_to_fields
 from oncall_desktop.ui.main_window import MainWindow
-from oncall_desktop.ui.maintenance_dialog import MaintenanceDialog
-from oncall_desktop.ui.readiness_dialog import ReadinessDialog
+from oncall_desktop.ui.shift.maintenance_dialog import MaintenanceDialog
+from oncall_desktop.ui.shift.readiness_dialog import ReadinessDialog
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_shift_menu_shortcuts_and_tray_entries(qtbot, controller) -> None:
 def test_edited_text_round_trips() -> None:
     from datetime import datetime, timezone
 
-    from oncall_desktop.handoff import Handoff
+    from oncall_desktop.core.shift.handoff import Handoff
 
     h = Handoff(author="Ana", written_at=datetime(2026, 11, 26, tzinfo=timezone.utc), open_pages=("a", "b"),
                 time_sensitive=("c",), notes="line one\nline two")

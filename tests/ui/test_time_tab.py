@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from oncall_desktop.services.demo import seed_demo
-from oncall_desktop.ui.time_tab import TimeTab, elapsed, hms
+from oncall_desktop.services.demo.demo import seed_demo
+from oncall_desktop.ui.time.time_tab import TimeTab, elapsed, hms
 
 LEFT = Qt.MouseButton.LeftButton
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("oncall_desktop.clock", "oncall_desktop.ui.main_window", "oncall_desktop.ui.readiness_notice", "oncall_desktop.ui.runbooks_tab",
-         "oncall_desktop.services.store", "oncall_desktop.runbooks", "yaml", "sqlite_utils", "keyring", "requests",
+HEAVY = ("oncall_desktop.core.time.clock", "oncall_desktop.ui.main_window", "oncall_desktop.ui.shift.readiness_notice", "oncall_desktop.ui.runbooks.runbooks_tab",
+         "oncall_desktop.services.storage.store", "oncall_desktop.core.runbooks.runbooks", "yaml", "sqlite_utils", "keyring", "requests",
          "holidays", "icalendar")
 
 
@@ -23,7 +23,7 @@ def test_tray_start_path_imports_no_window_or_heavy_modules() -> None:
 
 
 def test_the_demo_clock_variables_are_the_clock_modules() -> None:
-    from oncall_desktop.clock import FAKE_NOW_VARIABLE, OFFSET_VARIABLE
+    from oncall_desktop.core.time.clock import FAKE_NOW_VARIABLE, OFFSET_VARIABLE
     from oncall_desktop.ui.app import DEMO_CLOCK_VARIABLES
 
     assert DEMO_CLOCK_VARIABLES == {FAKE_NOW_VARIABLE, OFFSET_VARIABLE}

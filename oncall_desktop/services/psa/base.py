@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol, Sequence, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
-from oncall_desktop.tickets import Ticket
+from oncall_desktop.core.tickets.tickets import Ticket
 
 #: The only hosts a connection may reach without TLS (plain IMAP, http:// calendars and team packs):
 #: nothing then crosses a network.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from oncall_desktop.services.credentials import CredentialError
+from oncall_desktop.services.platform.credentials import CredentialError
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError
 from oncall_desktop.services.psa.http import HttpOptions
-from oncall_desktop.services.ticket_systems import LOCAL, Connection, check, secret_for
+from oncall_desktop.services.psa.ticket_systems import LOCAL, Connection, check, secret_for
 
 
 def _int(conn: Connection, name: str) -> int | None:
@@ -63,7 +63,7 @@ def build(conn: Connection, *, secret: str | None = None, local: Any = None,
 
 
 def _connectwise(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.connectwise import ConnectWiseAdapter
+    from oncall_desktop.services.psa.vendors.connectwise import ConnectWiseAdapter
 
     return ConnectWiseAdapter(conn.url, company=conn.company, user=conn.user, secret=key,
                               client_id=_text(conn, "client_id"), member=_text(conn, "member"),
@@ -71,34 +71,34 @@ def _connectwise(conn: Connection, key: str, mapping: Any, http: HttpOptions) ->
 
 
 def _autotask(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.autotask import AutotaskAdapter
+    from oncall_desktop.services.psa.vendors.autotask import AutotaskAdapter
 
     return AutotaskAdapter(conn.url, user=conn.user, secret=key, integration_code=_text(conn, "integration_code"),
                            mapping=mapping, options=http)
 
 
 def _halopsa(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.halopsa import HaloPSAAdapter
+    from oncall_desktop.services.psa.vendors.halopsa import HaloPSAAdapter
 
     return HaloPSAAdapter(conn.url, client_id=conn.user, secret=key, tenant=conn.company, mapping=mapping,
                           options=http)
 
 
 def _freshdesk(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.freshdesk import FreshdeskAdapter
+    from oncall_desktop.services.psa.vendors.freshdesk import FreshdeskAdapter
 
     return FreshdeskAdapter(conn.url, secret=key, agent_id=_int(conn, "agent_id"), mapping=mapping, options=http)
 
 
 def _jira(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.jira import JiraAdapter
+    from oncall_desktop.services.psa.vendors.jira import JiraAdapter
 
     return JiraAdapter(conn.url, user=conn.user, secret=key, jql_scope=_text(conn, "jql_scope"),
                        client_field=_text(conn, "client_field") or None, mapping=mapping, options=http)
 
 
 def _redmine(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.redmine import RedmineAdapter
+    from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter
 
     return RedmineAdapter(conn.url, secret=key, project=_text(conn, "project") or None,
                           activity_id=_int(conn, "activity_id"), mapping=mapping, options=http)
@@ -106,7 +106,7 @@ def _redmine(conn: Connection, key: str, mapping: Any, http: HttpOptions) -> Any
 
 def _imap(conn: Connection, key: str, mapping: Any, domain_clients: Mapping[str, str] | None,
           http: HttpOptions) -> Any:
-    from oncall_desktop.services.psa.imap import ImapAdapter
+    from oncall_desktop.services.psa.vendors.imap import ImapAdapter
 
     host = conn.url.split("://", 1)[-1].rstrip("/")
     return ImapAdapter(host, user=conn.user, secret=key, port=_int(conn, "port"),

@@ -43,14 +43,14 @@ try:
 except ImportError:  # pragma: no cover - a platform without its wheel: requests' decoder does it all
     msgspec = None
 
-from oncall_desktop.clock import Clock, SystemClock, as_utc
-from oncall_desktop.services.gc_pause import gc_paused
+from oncall_desktop.core.time.clock import Clock, SystemClock, as_utc
+from oncall_desktop.services.platform.gc_pause import gc_paused
 from oncall_desktop.services.psa import deadline as dl
 from oncall_desktop.services.psa.base import (MAX_RETRY_AFTER, USERINFO_REFUSED, ErrorKind, PollResult,
                                               TicketSystemError, TimeEntryRequest, has_stamp, has_userinfo,
                                               plain_http_beyond_loopback, redact_url)
 from oncall_desktop.services.psa.mapping import field_map, next_cursor
-from oncall_desktop.tickets import Ticket
+from oncall_desktop.core.tickets.tickets import Ticket
 
 T = TypeVar("T")
 C = TypeVar("C")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pytest_httpserver import HTTPServer
 
-from oncall_desktop.clock import FakeClock
+from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
 from tests.services.psa.fakes import NOW, READ_TIMEOUT, Sleeps
 

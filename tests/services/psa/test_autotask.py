@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import msgspec
 import pytest
 
-from oncall_desktop.services.psa.autotask import TICKET_PAGE, AutotaskAdapter, to_ticket
+from oncall_desktop.services.psa.vendors.autotask import TICKET_PAGE, AutotaskAdapter, to_ticket
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, stall

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.connectwise import TICKET_LIST, ConnectWiseAdapter, to_ticket
+from oncall_desktop.services.psa.vendors.connectwise import TICKET_LIST, ConnectWiseAdapter, to_ticket
 from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 

@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.freshdesk import TICKET_LIST, FreshdeskAdapter, to_ticket
+from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, FreshdeskAdapter, to_ticket
 from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, sent, stall
 

@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.halopsa import TICKET_PAGE, HaloPSAAdapter, to_ticket
+from oncall_desktop.services.psa.vendors.halopsa import TICKET_PAGE, HaloPSAAdapter, to_ticket
 from oncall_desktop.services.psa.http import HttpOptions
 from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.fakes import answer_live, save_then_stall, stall

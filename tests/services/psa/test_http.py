@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 import pytest
 from werkzeug import Request, Response
 
-from oncall_desktop.clock import FakeClock
+from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.psa.http import (HttpClient, RetryPolicy, api_base, backoff_delay, by_offset,
                                               by_page_number, parse_retry_after, post_once, walk_pages)

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 import pytest
 from pytest_httpserver import HTTPServer
 
-from oncall_desktop.clock import FakeClock
+from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.psa.http import HttpClient, HttpOptions, RetryPolicy
 

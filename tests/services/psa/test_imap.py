@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from oncall_desktop.clock import FakeClock
+from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError
-from oncall_desktop.services.psa.imap import ImapAdapter, message_to_ticket, parse_cursor
+from oncall_desktop.services.psa.vendors.imap import ImapAdapter, message_to_ticket, parse_cursor
 from oncall_desktop.services.psa.mapping import field_map
 
 FMAP = field_map("imap", {"clients": {"acme.example": "Acme Ltd"}})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 
-from oncall_desktop.services.psa.imap import message_to_ticket
+from oncall_desktop.services.psa.vendors.imap import message_to_ticket
 from oncall_desktop.services.psa.mapping import field_map
 from tests.services.psa.test_imap import MULTIPART, PLAIN, FakeImap, adapter
 
@@ -43,7 +43,7 @@ def test_malformed_message_id_does_not_block_the_inbox():
 
 def test_unreadable_message_is_skipped_with_a_logged_line_and_the_cursor_moves_on(caplog):
     fake = FakeImap(99, {5: PLAIN, 6: TOO_DEEP, 7: MULTIPART})
-    with caplog.at_level(logging.WARNING, logger="oncall_desktop.services.psa.imap"):
+    with caplog.at_level(logging.WARNING, logger="oncall_desktop.services.psa.vendors.imap"):
         result = adapter(fake).poll(None)
     assert [t.title for t in result.tickets] == ["Server down at main office", "Newsletter – January"]
     assert result.cursor == "imap:99:7"
@@ -95,7 +95,7 @@ def test_message_ids_without_an_at_sign_are_kept_and_punctuation_falls_back_to_t
 
 
 def test_the_skipped_mail_is_in_the_event_log_and_the_sync_result(workspace):
-    from oncall_desktop.services.poller import Poller
+    from oncall_desktop.services.paging.poller import Poller
 
     fake = FakeImap(99, {5: PLAIN, 6: TOO_DEEP})
     result = Poller(workspace.store, adapter(fake), workspace._open_page).poll_once()
@@ -111,7 +111,7 @@ def test_an_imap_server_that_trickles_bytes_is_cut_at_the_session_deadline():
     import threading
 
     from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-    from oncall_desktop.services.psa.imap import ImapAdapter
+    from oncall_desktop.services.psa.vendors.imap import ImapAdapter
 
     server = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.jira import JiraAdapter, adf, adf_text
+from oncall_desktop.services.psa.vendors.jira import JiraAdapter, adf, adf_text
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 SEARCH = "/rest/api/3/search/jql"

@@ -8,7 +8,7 @@ import pytest
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import (NameCache, convert_all, entry_text, field_map, instant,
                                                  make_ticket, next_cursor)
-from oncall_desktop.tickets import Ticket
+from oncall_desktop.core.tickets.tickets import Ticket
 
 
 @pytest.mark.parametrize("vendor, keys, expected", [

@@ -15,7 +15,7 @@ import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import field_map
-from oncall_desktop.services.psa.redmine import ISSUE_PAGE, RedmineAdapter, to_ticket
+from oncall_desktop.services.psa.vendors.redmine import ISSUE_PAGE, RedmineAdapter, to_ticket
 from tests.services.psa.fakes import STALL, answer_live, save_then_stall, stall
 
 

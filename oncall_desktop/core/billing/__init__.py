@@ -1,0 +1,1 @@
+"""After-hours billing: business-hours calendars, agreements, the clients file."""

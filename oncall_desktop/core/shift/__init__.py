@@ -1,0 +1,1 @@
+"""A shift seen whole: the handoff note and the insights computed from the event log."""

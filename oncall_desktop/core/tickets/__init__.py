@@ -1,0 +1,1 @@
+"""Tickets and pages: the nouns every feature speaks."""

@@ -1,0 +1,1 @@
+"""Time values and injectable clocks: the one place the core learns what time it is."""

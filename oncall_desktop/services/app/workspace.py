@@ -1,0 +1,428 @@
+"""The composition root: every service for one workspace folder.
+
+Why one place: the CLI, the tray app and the tests build services the same
+way, so a feature wired here works everywhere.  Construction is cheap and lazy;
+nothing touches the network until asked.
+
+Threads: ``poll``, ``deliver_outbox`` and ``test_connection`` wait on the
+network on the caller's thread and reach the store only through
+``on_store`` (services/storage/store_thread.py).  The app runs them on a network
+thread with its store thread's ``on_store``; the CLI and tests call them
+directly and keep the default, which just runs the store work.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from oncall_desktop.core.time.clock import Clock, SystemClock
+from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
+
+if TYPE_CHECKING:  # imported lazily at run time: start-up speed
+    from oncall_desktop.core.paging.escalation import Context, Decision
+    from oncall_desktop.core.rotation.rotation import Schedule
+    from oncall_desktop.services.time.billing_service import BillingService
+    from oncall_desktop.services.paging.clock import ClockService
+    from oncall_desktop.services.storage.directory import Directory
+    from oncall_desktop.services.shift.handoff_service import HandoffService
+    from oncall_desktop.services.paging.maintenance_service import MaintenanceService
+    from oncall_desktop.services.paging.notifier import Notifier
+    from oncall_desktop.services.delivery.outbox import Outbox
+    from oncall_desktop.services.paging.pages import PageService
+    from oncall_desktop.services.paging.poller import Poller
+    from oncall_desktop.services.psa.vendors.local import LocalBook
+    from oncall_desktop.services.app.readiness import Readiness
+    from oncall_desktop.services.rotation.rotation_service import RotationService
+    from oncall_desktop.services.runbooks.runbook_store import RunbookStore
+    from oncall_desktop.services.runbooks.team_pack import TeamPack
+    from oncall_desktop.services.time.timers import TimerService
+    from oncall_desktop.core.tickets.tickets import Ticket
+
+
+class Workspace:
+    """Services bound to one open store."""
+
+    on_store: OnStore = staticmethod(run_here)  # type: ignore[assignment]
+    """How network work reaches the store: the app sets its store thread's (``TaskRunner.on_store``)."""
+
+    def __init__(self, directory: Path | str, clock: Clock | None = None,
+                 notifier: Notifier | None = None) -> None:
+        from oncall_desktop.services.storage.store import Store
+
+        self.directory = Path(directory).expanduser()
+        self.clock = clock or SystemClock()
+        self.store = Store.open(self.directory, self.clock)
+        if notifier is not None:
+            self.notifier = notifier
+            if notifier.hold is None:
+                notifier.hold = self.quiet_reason
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ------------------------------------------------- shift life (issue 8)
+    @cached_property
+    def maintenance(self) -> MaintenanceService:
+        from oncall_desktop.services.paging.maintenance_service import MaintenanceService
+
+        return MaintenanceService(self.store)
+
+    @cached_property
+    def handoffs(self) -> HandoffService:
+        from oncall_desktop.services.shift.handoff_service import HandoffService
+
+        return HandoffService(self)
+
+    @cached_property
+    def readiness(self) -> Readiness:
+        from oncall_desktop.services.app.readiness import Readiness
+
+        return Readiness(self)
+
+    def _shift_life_after_poll(self) -> None:
+        """Maintenance reminders and ticket notes ride on the poll cycle (they also fire after sleep)."""
+        from oncall_desktop.services.paging.notifier import Notification
+
+        self.maintenance.remind_ended(lambda title, body: self.notifier.publish(Notification(title, body, urgent=False)))
+        self.maintenance.annotate_suppressed(self.outbox.enqueue_note)
+        self.handoffs.import_folder()
+
+    # --------------------------------------------------------------- services
+    @cached_property
+    def book(self) -> LocalBook:
+        from oncall_desktop.services.psa.vendors.local import LocalBook
+
+        return LocalBook(self.store)
+
+    @cached_property
+    def pages(self) -> PageService:
+        from oncall_desktop.services.paging import clock as page_clock
+        from oncall_desktop.services.paging.pages import PageService
+
+        return PageService(self.store, policy=lambda: page_clock.ack_policy(self),
+                           chain=lambda at: page_clock.escalation_chain(self, at),
+                           contract=lambda client: page_clock.sla_contract(self, client),
+                           effects=page_clock.WorkspaceEffects(self),
+                           assignee=lambda ticket_id: page_clock.assignee_of(self, ticket_id))
+
+    @cached_property
+    def clock_service(self) -> ClockService:
+        """Fires ack windows, stale checks and reminders from their stored deadlines (``tick``)."""
+        from oncall_desktop.services.paging.clock import ClockService
+
+        return ClockService(self)
+
+    @cached_property
+    def directory_service(self) -> Directory:
+        from oncall_desktop.services.storage.directory import Directory
+
+        return Directory(self.store)
+
+    @cached_property
+    def rotation(self) -> RotationService:
+        from oncall_desktop.services.rotation.rotation_service import RotationService
+
+        return RotationService(self.store, self.directory_service, self.clock)
+
+    @cached_property
+    def timers(self) -> TimerService:
+        from oncall_desktop.services.time.timers import TimerService
+
+        # finished work is billed (and queued for the PSA) in the same transaction that stops it
+        return TimerService(self.store, did_finish=lambda timer_id: self.billing.bill_timer(timer_id),
+                            will_change=lambda timer_id: self.billing.unbill(timer_id))
+
+    @cached_property
+    def billing(self) -> BillingService:
+        """Clients file, billed entries, reports and CSV export."""
+        from oncall_desktop.services.time.billing_service import BillingService
+        from oncall_desktop.services.delivery.outbox import system_source
+
+        return BillingService(self.store, self.outbox, source=lambda: system_source(self.ticket_system()),
+                              person=lambda: self.me)
+
+    @cached_property
+    def runbooks(self) -> RunbookStore:
+        """Bundled + team pack + workspace runbooks and trees, with history and search."""
+        from oncall_desktop.services.runbooks.runbook_store import RunbookStore
+
+        return RunbookStore(self.store, pack_texts=self.team_pack.runbook_texts)
+
+    @cached_property
+    def team_pack(self) -> TeamPack:
+        from oncall_desktop.services.runbooks.team_pack import TeamPack
+
+        rotation = getattr(type(self), "rotation", None)  # the rotation service, when this build has one
+        save_schedule = (lambda s: self.rotation.save(s, by="team pack")) if rotation is not None else None
+        return TeamPack(self.store, self.directory_service, save_schedule=save_schedule)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """Every write to a ticket system goes through here (durable, ordered, never twice)."""
+        from oncall_desktop.services.delivery.outbox import Outbox
+
+        return Outbox(self.store)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from oncall_desktop.services.paging.notifier import Notifier
+
+        return Notifier(hold=self.quiet_reason)
+
+    def quiet_reason(self) -> str | None:
+        """Why pop-ups are held back now: quiet hours (setting ``quiet_hours``), only while *I* am off call."""
+        text = self.store.get_setting("quiet_hours")
+        if not text or not self.me:
+            return None
+        from oncall_desktop.services.paging.notifier import QuietHours, silenced_by
+        from oncall_desktop.services.app.now import on_call_now
+
+        try:
+            quiet = QuietHours.parse(str(text))
+        except ValueError:
+            return None  # Settings refuses such text; an old value must not silence pages
+        local = self.clock.now().astimezone()
+        if quiet is None or not quiet.covers(local.time()):
+            return None
+        on_call = any(e["person"].casefold() == self.me.casefold() for e in on_call_now(self))
+        return silenced_by(quiet, local, on_call)
+
+    @cached_property
+    def poller(self) -> Poller:
+        from oncall_desktop.services.paging.poller import Poller
+
+        from oncall_desktop.services.paging.clock import follow_ticket
+
+        return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me,
+                      elsewhere=lambda ticket, was: follow_ticket(self, ticket, was),
+                      on_store=lambda fn: self.on_store(fn))
+
+    def ticket_system(self) -> Any:
+        """The configured ticket system; the local book when none is set up.
+
+        Built once (the secret is read from the keyring then); a system that
+        cannot be built stands in as ``Unusable`` whose polls say why.
+        """
+        if "_system" not in self.__dict__:
+            from oncall_desktop.services.psa.factory import build_or_unusable
+
+            conn = self.connection()
+            self.__dict__["_system"] = build_or_unusable(conn, local=self.book,
+                                                         domain_clients=self._domain_clients())
+        return self.__dict__["_system"]
+
+    def connection(self) -> Any:
+        """The stored ``ticket_systems.Connection`` (kind, URL, user; never the secret)."""
+        from oncall_desktop.services.psa import ticket_systems
+
+        return ticket_systems.load(self.store)
+
+    def connect(self, kind: str, *, url: str = "", user: str = "", company: str = "", secret: str | None = None,
+                options: dict[str, Any] | None = None) -> Any:
+        """Store a new ticket system (secret to the keyring); the next poll uses it."""
+        from oncall_desktop.services.psa import ticket_systems
+
+        conn = ticket_systems.save(self.store, ticket_systems.Connection(
+            kind=kind, url=url.strip(), user=user.strip(), company=company.strip(), options=dict(options or {})),
+            secret)
+        if secret:
+            from oncall_desktop.services.app import app_log
+
+            app_log.add_secret(secret)  # the log file masks it from now on, even in a traceback
+        self.__dict__.pop("_system", None)
+        self.__dict__.pop("poller", None)
+        return conn
+
+    def test_connection(self, conn: Any = None, secret: str | None = None) -> str:
+        """Sign in to ``conn`` (default: the stored one) and say so; raises TicketSystemError."""
+        from oncall_desktop.services.psa.factory import build
+
+        on_store = self.on_store
+        system = on_store(lambda: build(conn or self.connection(), secret=secret, local=self.book,
+                                        domain_clients=self._domain_clients()))
+        try:
+            if uses_store(system):
+                return str(on_store(system.test_connection))
+            return str(system.test_connection())  # the network wait: on the caller's thread
+        finally:
+            if system is not self.book and hasattr(system, "close"):
+                system.close()
+
+    def forget_ticket_system(self) -> None:
+        """Build the ticket system again on next use (e.g. the clients' mail domains changed)."""
+        system = self.__dict__.pop("_system", None)
+        self.__dict__.pop("poller", None)
+        if system is not None and system is not self.__dict__.get("book") and hasattr(system, "close"):
+            system.close()
+
+    def _domain_clients(self) -> dict[str, str]:
+        """Mail domain → client, from each client's ``domains`` list (the IMAP inbox's map)."""
+        return {str(d).lower(): name for name, data in self.directory_service.clients().items()
+                for d in data.get("domains", []) or []}
+
+    @property
+    def me(self) -> str:
+        """Who uses this workspace (set in Settings / by the demo)."""
+        return str(self.store.get_setting("me", "") or "")
+
+    def paging_schedule(self, schedules: Sequence[Schedule] | None = None) -> str | None:
+        """The schedule whose on-call person is paged first (level 1).
+
+        The setting ``page_schedule`` wins; otherwise the first schedule that
+        is nobody's backup (backups are level 2, not the first call).
+        ``schedules``: the stored ones, when the caller has read them already.
+        """
+        chosen = self.store.get_setting("page_schedule")
+        if chosen:
+            return str(chosen)
+        schedules = self.directory_service.schedules() if schedules is None else schedules
+        backups = {s.backup for s in schedules if s.backup}
+        return next((s.name for s in schedules if s.name not in backups), None)
+
+    def paging(self) -> tuple[Schedule | None, dict[str, Schedule]]:
+        """The paging schedule (None when there is none) and every schedule by name, from one read."""
+        schedules = self.directory_service.schedules()
+        by_name = {s.name: s for s in schedules}
+        return by_name.get(self.paging_schedule(schedules) or ""), by_name
+
+    # ------------------------------------------------------------------ verbs
+    def poll(self) -> tuple[Any, list[dict[str, Any]]]:
+        """One poll, then the notifications for the pages it opened."""
+        poller = self.on_store(self._poller_for_poll)
+        result = poller.poll_once()
+        notes = self.on_store(lambda: self._after_poll(result))
+        self.deliver_outbox()
+        return result, notes
+
+    def _poller_for_poll(self) -> Poller:
+        from oncall_desktop.services.demo.demo_feed import maybe_drop
+
+        maybe_drop(self)
+        return self.poller
+
+    def _after_poll(self, result: Any) -> list[dict[str, Any]]:
+        from oncall_desktop.services.paging import offline_notice
+
+        notes = [self._notify(page) for page in result.pages]
+        self._shift_life_after_poll()
+        self._rotation_notices()
+        offline_notice.follow(self)
+        return notes
+
+    def deliver_outbox(self) -> Any:
+        """Send the outbox's due rows to the configured ticket system (each row's fate is logged)."""
+        def prepare() -> Any:
+            self.billing.bill_pending()  # work finished but not billed (a crash mid-stop, an older version)
+            return self.ticket_system()
+
+        system = self.on_store(prepare)
+        self.last_delivery = self.outbox.deliver(system, self.clock.now(), on_store=self.on_store)
+        return self.last_delivery
+
+    def _rotation_notices(self) -> None:
+        """Shift heads-ups ride on the poll cycle, so they also fire after the laptop sleeps."""
+        from oncall_desktop.core.rotation.rotation import RotationError
+
+        try:
+            sent = self.rotation.send_notices(self.notifier)
+        except RotationError as exc:  # a broken schedule must not stop paging
+            self.store.log("rotation.notice_failed", "", {"problem": str(exc)})
+            return
+        self.readiness.at_shift_start(sent)  # the pre-shift check runs by itself once my shift starts
+
+    def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        _, notes = self.poll()
+        return self.on_store(self.snapshot), notes
+
+    def acknowledge(self, page_id: int | None = None, by: str | None = None, origin: str = "window") -> Any:
+        """Acknowledge a page (default: the newest waiting); ``origin`` ("window", "tray", "notification",
+        "cli") is kept in the event log."""
+        from oncall_desktop.services.paging.pages import PageError
+
+        if page_id is None:
+            page = self.pages.newest_waiting()
+            if page is None:
+                raise PageError("no page is waiting to be acknowledged")
+            page_id = int(page.id)  # type: ignore[arg-type]
+        return self.pages.acknowledge(page_id, by or self.me or "me", origin=origin)
+
+    def resolve(self, page_id: int, by: str | None = None, outcome: str = "fixed") -> Any:
+        """Resolve a page; ``outcome="no action needed"`` records a false alarm."""
+        return self.pages.resolve(page_id, by or self.me or "me", outcome)  # its StopTimer effect stops the timer
+
+    def escalate(self, page_id: int, by: str | None = None) -> Any:
+        """Escalate now: the next level is paged at once and the note says who asked."""
+        return self.pages.escalate(page_id, by if by is not None else (self.me or None))
+
+    def snooze(self, page_id: int, minutes: int) -> Any:
+        """Quiet the reminders; the ack deadline keeps running."""
+        return self.pages.snooze(page_id, minutes)
+
+    def toggle_timer(self, page_id: int | None = None) -> Any:
+        from oncall_desktop.services.paging.pages import PageError
+
+        if self.timers.running() is not None:
+            return self.timers.stop()
+        page = self.pages.get(page_id) if page_id is not None else (self.pages.active() or [None])[0]
+        if page is None:
+            raise PageError("pick a page to time first (no page is open)")
+        client = self._ticket_field(page.ticket_id, "client") or "unknown"
+        return self.timers.start(page.ticket_id, client)
+
+    def snapshot(self) -> dict[str, Any]:
+        from oncall_desktop.services.app.now import snapshot
+
+        return snapshot(self)
+
+    # -------------------------------------------------------------- internals
+    def _ticket_field(self, ticket_id: str, name: str) -> Any:
+        row = self.store.db.conn.execute(f"SELECT {name} FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return row[0] if row else None
+
+    def _open_page(self, ticket: Ticket, decision: Decision) -> dict[str, Any]:
+        from oncall_desktop.services.app.now import on_call_now
+
+        from oncall_desktop.services.paging.clock import caught_up
+
+        paging = self.paging_schedule()
+        person = next((e["person"] for e in on_call_now(self) if e["schedule"] == paging), "")
+        reason = "; ".join(r for r in decision.reasons if not r.startswith("not paged"))
+        page, escalated = caught_up(self, self.pages.open(ticket, decision.severity, reason, person), ticket)
+        return {"page_id": page.id, "ticket": ticket, "reason": f"{escalated}; {reason}" if escalated else reason,
+                "severity": decision.severity, "ack_deadline": page.ack_deadline, "person": page.person}
+
+    def _assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> dict[str, Any]:
+        """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""
+        from oncall_desktop.services.paging.clock import take_over
+
+        page = take_over(self, self.pages.open(ticket, decision.severity, reason, self.me), ticket)  # at my level
+        return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": page.severity,
+                "ack_deadline": page.ack_deadline, "person": self.me}
+
+    def _notify(self, opened: dict[str, Any]) -> dict[str, Any]:
+        from oncall_desktop.services.paging.notifier import Notification
+        from oncall_desktop.services.app.now import local_time
+
+        ticket = opened["ticket"]
+        title = f"{opened['severity']} · {ticket.client}: {ticket.title}"
+        deadline = local_time(opened["ack_deadline"]) if opened["ack_deadline"] else "—"
+        body = f"Paged because {opened['reason']}. Acknowledge by {deadline}."
+        delivery = self.notifier.publish(Notification(title, body, opened["page_id"], ticket.id))
+        self.store.log("notification.sent" if delivery.delivered else "notification.failed", ticket.id,
+                       {"page": opened["page_id"], "backend": delivery.backend, "problem": delivery.problem})
+        return {"title": title, "body": body, "page_id": opened["page_id"], "delivered": delivery.delivered,
+                "problem": delivery.problem}
+
+    def _context(self, tickets: list[Ticket]) -> Context:
+        from oncall_desktop.core.paging.escalation import Context
+        from oncall_desktop.services.paging.poller import recent_by_contact
+
+        clients = self.directory_service.clients()
+        tiers = {name: str(data["tier"]) for name, data in clients.items() if data.get("tier")}
+        production = {name: list(data.get("production_systems", [])) for name, data in clients.items()
+                      if data.get("production_systems")}
+        return Context(tiers=tiers, production=production,
+                       recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()),
+                       maintenance=self.maintenance.active(self.clock.now()),
+                       display_tz=self.clock.now().astimezone().tzinfo)

@@ -1,0 +1,1 @@
+"""Writes to the ticket system: the durable, idempotent outbox."""

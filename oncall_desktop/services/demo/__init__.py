@@ -1,0 +1,1 @@
+"""The demo MSP: seed data, a past month, and a feed of new tickets."""

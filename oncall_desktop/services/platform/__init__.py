@@ -1,0 +1,1 @@
+"""The operating system underneath: keyring, login autostart, frozen build, the GC."""

@@ -1,0 +1,1 @@
+"""One adapter per ticket system, each behind ``base.TicketSystem``."""

@@ -1,0 +1,1 @@
+"""Rotations stored in the workspace: calendars in and out, swaps, shift notices."""

@@ -1,0 +1,1 @@
+"""The runbook library: bundled, workspace and team-pack content, search, history."""

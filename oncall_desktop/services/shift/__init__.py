@@ -1,0 +1,1 @@
+"""Handoffs and insights fed from one workspace."""

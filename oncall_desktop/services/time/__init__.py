@@ -1,0 +1,1 @@
+"""Work timers and the billing of finished work."""

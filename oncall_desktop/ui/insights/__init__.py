@@ -1,0 +1,1 @@
+"""The Insights tab: metrics and charts."""

@@ -1,0 +1,1 @@
+"""The Now tab: pages waiting, with their countdowns."""

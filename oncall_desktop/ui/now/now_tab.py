@@ -1,0 +1,277 @@
+"""The Now tab: pages waiting, nearest deadline first, with one-key actions.
+
+Everything shown is computed from the snapshot's stored deadlines and the
+clock function, so the countdowns tick every second without touching the
+store; every button goes through the controller (off the GUI thread).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableWidget,
+    QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
+)
+
+from oncall_desktop.core.time.clock import parse_instant
+from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.shift.maintenance_dialog import suppressed_text
+
+COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State", "SLA left")
+SLA_COLUMN = 6
+SNOOZE_MINUTES = (5, 10, 15)
+TRIAGE_TREE = "after-hours-triage"
+WAITING = ("pending", "escalated")
+AMBER = QColor("#f2a600")
+RED = QColor("#d93025")
+
+
+def countdown(deadline_iso: str | None, now: datetime) -> tuple[str, int | None]:
+    """("mm:ss", seconds left) — negative seconds show as overdue."""
+    if not deadline_iso:
+        return "—", None
+    deadline = parse_instant(deadline_iso)
+    left = int((deadline - now).total_seconds())
+    sign = "-" if left < 0 else ""
+    m, s = divmod(abs(left), 60)
+    return f"{sign}{m:02d}:{s:02d}", left
+
+
+def sla_left(page: dict[str, Any], now: datetime) -> tuple[str, int | None]:
+    """("response 42m", seconds left) for the SLA column; None seconds when paused or absent.
+
+    Business-hours targets show the wall time until they run out (a target
+    that falls at 09:30 tomorrow reads "11h 20m"): that is when it matters.
+    """
+    clock = page.get("sla")
+    if not clock:
+        return "—", None
+    kind = clock.get("kind", "")
+    if clock.get("paused"):
+        return f"{kind} paused ({clock.get('remaining_minutes', 0)}m left)", None
+    deadline = page.get("sla_deadline") or clock.get("deadline")
+    if not deadline:
+        return "—", None
+    left = int((parse_instant(deadline) - now).total_seconds())
+    minutes = abs(left) // 60
+    text = f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    return (f"{kind} missed by {text}" if left < 0 else f"{kind} {text}"), left
+
+
+def _order(page: dict[str, Any]) -> tuple[int, str, int]:
+    """Waiting pages first, nearest ack deadline first; then the rest by SLA deadline."""
+    if page["state"] in WAITING:
+        return 0, page.get("ack_deadline") or page.get("created") or "", page["id"]
+    return 1, page.get("sla_deadline") or page.get("created") or "", page["id"]
+
+
+class NowTab(QWidget):
+    def __init__(self, controller: AppController, now_fn=lambda: datetime.now(timezone.utc)) -> None:
+        super().__init__()
+        self.controller = controller
+        self.now_fn = now_fn
+        self.pages: list[dict[str, Any]] = []
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
+        self.banner.hide()
+        self.suppressed = QLabel()  # tickets a maintenance window kept quiet, with the reason (issue 8)
+        self.suppressed.setWordWrap(True)
+        self.suppressed.setStyleSheet("QLabel { color: #57606a; }")
+        self.suppressed.hide()
+        self.on_call = QLabel("Opening workspace…")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.empty = QLabel("No pages waiting. New escalated tickets appear here and as a notification.")
+        self.ack_button = QPushButton("&Acknowledge")
+        self.ack_button.setToolTip("Acknowledge the selected page (Enter)")
+        self.escalate_button = QPushButton("&Escalate now")
+        self.escalate_button.setToolTip("Page the next person in the escalation chain now")
+        self.triage_button = QPushButton("Open tria&ge")
+        self.triage_button.setToolTip("Walk the after-hours triage questions for this page")
+        self.resolve_button = QPushButton("&Resolve")
+        self.resolve_button.setToolTip("Resolve the selected page: the work is done (stops its timer)")
+        self.false_alarm_button = QPushButton("No action nee&ded")
+        self.false_alarm_button.setToolTip("Resolve as a false alarm: nothing needed doing (Insights counts these)")
+        self.timer_button = QPushButton("Start ti&mer")
+        self.snooze_button = QToolButton()
+        self.snooze_button.setText("Snoo&ze")
+        self.snooze_button.setToolTip("Quiet the reminders; the acknowledgement deadline keeps running")
+        self.snooze_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.snooze_menu = QMenu(self.snooze_button)
+        for minutes in SNOOZE_MINUTES:
+            action = self.snooze_menu.addAction(f"Reminders off for {minutes} min")
+            action.triggered.connect(lambda _=False, m=minutes: self._snooze(m))
+        self.snooze_button.setMenu(self.snooze_menu)
+        self.check_button = QPushButton("&Check now")
+        self.ack_button.clicked.connect(self._acknowledge)
+        self.escalate_button.clicked.connect(self._escalate)
+        self.triage_button.clicked.connect(self._triage)
+        self.resolve_button.clicked.connect(self._resolve)
+        self.false_alarm_button.clicked.connect(lambda: self._resolve("no action needed"))
+        self.timer_button.clicked.connect(self._timer)
+        self.check_button.clicked.connect(controller.check_now)
+        buttons = QHBoxLayout()
+        for b in (self.ack_button, self.escalate_button, self.triage_button, self.timer_button,
+                  self.resolve_button, self.false_alarm_button, self.snooze_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.check_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.on_call)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.suppressed)
+        layout.addLayout(buttons)
+        self.table.installEventFilter(self)
+        for n in range(1, 10):
+            QShortcut(QKeySequence(f"Ctrl+{n}"), self, lambda n=n: self._pick(n - 1))
+        self.table.itemSelectionChanged.connect(self._sync_buttons)
+        controller.sig_snapshot.connect(self.update_snapshot)
+        self._sync_buttons()
+
+    # ---------------------------------------------------------------- drawing
+    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
+        offline = snapshot.get("offline_since")
+        self.banner.setVisible(bool(offline))
+        if offline:
+            self.banner.setText(f"Offline since {offline} — showing cached tickets. "
+                                f"{snapshot.get('offline_reason', '')}")
+        lines = [f"<b>{e['schedule']}</b>: {e['person']} until {e['shift_end_local']}"
+                 + (f" · backup {e['backup']}" if e.get("backup") else "")
+                 for e in snapshot.get("on_call", [])]
+        self.on_call.setText("<br>".join(lines) or "Nobody is on call in any schedule right now.")
+        selected = self.selected_page_id()
+        self.pages = sorted((p for p in snapshot.get("pages", []) if p["state"] != "resolved"), key=_order)
+        now = self.now_fn()
+        self.table.setRowCount(len(self.pages))
+        for row, page in enumerate(self.pages):
+            text, left = countdown(page.get("ack_deadline") if page["state"] in WAITING else None, now)
+            sla_text, sla_seconds = sla_left(page, now)
+            state = page["state"] + (f" (level {page['level']})" if page.get("level", 1) > 1 else "")
+            if page.get("person") and page["state"] in WAITING:
+                state += f" · {page['person']}"
+            values = (text, page["client"], page["title"], page["reason"], page["severity"], state, sla_text)
+            for col, value in enumerate(values):
+                item = self._cell(row, col)
+                item.setText(str(value))
+                item.setData(Qt.ItemDataRole.UserRole, page["id"])
+                item.setData(Qt.ItemDataRole.BackgroundRole, None)
+                item.setData(Qt.ItemDataRole.ForegroundRole, None)
+                item.setToolTip("")
+                if col == 0 and left is not None:
+                    if left <= 60:
+                        item.setBackground(QBrush(RED))
+                        item.setForeground(QBrush(QColor("white")))
+                    elif left <= 300:
+                        item.setBackground(QBrush(AMBER))
+                        item.setForeground(QBrush(QColor("black")))
+                if col == SLA_COLUMN and sla_seconds is not None:
+                    if sla_seconds < 0:
+                        item.setForeground(QBrush(RED))
+                    elif sla_seconds <= 15 * 60:
+                        item.setForeground(QBrush(AMBER.darker(130)))
+                    if page.get("sla_deadline"):
+                        item.setToolTip(f"SLA {page['sla'].get('kind', '')} target due {page['sla_deadline']}"
+                                        + (" (business hours)" if page["sla"].get("business_hours") else ""))
+        self.empty.setVisible(not self.pages)
+        self.suppressed.setText(suppressed_text(snapshot))
+        self.suppressed.setVisible(bool(self.suppressed.text()))
+        if selected is not None:
+            self._select_id(selected)
+        elif self.pages and not self.table.selectedItems():
+            self.table.selectRow(0)
+        running = snapshot.get("timer")
+        self.timer_button.setText("Stop ti&mer" if running else "Start ti&mer")
+        self._sync_buttons()
+
+    def _cell(self, row: int, col: int) -> QTableWidgetItem:
+        """The table's item at (row, col), made once and then updated in place.
+
+        Why not a new item each second: replacing an item makes Qt delete the
+        old one, and PySide 6.11 takes a reference to None each time it does
+        (about 5 per page per second with the window open).  Harmless to None,
+        but the soak bench measures the count; updating in place also spares
+        the allocations.
+        """
+        item = self.table.item(row, col)
+        if item is None:
+            item = QTableWidgetItem()
+            self.table.setItem(row, col, item)
+        return item
+
+    def _sync_buttons(self) -> None:
+        page = self.selected_page()
+        waiting = page is not None and page["state"] in WAITING
+        self.ack_button.setEnabled(waiting)
+        self.snooze_button.setEnabled(waiting)
+        for b in (self.resolve_button, self.false_alarm_button, self.escalate_button, self.triage_button):
+            b.setEnabled(page is not None)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 — Qt override
+        # Enter on the page list acknowledges: the one key a tired tech needs
+        if obj is self.table and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self._acknowledge()
+            return True
+        return super().eventFilter(obj, event)
+
+    # ---------------------------------------------------------------- actions
+    def selected_page_id(self) -> int | None:
+        items = self.table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def selected_page(self) -> dict[str, Any] | None:
+        page_id = self.selected_page_id()
+        return next((p for p in self.pages if p["id"] == page_id), None)
+
+    def _select_id(self, page_id: int) -> None:
+        for row, page in enumerate(self.pages):
+            if page["id"] == page_id:
+                self.table.selectRow(row)
+                return
+
+    def _pick(self, index: int) -> None:
+        if 0 <= index < len(self.pages):
+            self.table.selectRow(index)
+            self.table.setFocus()
+
+    def _acknowledge(self) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.acknowledge(page_id)
+
+    def _escalate(self) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.escalate(page_id)
+
+    def _triage(self) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.open_triage(page_id, TRIAGE_TREE)
+
+    def _snooze(self, minutes: int) -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.snooze(page_id, minutes)
+
+    def _resolve(self, outcome: str = "fixed") -> None:
+        page_id = self.selected_page_id()
+        if page_id is not None:
+            self.controller.resolve(page_id, outcome)
+
+    def _timer(self) -> None:
+        self.controller.toggle_timer(self.selected_page_id())

@@ -1,0 +1,1 @@
+"""The Rotation tab: timeline, schedule editor, swaps."""

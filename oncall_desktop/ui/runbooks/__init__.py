@@ -1,0 +1,1 @@
+"""The Runbooks tab: search, the triage walker, the editors."""

@@ -1,0 +1,1 @@
+"""The Settings tab and its pages, editors and dialogs."""

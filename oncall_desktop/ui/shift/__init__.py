@@ -1,0 +1,1 @@
+"""Shift dialogs: handoff, maintenance, readiness, and the shift menu."""

@@ -1,0 +1,1 @@
+"""The Time tab: the running timer and the time entries."""

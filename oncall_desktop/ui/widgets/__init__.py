@@ -1,0 +1,1 @@
+"""Widgets and drawings shared by the tray and the tabs."""
