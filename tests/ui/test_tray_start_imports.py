@@ -9,9 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("oncall_desktop.core.time.clock", "oncall_desktop.ui.main_window", "oncall_desktop.ui.shift.readiness_notice", "oncall_desktop.ui.runbooks.runbooks_tab",
-         "oncall_desktop.services.storage.store", "oncall_desktop.core.runbooks.runbooks", "yaml", "sqlite_utils", "keyring", "requests",
-         "holidays", "icalendar")
+HEAVY = ("oncall_desktop.core.time.clock", "oncall_desktop.ui.main_window", "oncall_desktop.ui.shift.readiness_notice",
+         "oncall_desktop.ui.runbooks.runbooks_tab", "oncall_desktop.services.storage.store",
+         "oncall_desktop.core.runbooks.runbooks", "yaml", "sqlite_utils", "keyring", "requests", "holidays", "icalendar")
 
 
 def test_tray_start_path_imports_no_window_or_heavy_modules() -> None:

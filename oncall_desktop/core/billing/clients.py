@@ -16,7 +16,8 @@ from datetime import date, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
-from oncall_desktop.core.billing.billing import DEFAULT_AGREEMENT, Agreement, TimeEntry, WorkSession, bill, check_agreements
+from oncall_desktop.core.billing.billing import (DEFAULT_AGREEMENT, Agreement, TimeEntry, WorkSession, bill,
+                                                 check_agreements)
 from oncall_desktop.core.billing.calendar_hours import DEFAULT_WEEKLY_HOURS, BillingError, Calendar, Closure
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -29,10 +29,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from oncall_desktop.core.paging.ack_events import (REMOTE_EVENTS, AckError, AckPolicy, Acknowledge, AssignTicket, Effect,
-                                       Escalate, Event, Handover, Note, Notify, Reassign, RemoteAcknowledge,
-                                       RemoteResolve, Renotify, Resolve, Snooze, StaleCheck, StartTimer, StopTimer,
-                                       Timeout, Unack)
+from oncall_desktop.core.paging.ack_events import (REMOTE_EVENTS, AckError, AckPolicy, Acknowledge, AssignTicket,
+                                                   Effect, Escalate, Event, Handover, Note, Notify, Reassign,
+                                                   RemoteAcknowledge, RemoteResolve, Renotify, Resolve, Snooze,
+                                                   StaleCheck, StartTimer, StopTimer, Timeout, Unack)
 from oncall_desktop.core.time.clock import as_utc, iso, parse_instant
 
 __all__ = [  # events, effects and the policy live in ack_events; callers import everything from here

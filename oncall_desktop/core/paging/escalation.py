@@ -30,8 +30,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from oncall_desktop.core.time.clock import UTC, as_utc
 from oncall_desktop.core.paging.escalation_rules import (RULE_KINDS, SEVERITIES, Batch, KeywordRule, MaintenanceRule,
-                                             PriorityRule, ProductionRule, RepeatCallerRule, Rule, RuleError,
-                                             TierRule, UnansweredRule, level_name, rule_from_dict, severity_level)
+                                                         PriorityRule, ProductionRule, RepeatCallerRule, Rule,
+                                                         RuleError, TierRule, UnansweredRule, level_name,
+                                                         rule_from_dict, severity_level)
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow, Terms
 from oncall_desktop.core.tickets.tickets import Ticket
 

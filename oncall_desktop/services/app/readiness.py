@@ -319,7 +319,8 @@ def _measure_qt() -> QtHealth:
     import sys
 
     frozen = getattr(sys, "frozen", False)
-    command = [sys.executable, "--qt-probe"] if frozen else [sys.executable, "-m", "oncall_desktop.ui.platform.qt_probe"]
+    probe = "oncall_desktop.ui.platform.qt_probe"
+    command = [sys.executable, "--qt-probe"] if frozen else [sys.executable, "-m", probe]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=QT_PROBE_SECONDS,
                               env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop.services.storage.paths import private_dir, private_file, write_private
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.insights.insights_charts import ChartView, HeatmapView, draw_ack, draw_clients, draw_people, draw_rates
+from oncall_desktop.ui.insights.insights_charts import (ChartView, HeatmapView, draw_ack, draw_clients, draw_people,
+                                                        draw_rates)
 
 PRESETS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("This month", -1),
            ("Last month", -2), ("Custom", 0))

@@ -5,8 +5,7 @@ from datetime import datetime, time, timezone
 
 import pytest
 
-from oncall_desktop.services.paging.notifier import (FreedesktopBackend, Notification, Notifier, QuietHours,
-                                              silenced_by)
+from oncall_desktop.services.paging.notifier import FreedesktopBackend, Notification, Notifier, QuietHours, silenced_by
 
 
 def test_quiet_hours_parse_and_cover_midnight() -> None:
