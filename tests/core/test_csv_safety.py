@@ -60,7 +60,7 @@ def test_billing_export(capsys, tmp_path: Path) -> None:
 
 
 def test_fairness_export() -> None:
-    from oncall_desktop.core.rotation.rotation import Layer, Schedule
+    from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
     from oncall_desktop.core.rotation.rotation_fairness import fairness, fairness_csv
 
     start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from oncall_desktop.core.time.clock import FakeClock
-from oncall_desktop.core.rotation.rotation import Layer, Schedule
+from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
 from oncall_desktop.services.paging.notifier import Notifier
 from oncall_desktop.services.app.workspace import Workspace
 from tests.e2e.redmine import RedmineServer

@@ -125,7 +125,7 @@ def test_hostile_markdown_renders_inert(qtbot) -> None:
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QTextDocument
 
-    from oncall_desktop.ui.runbooks.runbooks_tab import SafeBrowser
+    from oncall_desktop.ui.runbooks.tree_walker import SafeBrowser
 
     view = SafeBrowser()
     qtbot.addWidget(view)

@@ -21,7 +21,7 @@ the app that did it already wrote the note and the assignment, and a second
 copy of them on the client's ticket is exactly what must not happen.
 
 Events, effects and the policy are plain data in :mod:`oncall_desktop.core.paging.ack_events`;
-they are re-exported here, so callers import everything from this module.
+callers import them from there, and the states and transitions from here.
 """
 from __future__ import annotations
 
@@ -29,19 +29,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from oncall_desktop.core.paging.ack_events import (REMOTE_EVENTS, AckError, AckPolicy, Acknowledge, AssignTicket,
-                                                   Effect, Escalate, Event, Handover, Note, Notify, Reassign,
-                                                   RemoteAcknowledge, RemoteResolve, Renotify, Resolve, Snooze,
-                                                   StaleCheck, StartTimer, StopTimer, Timeout, Unack)
+from oncall_desktop.core.paging.ack_events import (AckError, AckPolicy, Acknowledge, AssignTicket, Effect, Escalate,
+                                                   Event, Handover, Note, Notify, Reassign, RemoteAcknowledge,
+                                                   RemoteResolve, Renotify, Resolve, Snooze, StaleCheck, StartTimer,
+                                                   StopTimer, Timeout, Unack)
 from oncall_desktop.core.time.clock import as_utc, iso, parse_instant
-
-__all__ = [  # events, effects and the policy live in ack_events; callers import everything from here
-    "ACKNOWLEDGED", "ESCALATED", "PENDING", "REMOTE_EVENTS", "RESOLVED", "SNOOZE_LIMIT_MINUTES", "STATES", "WAITING",
-    "AckError", "AckPolicy", "Acknowledge", "AssignTicket", "Effect", "Escalate", "Event", "Handover", "Note",
-    "Notify", "PageState", "Reassign", "RemoteAcknowledge", "RemoteResolve", "Renotify", "Resolve", "Snooze",
-    "StaleCheck", "StartTimer", "StopTimer", "Timeout", "Transition", "Unack", "catch_up", "chain_level", "due",
-    "held_by_nobody", "open_page", "remote_assignment", "renotify_due", "transition",
-]
 
 PENDING, ACKNOWLEDGED, ESCALATED, RESOLVED = "pending", "acknowledged", "escalated", "resolved"
 STATES = (PENDING, ACKNOWLEDGED, ESCALATED, RESOLVED)

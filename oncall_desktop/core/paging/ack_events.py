@@ -10,8 +10,8 @@ without knowing the rules, and the rules can change without touching them.
 
 :class:`AckPolicy` (how long people get) is the third input of every
 transition and plain validated settings too, so it lives here with
-:class:`AckError`, which it raises.  Nothing here imports the state machine;
-import these names from :mod:`oncall_desktop.core.paging.ack`, which re-exports them.
+:class:`AckError`, which it raises.  Nothing here imports the state machine
+(:mod:`oncall_desktop.core.paging.ack`).
 """
 from __future__ import annotations
 

@@ -29,18 +29,11 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, Iterable, Mapping, Sequence
 
 from oncall_desktop.core.time.clock import UTC, as_utc
-from oncall_desktop.core.paging.escalation_rules import (RULE_KINDS, SEVERITIES, Batch, KeywordRule, MaintenanceRule,
-                                                         PriorityRule, ProductionRule, RepeatCallerRule, Rule,
-                                                         RuleError, TierRule, UnansweredRule, level_name,
-                                                         rule_from_dict, severity_level)
+from oncall_desktop.core.paging.escalation_rules import (Batch, KeywordRule, MaintenanceRule, PriorityRule,
+                                                         ProductionRule, RepeatCallerRule, Rule, RuleError, TierRule,
+                                                         UnansweredRule, level_name, rule_from_dict, severity_level)
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow, Terms
-from oncall_desktop.core.tickets.tickets import Ticket
-
-__all__ = [  # the rule kinds live in escalation_rules; callers import everything from here
-    "RULE_KINDS", "SEVERITIES", "Context", "Decision", "KeywordRule", "MaintenanceRule", "PriorityRule",
-    "ProductionRule", "RepeatCallerRule", "Rule", "RuleError", "RuleSet", "TierRule", "UnansweredRule",
-    "default_rules", "evaluate", "evaluate_all", "rule_from_dict", "severity_level",
-]
+from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
 
 RULESET_VERSION = 1
 

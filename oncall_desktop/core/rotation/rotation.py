@@ -23,13 +23,7 @@ from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from oncall_desktop.core.time.clock import as_utc, iso
-from oncall_desktop.core.rotation.rotation_model import (Layer, Override, Restriction, RotationError, Schedule, Shift,
-                                                         TurnLength, zone_of)
-
-__all__ = [  # the model lives in rotation_model; callers import everything from here
-    "MAX_REACH", "Layer", "Override", "Restriction", "RotationError", "Schedule", "Shift", "TurnLength",
-    "backup_for", "escalation_chain", "next_on_call", "next_shift_for", "on_call", "shifts", "zone_of",
-]
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule, Shift
 
 UTC = timezone.utc
 #: How far on_call/next_* look for the ends of a shift before reporting it clipped.

@@ -14,7 +14,8 @@ from typing import Any, Collection
 
 from oncall_desktop.core.time.clock import as_utc, iso
 from oncall_desktop.core.csv_safe import csv_writer
-from oncall_desktop.core.rotation.rotation import _DAY, Schedule, _localize, shifts
+from oncall_desktop.core.rotation.rotation import _DAY, _localize, shifts
+from oncall_desktop.core.rotation.rotation_model import Schedule
 
 
 @dataclass(frozen=True)

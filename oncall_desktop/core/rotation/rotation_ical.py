@@ -34,7 +34,8 @@ import recurring_ical_events
 from dateutil.rrule import rrulestr
 
 from oncall_desktop.core.time.clock import as_utc, iso
-from oncall_desktop.core.rotation.rotation import Override, RotationError, Schedule, Shift, shifts, zone_of
+from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule, Shift, zone_of
+from oncall_desktop.core.rotation.rotation import shifts
 
 #: Takes "On call: Ana", "On-call Ana" or just "Ana".
 DEFAULT_PERSON_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"

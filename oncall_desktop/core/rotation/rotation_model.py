@@ -8,8 +8,8 @@ RotationError that says where to fix it ("layer 2, 'turn_length': ...").
 It stands apart from :mod:`oncall_desktop.core.rotation.rotation`, which *computes* from a
 schedule (turns, the stacked timeline, who is on call, who is next): reading
 and validating a schedule change for other reasons than that arithmetic does.
-rotation imports this module, never the reverse, and re-exports its names, so
-callers keep importing from ``oncall_desktop.core.rotation.rotation``.
+rotation imports this module, never the reverse; callers import the model
+from here and the arithmetic from there.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import tomllib
 from datetime import date, datetime, time
 from typing import Any, Mapping
 
-from oncall_desktop.core.rotation.rotation import RotationError, Schedule, zone_of
+from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, zone_of
 
 _HEADER = re.compile(r"^\s*\[\[\s*schedule(?:\.(layers|overrides))?\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[")

@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.core.time.clock import STAMP, iso, local_time, parse_instant  # STAMP, local_time: the UI imports them here
+from oncall_desktop.core.time.clock import STAMP, iso, local_time, parse_instant
 from oncall_desktop.services.app.preferences import CHIME_DEFAULT
 
 if TYPE_CHECKING:

@@ -149,7 +149,7 @@ class Preferences:
 
     def set_holiday_country(self, schedule: str, country: str) -> str:
         """Per schedule; empty text goes back to the country of the schedule's time zone."""
-        from oncall_desktop.core.rotation.rotation import RotationError
+        from oncall_desktop.core.rotation.rotation_model import RotationError
         from oncall_desktop.services.rotation.rotation_service import holiday_dates
 
         self.ws.rotation.schedule(schedule)  # an unknown schedule says which exist
@@ -180,7 +180,7 @@ class Preferences:
 
     # ------------------------------------------------------------ ack policy
     def set_ack_minutes(self, ack: Any, stale: Any, renotify: Any) -> AckMinutes:
-        from oncall_desktop.core.paging.ack import AckError, AckPolicy
+        from oncall_desktop.core.paging.ack_events import AckError, AckPolicy
 
         chosen = AckMinutes(_minutes(ack, "the acknowledge window", ACK_MINUTES),
                             _minutes(stale, "the stale re-trigger", STALE_MINUTES),

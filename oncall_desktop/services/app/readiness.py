@@ -216,7 +216,8 @@ class Readiness:
         Backup rotas often cover only nights and weekends, so the check asks
         whether the backup rota has anyone during the shift, and names them.
         """
-        from oncall_desktop.core.rotation.rotation import RotationError, next_shift_for, on_call, shifts
+        from oncall_desktop.core.rotation.rotation_model import RotationError
+        from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts
 
         title = "A backup covers this shift"
         ws = self.ws

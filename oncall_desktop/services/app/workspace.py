@@ -21,7 +21,7 @@ from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.core.paging.escalation import Context, Decision
-    from oncall_desktop.core.rotation.rotation import Schedule
+    from oncall_desktop.core.rotation.rotation_model import Schedule
     from oncall_desktop.services.time.billing_service import BillingService
     from oncall_desktop.services.paging.clock import ClockService
     from oncall_desktop.services.storage.directory import Directory
@@ -322,7 +322,7 @@ class Workspace:
 
     def _rotation_notices(self) -> None:
         """Shift heads-ups ride on the poll cycle, so they also fire after the laptop sleeps."""
-        from oncall_desktop.core.rotation.rotation import RotationError
+        from oncall_desktop.core.rotation.rotation_model import RotationError
 
         try:
             sent = self.rotation.send_notices(self.notifier)
@@ -402,7 +402,7 @@ class Workspace:
 
     def _notify(self, opened: dict[str, Any]) -> dict[str, Any]:
         from oncall_desktop.services.paging.notifier import Notification
-        from oncall_desktop.services.app.now import local_time
+        from oncall_desktop.core.time.clock import local_time
 
         ticket = opened["ticket"]
         title = f"{opened['severity']} · {ticket.client}: {ticket.title}"

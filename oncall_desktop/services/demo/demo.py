@@ -49,7 +49,7 @@ FIRST_TICKETS = (
 
 
 def _schedules(now: datetime, zone_name: str) -> list[Any]:
-    from oncall_desktop.core.rotation.rotation import Layer, Restriction, Schedule
+    from oncall_desktop.core.rotation.rotation_model import Layer, Restriction, Schedule
 
     zone = ZoneInfo(zone_name)
     local = now.astimezone(zone)

@@ -48,9 +48,7 @@ import os
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from oncall_desktop.core.paging import ack
-
-from oncall_desktop.core.paging import sla
+from oncall_desktop.core.paging import ack, ack_events, sla
 from oncall_desktop.core.time.clock import as_utc, iso
 
 if TYPE_CHECKING:
@@ -96,11 +94,11 @@ class ClockService:
             if not due:
                 break
             page_id, at, state = due[0]
-            event: ack.Event
+            event: ack_events.Event
             if ack.due(state, now):
-                event = ack.Timeout() if state.state in ack.WAITING else ack.StaleCheck(self._timer_on(page_id))
+                event = ack_events.Timeout() if state.state in ack.WAITING else ack_events.StaleCheck(self._timer_on(page_id))
             else:
-                event = ack.Renotify()
+                event = ack_events.Renotify()
             page, step = pages.apply(page_id, event, now, due=at)
             fired.append({"page": page_id, "ticket": page.ticket_id, "event": type(event).__name__.lower(),
                           "due": iso(at), "at": iso(now), **step.to_json()})
@@ -290,7 +288,7 @@ def _client_data(ws: Workspace) -> dict[str, dict[str, Any]]:
     return {name.casefold(): data for name, data in ws.directory_service.clients().items()}
 
 
-def ack_policy(ws: Workspace) -> ack.AckPolicy:
+def ack_policy(ws: Workspace) -> ack_events.AckPolicy:
     """The workspace's ack policy: setting ``ack_policy``, then each client's own minutes.
 
     A client may carry ``ack_minutes``, ``ack_by_severity`` ({"P1": 5}) and
@@ -312,7 +310,7 @@ def ack_policy(ws: Workspace) -> ack.AckPolicy:
         if "stale_minutes" in data:
             stale.setdefault(name, data["stale_minutes"])
     base.update(by_client=by_client, by_client_severity=by_client_severity, stale_by_client=stale)
-    return ack.AckPolicy.from_dict(base)
+    return ack_events.AckPolicy.from_dict(base)
 
 
 def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
@@ -359,20 +357,20 @@ class WorkspaceEffects:
         after: list[Callable[[], None]] = []
         if self._closes_pop_up(transition):
             after.append(lambda: self.ws.notifier.withdraw(int(page.id)))  # type: ignore[arg-type]
-        notes = [e.text for e in transition.effects if isinstance(e, ack.Note)]
+        notes = [e.text for e in transition.effects if isinstance(e, ack_events.Note)]
         for index, effect in enumerate(transition.effects):
-            if isinstance(effect, ack.Note):
+            if isinstance(effect, ack_events.Note):
                 self._note(page, effect.text, f"{key}-{index}")
-            elif isinstance(effect, ack.StartTimer):
+            elif isinstance(effect, ack_events.StartTimer):
                 client = self.ws._ticket_field(page.ticket_id, "client") or transition.state.client or "unknown"
                 self.ws.timers.start_on_acknowledge(page.ticket_id, client)
-            elif isinstance(effect, ack.StopTimer):
+            elif isinstance(effect, ack_events.StopTimer):
                 running = self.ws.timers.running()
                 if running is not None and running.ticket_id == page.ticket_id:
                     self.ws.timers.stop()
-            elif isinstance(effect, ack.AssignTicket):
+            elif isinstance(effect, ack_events.AssignTicket):
                 self._assign(page, effect.person, f"{key}-{index}")
-            elif isinstance(effect, ack.Notify):
+            elif isinstance(effect, ack_events.Notify):
                 after.append(lambda effect=effect: self._notify(page, transition, effect, notes))
         return after
 
@@ -383,7 +381,7 @@ class WorkspaceEffects:
         over to someone else.  A transition that notifies replaces the pop-up
         instead (an escalation says who has it now).
         """
-        if any(isinstance(e, ack.Notify) for e in transition.effects):
+        if any(isinstance(e, ack_events.Notify) for e in transition.effects):
             return False
         state = transition.state
         if state.state not in ack.WAITING:
@@ -406,9 +404,9 @@ class WorkspaceEffects:
         # same transaction as the page: the note exists exactly when the transition does
         self.ws.outbox.enqueue_note(page.ticket_id, text, key)
 
-    def _notify(self, page: Page, transition: ack.Transition, effect: ack.Notify, notes: list[str]) -> None:
+    def _notify(self, page: Page, transition: ack.Transition, effect: ack_events.Notify, notes: list[str]) -> None:
         from oncall_desktop.services.paging.notifier import Notification
-        from oncall_desktop.services.app.now import local_time
+        from oncall_desktop.core.time.clock import local_time
 
         state = transition.state
         client = self.ws._ticket_field(page.ticket_id, "client") or state.client or "unknown"

@@ -24,9 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Callable, Protocol, Sequence
 
-from oncall_desktop.core.paging import ack
-
-from oncall_desktop.core.paging import sla
+from oncall_desktop.core.paging import ack, ack_events, sla
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.storage.store import Store
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Page, Ticket
@@ -37,10 +35,10 @@ ACK_ORIGINS = ("window", "tray", "notification", "cli")
 
 #: The audit-log kind for each event (Timeout and StaleCheck depend on the outcome).
 _KINDS: dict[type, str] = {
-    ack.Acknowledge: "page.acknowledged", ack.Resolve: "page.resolved", ack.Escalate: "page.escalated",
-    ack.Unack: "page.unacknowledged", ack.Reassign: "page.reassigned", ack.Snooze: "page.snoozed",
-    ack.Renotify: "page.renotified", ack.RemoteAcknowledge: "page.acknowledged_elsewhere",
-    ack.RemoteResolve: "page.resolved_elsewhere", ack.Handover: "page.handed_over",
+    ack_events.Acknowledge: "page.acknowledged", ack_events.Resolve: "page.resolved", ack_events.Escalate: "page.escalated",
+    ack_events.Unack: "page.unacknowledged", ack_events.Reassign: "page.reassigned", ack_events.Snooze: "page.snoozed",
+    ack_events.Renotify: "page.renotified", ack_events.RemoteAcknowledge: "page.acknowledged_elsewhere",
+    ack_events.RemoteResolve: "page.resolved_elsewhere", ack_events.Handover: "page.handed_over",
 }
 
 
@@ -67,14 +65,14 @@ class PageService:
     takes it, so the other apps learn who has it.
     """
 
-    def __init__(self, store: Store, *, policy: Callable[[], ack.AckPolicy] | None = None,
+    def __init__(self, store: Store, *, policy: Callable[[], ack_events.AckPolicy] | None = None,
                  chain: Callable[[datetime], Sequence[str]] | None = None,
                  contract: Callable[[str], sla.Contract] | None = None,
                  effects: EffectSink | None = None,
                  assignee: Callable[[str], str] | None = None) -> None:
         self.store = store
         self.assignee = assignee or (lambda ticket_id: "")
-        self.policy = policy or (lambda: ack.AckPolicy(ack_minutes=int(
+        self.policy = policy or (lambda: ack_events.AckPolicy(ack_minutes=int(
             store.get_setting("ack_window_minutes", ACK_WINDOW_MINUTES))))
         self.chain = chain or (lambda at: [])
         self.contract = contract or (lambda client: sla.Contract())
@@ -174,7 +172,7 @@ class PageService:
         if row[0]:
             try:
                 return ack.PageState.from_dict(json.loads(row[0]))
-            except (ack.AckError, ValueError) as exc:
+            except (ack_events.AckError, ValueError) as exc:
                 raise PageError(f"page {page_id} is damaged in the workspace ({exc}); resolve it by hand") from None
         # a page stored before the ack clock existed: rebuild its state from the columns
         created = parse_instant(row[5])
@@ -198,7 +196,7 @@ class PageService:
         # unassigned, or someone else's (a queue, the client's usual technician): acknowledging takes it,
         # so the team — and the other apps, on their next poll — see who has it
         take = holder.casefold() != str(by).strip().casefold()
-        self.apply(page_id, ack.Acknowledge(by, take_ticket=take), logged={"origin": origin})
+        self.apply(page_id, ack_events.Acknowledge(by, take_ticket=take), logged={"origin": origin})
         return self.get(page_id)
 
     # ------------------------------------------------- what other apps did
@@ -223,34 +221,34 @@ class PageService:
         state = self.state(page_id)
         if state.person.casefold() == person.strip().casefold() and state.state in ack.WAITING:
             return self.get(page_id)  # already mine and waiting on me (a page opened for me)
-        return self.apply(page_id, ack.Handover(person, at))[0]
+        return self.apply(page_id, ack_events.Handover(person, at))[0]
 
     def resolve_elsewhere(self, page_id: int, by: str = "", at: datetime | None = None) -> Page:
         """The ticket was closed in the ticket system: the page is over here too (no note, no effects)."""
-        return self.apply(page_id, ack.RemoteResolve(by, at))[0]
+        return self.apply(page_id, ack_events.RemoteResolve(by, at))[0]
 
     def resolve(self, page_id: int, by: str, outcome: str = "fixed") -> Page:
-        self.apply(page_id, ack.Resolve(by, outcome))
+        self.apply(page_id, ack_events.Resolve(by, outcome))
         return self.get(page_id)
 
     def escalate(self, page_id: int, by: str | None = None) -> Page:
-        self.apply(page_id, ack.Escalate(by))
+        self.apply(page_id, ack_events.Escalate(by))
         return self.get(page_id)
 
     def snooze(self, page_id: int, minutes: int) -> Page:
         """Quiet the reminders for ``minutes``; the ack deadline (and escalation) stays where it was."""
-        self.apply(page_id, ack.Snooze(minutes))
+        self.apply(page_id, ack_events.Snooze(minutes))
         return self.get(page_id)
 
     def unacknowledge(self, page_id: int, by: str) -> Page:
-        self.apply(page_id, ack.Unack(by))
+        self.apply(page_id, ack_events.Unack(by))
         return self.get(page_id)
 
     def reassign(self, page_id: int, to: str, by: str) -> Page:
-        self.apply(page_id, ack.Reassign(to, by))
+        self.apply(page_id, ack_events.Reassign(to, by))
         return self.get(page_id)
 
-    def apply(self, page_id: int, event: ack.Event, now: datetime | None = None,
+    def apply(self, page_id: int, event: ack_events.Event, now: datetime | None = None,
               due: datetime | None = None, logged: dict[str, Any] | None = None) -> tuple[Page, ack.Transition]:
         """One event on one page: stored, logged and carried out, or nothing at all.
 
@@ -263,12 +261,12 @@ class PageService:
             before = self.get(page_id)
             try:
                 step = ack.transition(state, event, now, self.policy())
-            except ack.AckError as exc:
+            except ack_events.AckError as exc:
                 raise PageError(f"page {page_id} ({before.ticket_id}): {exc}") from None
             seq = int(self.store.db.conn.execute("SELECT clock_seq FROM pages WHERE id = ?",
                                                  (page_id,)).fetchone()[0]) + 1
             self._save(page_id, step.state, now, seq)
-            self._save_snooze(page_id, step.state.renotify_at if isinstance(event, ack.Snooze) else None)
+            self._save_snooze(page_id, step.state.renotify_at if isinstance(event, ack_events.Snooze) else None)
             page = self.get(page_id)
             self.store.log(_kind(event, state, step), page.ticket_id,
                            {**_log_data(page_id, event, state, step, due), **(logged or {})}, at=now)
@@ -391,15 +389,15 @@ def clean_chain(chain: Sequence[str | None]) -> list[str]:
     return out
 
 
-def _kind(event: ack.Event, before: ack.PageState, step: ack.Transition) -> str:
-    if isinstance(event, ack.Timeout):
+def _kind(event: ack_events.Event, before: ack.PageState, step: ack.Transition) -> str:
+    if isinstance(event, ack_events.Timeout):
         return "page.escalated" if step.state.level > before.level else "page.unanswered"
-    if isinstance(event, ack.StaleCheck):
+    if isinstance(event, ack_events.StaleCheck):
         return "page.stale" if step.state.state != ack.ACKNOWLEDGED else "page.stale_check_passed"
     return _KINDS[type(event)]
 
 
-def _log_data(page_id: int, event: ack.Event, before: ack.PageState, step: ack.Transition,
+def _log_data(page_id: int, event: ack_events.Event, before: ack.PageState, step: ack.Transition,
               due: datetime | None) -> dict[str, Any]:
     data: dict[str, Any] = {"page": page_id, "event": type(event).__name__.lower(), "from": before.state,
                             "state": step.state.state, "level": step.state.level, "person": step.state.person,
@@ -407,21 +405,21 @@ def _log_data(page_id: int, event: ack.Event, before: ack.PageState, step: ack.T
                             "effects": [e.to_json() for e in step.effects]}
     by = getattr(event, "by", None)
     data["by"] = by if by else ("clock" if due is not None else "")
-    if isinstance(event, ack.REMOTE_EVENTS):
+    if isinstance(event, ack_events.REMOTE_EVENTS):
         data["elsewhere"] = True
         if event.at is not None:
             data["happened_at"] = iso(event.at)
-    if isinstance(event, ack.Handover):
+    if isinstance(event, ack_events.Handover):
         data["to"] = event.to
     if due is not None:
         data["due"] = iso(due)
-    if isinstance(event, ack.Acknowledge) and step.state.acknowledged_at:
+    if isinstance(event, ack_events.Acknowledge) and step.state.acknowledged_at:
         data["after_minutes"] = max(0, int((step.state.acknowledged_at - before.created).total_seconds() // 60))
-    if isinstance(event, ack.Snooze):
+    if isinstance(event, ack_events.Snooze):
         data["minutes"] = event.minutes
-    if isinstance(event, ack.Reassign):
+    if isinstance(event, ack_events.Reassign):
         data["to"] = event.to
-    if isinstance(event, ack.Resolve):
+    if isinstance(event, ack_events.Resolve):
         data["outcome"] = event.outcome
     return data
 

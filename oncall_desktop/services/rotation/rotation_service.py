@@ -25,9 +25,8 @@ from oncall_desktop.core.time.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.app.now import local_stamp
 from oncall_desktop.services.psa.base import LOCAL_HOSTS
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
-from oncall_desktop.core.rotation.rotation import (
-    RotationError, Schedule, Shift, backup_for, next_shift_for, on_call, shifts, zone_of,
-)
+from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, Shift, zone_of
+from oncall_desktop.core.rotation.rotation import backup_for, next_shift_for, on_call, shifts
 from oncall_desktop.core.rotation.rotation_fairness import FairnessReport, fairness
 from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 

@@ -245,7 +245,7 @@ def validate_pack(files: Mapping[str, str], bundled_runbook_ids: set[str], local
     problems.extend(load_texts(texts, known_runbook_ids=bundled_runbook_ids).problems)
     schedules: list[Any] = []
     if ROTATION_FILE in files:
-        from oncall_desktop.core.rotation.rotation import RotationError
+        from oncall_desktop.core.rotation.rotation_model import RotationError
         from oncall_desktop.core.rotation.rotation_toml import load_rotation_toml
 
         try:

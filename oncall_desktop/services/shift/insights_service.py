@@ -96,7 +96,8 @@ def client_terms(clients: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Ca
 
 
 def _shifts(ws: Workspace, start: datetime, end: datetime) -> list[ShiftSpan]:
-    from oncall_desktop.core.rotation.rotation import RotationError, shifts
+    from oncall_desktop.core.rotation.rotation_model import RotationError
+    from oncall_desktop.core.rotation.rotation import shifts
 
     schedule = ws.paging()[0]
     if schedule is None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from oncall_desktop.core.time.clock import iso
-from oncall_desktop.core.rotation.rotation import RotationError, Schedule, zone_of
+from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, zone_of
 
 TURNS = ("daily", "weekly", "fortnightly", "12h", "8h", "3d")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -77,7 +77,7 @@ def parse_restrictions(text: str) -> list[dict[str, Any]]:
             if days_value == "daily":
                 out.append({"kind": "daily", "start": start, "minutes": minutes})
             else:
-                from oncall_desktop.core.rotation.rotation import Restriction
+                from oncall_desktop.core.rotation.rotation_model import Restriction
 
                 out.extend({"kind": "weekly", "day": w.day, "start": start, "minutes": minutes}
                            for w in Restriction.on_days(days_value, start, start))

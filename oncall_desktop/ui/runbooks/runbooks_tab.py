@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.runbooks.tree_walker import SafeBrowser, TreeWalker
 
-__all__ = ["RunbooksTab", "SafeBrowser"]
-
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_DELAY_MS = 120
 TREE_COLOUR = QColor("#1a73e8")

@@ -18,8 +18,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from oncall_desktop.core.time.clock import parse_instant
-from oncall_desktop.services.app.now import STAMP, local_time
+from oncall_desktop.core.time.clock import STAMP, local_time, parse_instant
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.time.time_entry_dialog import ExportDialog, TimeEntryDialog
 

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 import oncall_desktop.core.paging.rules_toml as rules_toml
-from oncall_desktop.core.paging.escalation import Context, KeywordRule, RuleSet, TierRule, default_rules, evaluate
+from oncall_desktop.core.paging.escalation import Context, RuleSet, default_rules, evaluate
+from oncall_desktop.core.paging.escalation_rules import KeywordRule, TierRule
 from oncall_desktop.core.paging.rules_toml import RulesFileError, dump_rules, parse_rules
 from oncall_desktop.core.tickets.tickets import Ticket
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation import (
-    Layer, Override, Restriction, RotationError, Schedule, Shift, TurnLength, backup_for, escalation_chain,
-    next_on_call, next_shift_for, on_call, shifts,
-)
+from oncall_desktop.core.rotation.rotation_model import (Layer, Override, Restriction, RotationError, Schedule, Shift,
+                                                         TurnLength)
+from oncall_desktop.core.rotation.rotation import (backup_for, escalation_chain, next_on_call, next_shift_for, on_call,
+                                                   shifts)
 from oncall_desktop.core.rotation.rotation_fairness import fairness, fairness_csv
 from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from oncall_desktop.core.rotation.rotation import Layer, Override, Restriction, RotationError, Schedule, shifts
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule
+from oncall_desktop.core.rotation.rotation import shifts
 from oncall_desktop.core.rotation.rotation_ical import export_ics, import_ics
 
 UTC = timezone.utc

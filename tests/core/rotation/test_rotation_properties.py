@@ -6,9 +6,8 @@ from datetime import datetime, time, timedelta, timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oncall_desktop.core.rotation.rotation import (
-    Layer, Override, Restriction, Schedule, TurnLength, next_shift_for, on_call, shifts,
-)
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, Schedule, TurnLength
+from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts
 
 UTC = timezone.utc
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Australia/Lord_Howe"]

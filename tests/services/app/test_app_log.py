@@ -9,9 +9,7 @@ from typing import Iterator
 import pytest
 
 from oncall_desktop.services.app import app_log
-
 from oncall_desktop.services.platform import credentials
-
 from oncall_desktop.services.psa import ticket_systems
 from oncall_desktop.services.storage.store import Store
 from tests.cli_run import run

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from oncall_desktop.core.time.clock import iso
-from oncall_desktop.core.rotation.rotation import Layer, Override, RotationError, Schedule, shifts
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, RotationError, Schedule
+from oncall_desktop.core.rotation.rotation import shifts
 from oncall_desktop.core.rotation.rotation_ical import export_ics
 from oncall_desktop.services.rotation.rotation_service import RotationService, country_for_zone
 
@@ -300,7 +301,7 @@ def test_a_week_of_nights_gets_one_advance_notice(workspace, fake_clock, recorde
     """Backup nights 17:00–09:00 for a week are one stint: one notice, not one per night."""
     from datetime import datetime, timezone
 
-    from oncall_desktop.core.rotation.rotation import Layer, Restriction, Schedule
+    from oncall_desktop.core.rotation.rotation_model import Layer, Restriction, Schedule
 
     start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # two weeks out
     nights = Schedule("Nights", "UTC", (Layer("n", ["Ana Souza"], start, "weekly", "09:00",
@@ -327,7 +328,7 @@ def test_advance_notice_names_the_true_end_of_the_stint(workspace, fake_clock) -
     """A week on call starting in 11 days ends after the 14-day horizon: the notice says when it really ends."""
     from datetime import datetime, timezone
 
-    from oncall_desktop.core.rotation.rotation import Layer, Schedule
+    from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
 
     start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
     week = Schedule("Week", "UTC", (Layer("w", ["Ana Souza", "Ben Okafor"], start, "weekly", "09:00"),))
