@@ -76,7 +76,7 @@ def _schedules(now: datetime, zone_name: str) -> list[Any]:
 
 
 def seed_demo(ws: Workspace) -> str:
-    from oncall_desktop.services.paging.clock import local_zone
+    from oncall_desktop.services.paging.ack_clock import local_zone
     from oncall_desktop.core.tickets.tickets import Ticket
 
     now = ws.clock.now()

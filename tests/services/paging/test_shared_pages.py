@@ -4,7 +4,7 @@ Ana (on call), Chloé (backup) and Erin (lead) each run their own app.  Here
 the shared ticket system is a third workspace's local book (real code: it
 polls, takes notes and reassigns like a PSA), handed to Ana's and Chloé's
 apps as their configured system; each app keeps its own store, outbox and
-copy of every page.  The rules under test (services/paging/clock.py docstring):
+copy of every page.  The rules under test (services/paging/ack_clock.py docstring):
 the holder's clock alone escalates; the next person's app takes the page
 over at the escalated level; what another app did — an acknowledgement, a
 hand-over, a closed ticket — moves this app's copy along without effects.
