@@ -172,10 +172,16 @@ class Context:
         if times_ids is None:
             return False
         times, ids = times_ids
+        # a ticket without an id is among its contact's tickets as ("", its created): skip that entry once
+        own = ticket.created if not ticket.id else None
         i = bisect_left(times, at - window)
         while i < len(times) and times[i] <= at:
-            if not ticket.id or ids[i] != ticket.id:
+            if ids[i] != ticket.id:
                 return True
+            if not ticket.id:  # an id-less entry: itself once, any other is a second call
+                if times[i] != own:
+                    return True
+                own = None
             i += 1
         return False
 
