@@ -155,6 +155,8 @@ class PriorityRule(_Rule):
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
         said, severity, reasons, tiers = self._said, batch.severity, batch.reasons, batch.tiers
         for i, ticket in enumerate(batch.tickets):
+            if not ticket.priority_given:  # the default is nobody's word: say nothing, start at P4
+                continue
             priority, tier = ticket.priority, tiers[i]
             slot = (priority, ticket.client, tier)
             reason = said.get(slot)
