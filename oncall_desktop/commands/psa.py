@@ -27,8 +27,9 @@ def register(add: AddCommand) -> None:
     p.add_argument("--no-test", action="store_true", help="save without signing in")
 
     rules = actions(add("rules", None, "escalation rules: test a ticket, load or show the rules"), "rules")
-    p = rules("test", cmd_rules_test, "judge one ticket (JSON file, only 'title' required) with this workspace's rules")
-    p.add_argument("file", metavar="FILE.json", help="a ticket in the JSON form; '-' reads stdin")
+    p = rules("test", cmd_rules_test, "judge one ticket (JSON file, only 'title' required) with this workspace's "
+              "rules; a .jsonl file holds one ticket a line and gets one decision a line, in order")
+    p.add_argument("file", metavar="FILE.json", help="a ticket in the JSON form (.jsonl: one a line); '-' reads stdin")
     p.add_argument("--json", action="store_true")
     p = rules("load", cmd_rules_load, "replace the rules with a TOML file (rejected whole if invalid)")
     p.add_argument("file", metavar="FILE.toml")
@@ -97,10 +98,74 @@ def _load_ticket(path: str, now: Any) -> Any:
     return Ticket.from_json(data, now)
 
 
+#: a .jsonl file for ``rules test`` holds at most this many tickets / bytes (it is judged in memory)
+MAX_TEST_LINES = 10_000
+MAX_TEST_BYTES = 20 * 1024 * 1024
+
+
+def _load_tickets(path: str, now: Any) -> list[Any]:
+    """Every ticket of a JSON Lines file, or one :class:`TicketError` naming the first bad line."""
+    import json
+
+    from oncall_desktop.core.tickets.tickets import Ticket, TicketError
+
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_TEST_BYTES:
+            raise TicketError(f"{path} is {size // (1024 * 1024)} MB; rules test reads at most "
+                              f"{MAX_TEST_BYTES // (1024 * 1024)} MB (split the file)")
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TicketError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise TicketError(f"{path} is not UTF-8 text") from None
+    tickets = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        if len(tickets) >= MAX_TEST_LINES:
+            raise TicketError(f"{path} has more than {MAX_TEST_LINES} tickets; split the file")
+        try:
+            tickets.append(Ticket.from_json(json.loads(line), now))
+        except json.JSONDecodeError as exc:
+            raise TicketError(f"{path} line {number}: not valid JSON ({exc.msg})") from None
+        except TicketError as exc:
+            raise TicketError(f"{path} line {number}: {exc}") from None
+    if not tickets:
+        raise TicketError(f"{path} holds no tickets (one JSON object a line)")
+    return tickets
+
+
+def _rules_test_lines(args: argparse.Namespace) -> int:
+    """``rules test FILE.jsonl``: each line judged as if tested alone, one decision a line, in order."""
+    from oncall_desktop.core.paging.escalation import evaluate
+    from oncall_desktop.services.paging.rules_store import RulesStore
+
+    ws = open_workspace(args)
+    now = ws.clock.now()
+    tickets = _load_tickets(args.file, now)  # all read first: a bad line prints nothing else
+    rules = RulesStore(ws.store).rules()
+    out = []
+    for number, ticket in enumerate(tickets, 1):
+        decision = evaluate(ticket, rules, ws._context([ticket]), now)
+        if args.json:
+            import json
+
+            out.append(json.dumps(decision.to_json(), ensure_ascii=False))
+        else:
+            verdict = "PAGES" if decision.page else "does not page"
+            out.append(f"{number}: {decision.severity} {verdict} — {ticket.title[:60]}")
+            out.extend(f"  - {reason}" for reason in decision.reasons)
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
 def cmd_rules_test(args: argparse.Namespace) -> int:
     from oncall_desktop.core.paging.escalation import evaluate
     from oncall_desktop.services.paging.rules_store import RulesStore
 
+    if args.file.endswith(".jsonl"):
+        return _rules_test_lines(args)
     ws = open_workspace(args)
     now = ws.clock.now()
     ticket = _load_ticket(args.file, now)

@@ -63,11 +63,13 @@ def test_rules_test_judges_one_ticket(capsys, monkeypatch, tmp_path) -> None:
     code, out, _ = run(capsys, monkeypatch, "--workspace", ws, "rules", "test", str(ticket), "--json")
     assert code == 0
     assert json.loads(out) == {"page": True, "severity": "P1",
-                               "reasons": ["P3 at client Acme", "subject contains 'ransomware'"]}
+                               "reasons": ["security incident ('ransomware', +10)", "a shared system ('file server', +2)",
+                                           "triage score 12 (pages at 4, P1 at 9): P1"]}
     ticket.write_text(json.dumps({"title": "Printer low on toner"}))
     code, out, _ = run(capsys, monkeypatch, "--workspace", ws, "rules", "test", str(ticket), "--json")
-    assert json.loads(out) == {"page": False, "severity": "P3", "reasons": [
-        "P3 at client unknown", "not paged: P3 is below the paging threshold P2"]}
+    assert json.loads(out) == {"page": False, "severity": "P4", "reasons": [
+        "lowered: one user or one device ('printer', −3)", "triage score -3 (pages at 4, P1 at 9): no floor",
+        "not paged: P4 is below the paging threshold P2"]}
 
 
 def test_rules_test_bad_ticket_is_one_line(capsys, monkeypatch, tmp_path) -> None:

@@ -9,8 +9,10 @@ How a decision is made (the order of rules matters, the list is the user's):
 
 * severity starts at P4; the ``priority`` rule lowers it to the vendor's own
   priority (leave that rule out if a PSA's priorities cannot be trusted);
-* ``keywords``, ``production`` and ``repeat_caller`` rules set a floor: the
-  severity becomes at least as urgent as the rule says;
+* ``triage``, ``keywords``, ``production`` and ``repeat_caller`` rules set a
+  floor: the severity becomes at least as urgent as the rule says (``triage``
+  reads the words for kind, scope, impact, security and state, and lists each
+  signal that raised or lowered its score; see ``triage_signals``);
 * ``tier`` and ``unanswered`` rules *raise* the severity found so far by N
   levels — so they act on whatever the rules above them concluded;
 * the ticket pages when the final severity is at or above ``page_at``;
@@ -31,7 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from oncall_desktop.core.time.clock import UTC, as_utc
 from oncall_desktop.core.paging.escalation_rules import (Batch, KeywordRule, MaintenanceRule, PriorityRule,
                                                          ProductionRule, RepeatCallerRule, Rule, RuleError, TierRule,
-                                                         UnansweredRule, level_name, rule_from_dict, severity_level)
+                                                         TriageRule, UnansweredRule, level_name, rule_from_dict, severity_level)
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow, Terms
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
 
@@ -166,10 +168,16 @@ class Context:
         if times_ids is None:
             return False
         times, ids = times_ids
+        # a ticket without an id is among its contact's tickets as ("", its created): skip that entry once
+        own = ticket.created if not ticket.id else None
         i = bisect_left(times, at - window)
         while i < len(times) and times[i] <= at:
-            if not ticket.id or ids[i] != ticket.id:
+            if ids[i] != ticket.id:
                 return True
+            if not ticket.id:  # an id-less entry: itself once, any other is a second call
+                if times[i] != own:
+                    return True
+                own = None
             i += 1
         return False
 
@@ -230,17 +238,14 @@ class RuleSet:
         )
 
 
-DEFAULT_URGENT_WORDS = ("ransomware", "breach", "breached", "hacked", "compromised")
-DEFAULT_OUTAGE_WORDS = ("down", "outage", "urgent", "emergency", "security", "offline", "crashed")
-
-
 def default_rules() -> RuleSet:
     """Rules from practice: a sensible start every MSP then tunes."""
     return RuleSet(
         rules=(
             PriorityRule(),
-            KeywordRule(words=DEFAULT_URGENT_WORDS, severity=1),
-            KeywordRule(words=DEFAULT_OUTAGE_WORDS, severity=2),
+            TriageRule(),
+            # words that page whatever the triage reads; off until a lead lists words worth that
+            KeywordRule(words=("ransomware",), severity=1, enabled=False),
             ProductionRule(severity=2),
             RepeatCallerRule(within_minutes=30, severity=1),
             TierRule(raise_by={"gold": 1}),

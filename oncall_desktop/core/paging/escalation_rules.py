@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
 
 from oncall_desktop.core.paging.maintenance import Terms
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
+from oncall_desktop.core.paging.triage_signals import KINDS, Reading, read, score
+from oncall_desktop.core.paging.triage_words import LABELS, WEIGHTS
 
 if TYPE_CHECKING:
     from oncall_desktop.core.paging.escalation import Context
@@ -155,6 +157,8 @@ class PriorityRule(_Rule):
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
         said, severity, reasons, tiers = self._said, batch.severity, batch.reasons, batch.tiers
         for i, ticket in enumerate(batch.tickets):
+            if not ticket.priority_given:  # the default is nobody's word: say nothing, start at P4
+                continue
             priority, tier = ticket.priority, tiers[i]
             slot = (priority, ticket.client, tier)
             reason = said.get(slot)
@@ -363,9 +367,85 @@ class MaintenanceRule(_Rule):
     kind: ClassVar[str] = "maintenance"
 
 
+@dataclass(frozen=True)
+class TriageRule(_Rule):
+    """What the ticket's words say: kind of ticket, scope, impact, security, state (``triage_signals``).
+
+    Each signal kind found adds its weight (lowering kinds subtract); the sum
+    sets a floor: P2 at ``page_score``, P1 at ``p1_score``, P3 above zero.
+    ``weights`` overrides the built-in weight of a kind; 0 switches it off.
+    Every kind that counted is a reason, so the tech reads why.
+    """
+
+    kind: ClassVar[str] = "triage"
+    page_score: int = 4
+    p1_score: int = 9
+    weights: Mapping[str, int] = field(default_factory=dict)
+    _weights: dict[str, int] = field(init=False, repr=False, compare=False)
+    _said: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False,
+                                                         compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_weights", {**WEIGHTS, **self.weights})
+
+    def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
+        said, severity, reasons = self._said, batch.severity, batch.reasons
+        for i, text in enumerate(batch.texts):
+            verdict = said.get(text)
+            if verdict is None:
+                reading = read(text)
+                verdict = self._verdict(reading) if reading.found or reading.negated else (4, ())
+                if len(said) >= 50_000:
+                    said.clear()
+                said[text] = verdict
+            level, why = verdict
+            if why:
+                if level < severity[i]:
+                    severity[i] = level
+                reasons[i].extend(why)
+
+    def _verdict(self, reading: Reading) -> tuple[int, tuple[str, ...]]:
+        total, parts = score(reading, self._weights)
+        why = [f"{LABELS[k]} ('{shown}', +{w})" if w > 0 else f"lowered: {LABELS[k]} ('{shown}', −{-w})"
+               for k, w, shown in parts]
+        why += [f"not counted: {LABELS[k]} ('{shown}' after a negation)" for k, shown in reading.negated.items()
+                if k not in reading.found and self._weights.get(k, 0)]
+        if not why:
+            return 4, ()
+        level = 1 if total >= self.p1_score else 2 if total >= self.page_score else 3 if total > 0 else 4
+        verdict = f"{level_name(level)}" if level < 4 else "no floor"
+        why.append(f"triage score {total} (pages at {self.page_score}, P1 at {self.p1_score}): {verdict}")
+        return level, tuple(why)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TriageRule:
+        cls._check_keys(data)
+        raw = data.get("weights", {})
+        if not isinstance(raw, Mapping):
+            raise RuleError("'weights' must map a signal kind to a number, such as { outage = 2 }", key="weights")
+        bad = [k for k in raw if k not in KINDS]
+        if bad:
+            raise RuleError(f"unknown signal kind '{bad[0]}' in 'weights'; kinds: {', '.join(KINDS)}", key="weights")
+        weights: dict[str, int] = {}
+        for k, v in raw.items():
+            if isinstance(v, bool) or not isinstance(v, int) or not -20 <= v <= 20:
+                raise RuleError(f"weight of '{k}' must be a whole number from -20 to 20, not {v!r}", key="weights")
+            weights[str(k)] = v
+        scores: dict[str, int] = {}
+        for key, default in (("page_score", 4), ("p1_score", 9)):
+            value = data.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+                raise RuleError(f"'{key}' must be a whole number from 1 to 50, not {value!r}", key=key)
+            scores[key] = value
+        if scores["p1_score"] < scores["page_score"]:
+            raise RuleError("'p1_score' must be at least 'page_score'", key="p1_score")
+        return cls(enabled=_bool(data, "enabled", True), weights=weights, **scores)
+
+
 RULE_KINDS: dict[str, type[_Rule]] = {
     cls.kind: cls
-    for cls in (PriorityRule, KeywordRule, ProductionRule, TierRule, RepeatCallerRule, UnansweredRule, MaintenanceRule)
+    for cls in (PriorityRule, KeywordRule, ProductionRule, TierRule, RepeatCallerRule, UnansweredRule, MaintenanceRule,
+                TriageRule)
 }
 
 Rule = _Rule

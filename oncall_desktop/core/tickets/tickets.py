@@ -49,6 +49,9 @@ class Ticket:
     #: Who the ticket system says holds it (display name); internal, not in the JSON contract:
     #: the poller compares it with the last one seen to page the person a ticket was escalated to.
     assignee: str = ""
+    #: False when the source said no priority (``priority`` is then only the default): the rules must
+    #: not read it as the client's word.  Internal, like ``assignee``; the JSON form shows ``priority``.
+    priority_given: bool = True
 
     def __post_init__(self) -> None:
         if not isinstance(self.title, str) or not self.title.strip():
@@ -108,6 +111,8 @@ class Ticket:
             kwargs["remote_id"] = str(data["remote_id"])
         if data.get("priority") is not None:
             kwargs["priority"] = _priority(data["priority"])
+        else:
+            kwargs["priority_given"] = False
         for key in ("created", "updated"):
             if data.get(key) is not None:
                 try:

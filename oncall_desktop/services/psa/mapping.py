@@ -281,7 +281,7 @@ def make_ticket(source: str, fmap: FieldMap, *, remote_id: object, title: object
         "contact": contact if type(contact) is str else ("" if contact is None else str(contact)),
         "created": instant(created), "updated": instant(updated),
         "assignee": assignee if type(assignee) is str else ("" if assignee is None else str(assignee)),
-        "id": f"{source}:{rid}",
+        "id": f"{source}:{rid}", "priority_given": True,
     }
     # what Ticket would check is already true (title, aware-UTC times, the id), except where a
     # hand-built FieldMap gives an odd priority: then Ticket(...) says what is wrong

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
-from oncall_desktop.core.paging.escalation_rules import (KeywordRule, MaintenanceRule, PriorityRule, RepeatCallerRule,
+from oncall_desktop.core.paging.escalation_rules import (KeywordRule, MaintenanceRule, PriorityRule, ProductionRule,
+                                                         RepeatCallerRule,
                                                          RuleError, TierRule, UnansweredRule, rule_from_dict)
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow
 from oncall_desktop.services.platform.gc_pause import gc_paused
@@ -23,8 +24,22 @@ def ticket(title: str, **kw: object) -> Ticket:
     return Ticket(title=title, **kw)  # type: ignore[arg-type]
 
 
+#: The rule set these tests were written against: priority, keywords, production, repeat caller, tier,
+#: unanswered, maintenance (the built-in set reads words through the triage rule; tests/test_triage_*.py)
+KEYWORD_RULES = RuleSet(rules=(
+    PriorityRule(),
+    KeywordRule(words=("ransomware", "breach", "breached", "hacked", "compromised"), severity=1),
+    KeywordRule(words=("down", "outage", "urgent", "emergency", "security", "offline", "crashed"), severity=2),
+    ProductionRule(severity=2),
+    RepeatCallerRule(within_minutes=30, severity=1),
+    TierRule(raise_by={"gold": 1}),
+    UnansweredRule(after_minutes=60, raise_levels=1),
+    MaintenanceRule(),
+), page_at=2)
+
+
 def judge(t: Ticket, ctx: Context | None = None, rules: RuleSet | None = None, now: datetime = NOW) -> Decision:
-    return evaluate(t, rules or default_rules(), ctx or Context(), now)
+    return evaluate(t, rules or KEYWORD_RULES, ctx or Context(), now)
 
 
 # -- priority ---------------------------------------------------------------
