@@ -9,11 +9,13 @@ SLA clock shares them); the rounding of seconds to minutes is described there.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from oncall_desktop.core.billing.calendar_hours import BillingError, Calendar, _seconds, _utc
 from oncall_desktop.core.time.clock import iso
@@ -131,7 +133,7 @@ def agreement_for(agreements: Iterable[Agreement], on: date,
 def check_agreements(agreements: Sequence[Agreement]) -> None:
     """Refuse overlapping agreements: which one bills a night must never be a guess."""
     ordered = sorted(agreements, key=lambda a: a.effective_from)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in pairwise(ordered):
         if before.effective_to is None or before.effective_to >= after.effective_from:
             raise BillingError(
                 f"agreements '{before.name}' and '{after.name}' are both in force on {after.effective_from}; "

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Collection, Iterable, Mapping, Sequence
 
 import yaml
 
@@ -381,6 +381,11 @@ def _read_node(reader: _Reader, node: yaml.Node, number: int, outcomes: dict[str
     return Node(node_id, question, tuple(answers), help_text, reader.line(node))
 
 
+def _event_line(event: yaml.Event) -> int:
+    """The 1-based line an event starts on (1 when the parser gave it no mark)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else 1
+
+
 def _too_many_message(what: str, count: int) -> str:
     return (f"the tree has {count:,} {what}, more than the {MAX_TREE_NODES:,} a tree may have; split it into "
             "smaller trees (an outcome can open a runbook that names the next tree)")
@@ -405,7 +410,7 @@ def _too_many_items(text: str) -> tuple[int, str] | None:
                 elif depth == 2 and counting:
                     count += 1
                     if count > MAX_TREE_NODES:
-                        return event.start_mark.line + 1, _too_many_message(counting, count)
+                        return _event_line(event), _too_many_message(counting, count)
                 depth += 1
                 expect_key = isinstance(event, yaml.MappingStartEvent) and depth == 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
@@ -420,7 +425,7 @@ def _too_many_items(text: str) -> tuple[int, str] | None:
                 elif depth == 2 and counting:
                     count += 1
                     if count > MAX_TREE_NODES:
-                        return event.start_mark.line + 1, _too_many_message(counting, count)
+                        return _event_line(event), _too_many_message(counting, count)
     except yaml.YAMLError:
         return None
     return None

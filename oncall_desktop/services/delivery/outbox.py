@@ -41,13 +41,18 @@ import json
 import math
 import random
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.psa.base import (
-    ErrorKind, TicketSystemError, TimeEntryRequest, has_stamp, stamp,
+    ErrorKind,
+    TicketSystemError,
+    TimeEntryRequest,
+    has_stamp,
+    stamp,
 )
 from oncall_desktop.services.psa.http import RetryPolicy, backoff_delay
 from oncall_desktop.services.storage.store import Store

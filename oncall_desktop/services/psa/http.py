@@ -29,10 +29,11 @@ from __future__ import annotations
 import functools
 import random
 import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -41,16 +42,25 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 try:
     import msgspec
 except ImportError:  # pragma: no cover - a platform without its wheel: requests' decoder does it all
-    msgspec = None
+    msgspec = None  # type: ignore[assignment]  # the optional-import idiom: callers test for None
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import Clock, SystemClock, as_utc
 from oncall_desktop.services.platform.gc_pause import gc_paused
 from oncall_desktop.services.psa import deadline as dl
-from oncall_desktop.services.psa.base import (MAX_RETRY_AFTER, USERINFO_REFUSED, ErrorKind, PollResult,
-                                              TicketSystemError, TimeEntryRequest, has_stamp, has_userinfo,
-                                              plain_http_beyond_loopback, redact_url)
+from oncall_desktop.services.psa.base import (
+    MAX_RETRY_AFTER,
+    USERINFO_REFUSED,
+    ErrorKind,
+    PollResult,
+    TicketSystemError,
+    TimeEntryRequest,
+    has_stamp,
+    has_userinfo,
+    plain_http_beyond_loopback,
+    redact_url,
+)
 from oncall_desktop.services.psa.mapping import field_map, next_cursor
-from oncall_desktop.core.tickets.tickets import Ticket
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -78,7 +88,7 @@ def backoff_delay(attempt: int, policy: RetryPolicy, rand: Callable[[], float]) 
     Full jitter spreads clients that failed together (an outage at the vendor)
     so they do not come back in lock-step.
     """
-    ceiling = min(policy.cap, policy.base * (2 ** attempt))
+    ceiling = min(policy.cap, policy.base * (2.0 ** attempt))
     return max(0.0, rand()) * ceiling
 
 
@@ -133,7 +143,7 @@ def how_long(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoder(shape: Any) -> Any:
     """One msgspec decoder per shape (building one costs more than decoding a small page)."""
     return msgspec.json.Decoder(shape)

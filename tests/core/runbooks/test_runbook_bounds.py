@@ -7,7 +7,12 @@ import pytest
 
 from oncall_desktop.core.runbooks import runbooks as rb
 from oncall_desktop.core.runbooks.runbooks import (
-    MAX_TABLE_CELLS, MAX_TEXT_CHARS, MAX_TREE_NODES, RunbookFormatError, parse_runbook, parse_tree,
+    MAX_TABLE_CELLS,
+    MAX_TEXT_CHARS,
+    MAX_TREE_NODES,
+    RunbookFormatError,
+    parse_runbook,
+    parse_tree,
     viewable_markdown,
 )
 from oncall_desktop.services.runbooks.runbook_library import load_library

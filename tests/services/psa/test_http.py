@@ -15,8 +15,17 @@ from werkzeug import Request, Response
 
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.psa.http import (HttpClient, RetryPolicy, api_base, backoff_delay, by_offset,
-                                              by_page_number, parse_retry_after, post_once, walk_pages)
+from oncall_desktop.services.psa.http import (
+    HttpClient,
+    RetryPolicy,
+    api_base,
+    backoff_delay,
+    by_offset,
+    by_page_number,
+    parse_retry_after,
+    post_once,
+    walk_pages,
+)
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 
