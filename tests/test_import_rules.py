@@ -1,8 +1,9 @@
-"""How modules import each other: from the module that defines a name, never through a re-export.
+"""How modules import each other: from the module that defines a name, and only its public names.
 
-Why: a re-export hides where a name lives, so moving or splitting a module
-breaks callers far away, and the tree stops reading as the architecture.
-Checked on the source (ast), so it costs nothing at run time.
+Why: a re-export hides where a name lives, and a private name (``_x``) taken
+from another module ties the two together behind the reader's back; either
+way, moving or splitting a module breaks callers far away and the tree stops
+reading as the architecture.  Checked on the source (ast): no run-time cost.
 """
 from __future__ import annotations
 
@@ -56,6 +57,14 @@ def _sources() -> list[Path]:
     return [*PKG.rglob("*.py"), *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py")]
 
 
+def _imports_from_other_modules(path: Path):
+    """``from M import …`` of this repository (the package and the tests), M not the importing file."""
+    for node in ast.walk(_tree(path)):
+        ours = isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("oncall_desktop", "tests")
+        if ours and (ROOT / node.module.replace(".", "/")).with_suffix(".py") != path:
+            yield node
+
+
 def test_names_are_imported_from_the_module_that_defines_them() -> None:
     through = []
     for path in _sources():
@@ -65,3 +74,10 @@ def test_names_are_imported_from_the_module_that_defines_them() -> None:
                     continue
                 through.append(f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} from {node.module}")
     assert through == []
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    private = [f"{path.relative_to(ROOT)}:{node.lineno}: {alias.name} from {node.module}"
+               for path in _sources() for node in _imports_from_other_modules(path)
+               for alias in node.names if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert private == []

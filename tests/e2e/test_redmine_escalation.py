@@ -18,18 +18,19 @@ from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.paging.notifier import Notifier
 from tests.e2e.redmine import RedmineServer
-from tests.e2e.test_redmine_handoff_escalation import _user
+from tests.e2e.test_redmine_handoff_escalation import new_member
 
 
-def _always(name: str, person: str, start: datetime, **kw: str) -> Schedule:
+def always_schedule(name: str, person: str, start: datetime, **kw: str) -> Schedule:
     return Schedule(name=name, time_zone="UTC", layers=(Layer("All week", [person], start, "weekly", "00:00"),), **kw)
 
 
 def _workspace(tmp_path, clock: FakeClock, redmine: RedmineServer, recorder) -> Workspace:
     ws = Workspace(tmp_path / "ws", clock, notifier=Notifier(backends=[recorder]))
     start = clock.now() - timedelta(days=1)
-    ws.directory_service.save_schedule(_always("Primary", "Ana Souza", start, backup="Backup", lead="Erin Walsh"))
-    ws.directory_service.save_schedule(_always("Backup", "Ben Okafor", start))
+    schedule = always_schedule("Primary", "Ana Souza", start, backup="Backup", lead="Erin Walsh")
+    ws.directory_service.save_schedule(schedule)
+    ws.directory_service.save_schedule(always_schedule("Backup", "Ben Okafor", start))
     ws.store.set_setting("page_schedule", "Primary")
     ws.store.set_setting("me", "Ana Souza")
     ws.store.set_setting("time_zone", "UTC")
@@ -46,7 +47,7 @@ def test_unacknowledged_page_escalates_through_the_outbox_to_redmine(tmp_path, r
     ws = _workspace(tmp_path, clock, redmine, recorder)
     try:
         ben_mail = f"ben-{uuid.uuid4().hex[:6]}@msp.example"
-        ben_id = _user(redmine, "Ben", "Okafor", ben_mail)
+        ben_id = new_member(redmine, "Ben", "Okafor", ben_mail)
         ws.directory_service.add_person("Ben Okafor", email=ben_mail)
         issue = redmine.create_issue(f"Server down at Acme ({uuid.uuid4().hex[:6]})", priority="Urgent",
                                      description="Exchange unreachable")

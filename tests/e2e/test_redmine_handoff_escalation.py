@@ -23,11 +23,11 @@ from tests.conftest import SilentBackend
 from tests.e2e.redmine import RedmineServer
 
 
-def _always(name: str, person: str, start: datetime, **kw: str) -> Schedule:
+def always_schedule(name: str, person: str, start: datetime, **kw: str) -> Schedule:
     return Schedule(name=name, time_zone="UTC", layers=(Layer("All week", [person], start, "weekly", "00:00"),), **kw)
 
 
-def _project(redmine: RedmineServer, tag: str) -> str:
+def own_project(redmine: RedmineServer, tag: str) -> str:
     """A project of this test's own: the session's project holds other tests' Urgent issues, which would page too."""
     identifier = f"handoff-{tag}"
     redmine.api("POST", "/projects.json", json={"project": {
@@ -36,7 +36,7 @@ def _project(redmine: RedmineServer, tag: str) -> str:
     return identifier
 
 
-def _user(redmine: RedmineServer, first: str, last: str, mail: str, project: str | None = None) -> int:
+def new_member(redmine: RedmineServer, first: str, last: str, mail: str, project: str | None = None) -> int:
     login = f"{first.lower()[:3]}-{uuid.uuid4().hex[:8]}"
     body = {"user": {"login": login, "firstname": first, "lastname": last, "mail": mail,
                      "password": uuid.uuid4().hex, "must_change_passwd": False}}
@@ -52,8 +52,8 @@ def _laptop(folder, me: str, clock: FakeClock, redmine: RedmineServer, project: 
             recorder: SilentBackend) -> Workspace:
     ws = Workspace(folder, clock, notifier=Notifier(backends=[recorder]))
     start = clock.now() - timedelta(days=1)
-    ws.directory_service.save_schedule(_always("Primary", "Ana Souza", start, backup="Backup"))
-    ws.directory_service.save_schedule(_always("Backup", "Chloé Martin", start))
+    ws.directory_service.save_schedule(always_schedule("Primary", "Ana Souza", start, backup="Backup"))
+    ws.directory_service.save_schedule(always_schedule("Backup", "Chloé Martin", start))
     for name, mail in emails.items():
         ws.directory_service.add_person(name, email=mail)
     ws.store.set_setting("page_schedule", "Primary")
@@ -66,9 +66,9 @@ def _laptop(folder, me: str, clock: FakeClock, redmine: RedmineServer, project: 
 def test_escalation_reassigns_the_issue_and_pages_the_backup_on_her_own_laptop(tmp_path, redmine) -> None:
     tag = uuid.uuid4().hex[:6]
     emails = {"Ana Souza": f"ana-{tag}@msp.example", "Chloé Martin": f"chloe-{tag}@msp.example"}
-    project = _project(redmine, tag)
-    ana_id = _user(redmine, "Ana", "Souza", emails["Ana Souza"], project)
-    chloe_id = _user(redmine, "Chloé", "Martin", emails["Chloé Martin"], project)
+    project = own_project(redmine, tag)
+    ana_id = new_member(redmine, "Ana", "Souza", emails["Ana Souza"], project)
+    chloe_id = new_member(redmine, "Chloé", "Martin", emails["Chloé Martin"], project)
     clock = FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
     ana_pops, chloe_pops = SilentBackend(), SilentBackend()
     ana = _laptop(tmp_path / "ana", "Ana Souza", clock, redmine, project, emails, ana_pops)

@@ -23,7 +23,7 @@ from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.paging.notifier import Notifier
 from tests.conftest import SilentBackend
 from tests.e2e.redmine import RedmineServer
-from tests.e2e.test_redmine_handoff_escalation import _always, _project, _user
+from tests.e2e.test_redmine_handoff_escalation import always_schedule, new_member, own_project
 
 ANA, CHLOE, ERIN, DESK = "Ana Souza", "Chloé Martin", "Erin Walsh", "Service Desk"
 
@@ -35,9 +35,9 @@ class TeamOnRedmine:
         self.redmine = redmine
         tag = uuid.uuid4().hex[:6]
         self.tag = tag
-        self.project = _project(redmine, tag)
+        self.project = own_project(redmine, tag)
         self.emails = {name: f"{name.split()[0].lower()}-{tag}@msp.example" for name in (ANA, CHLOE, ERIN, DESK)}
-        self.ids = {name: _user(redmine, *name.split(), self.emails[name], self.project) for name in self.emails}
+        self.ids = {name: new_member(redmine, *name.split(), self.emails[name], self.project) for name in self.emails}
         self.clock = FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
         self.pops = {ANA: SilentBackend(), CHLOE: SilentBackend()}
         self.ana = self._laptop(folder / "ana", ANA)
@@ -46,8 +46,8 @@ class TeamOnRedmine:
     def _laptop(self, folder: Path, me: str) -> Workspace:
         ws = Workspace(folder, self.clock, notifier=Notifier(backends=[self.pops[me]]))
         start = self.clock.now() - timedelta(days=1)
-        ws.directory_service.save_schedule(_always("Primary", ANA, start, backup="Backup", lead=ERIN))
-        ws.directory_service.save_schedule(_always("Backup", CHLOE, start))
+        ws.directory_service.save_schedule(always_schedule("Primary", ANA, start, backup="Backup", lead=ERIN))
+        ws.directory_service.save_schedule(always_schedule("Backup", CHLOE, start))
         for name, mail in self.emails.items():
             ws.directory_service.add_person(name, email=mail)
         ws.store.set_setting("page_schedule", "Primary")

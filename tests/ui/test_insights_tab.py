@@ -76,10 +76,10 @@ def test_reversed_period_is_explained_not_computed(qtbot, tab) -> None:
 
 
 def test_small_whole_number_axes_label_each_number_once(qapp) -> None:
-    from oncall_desktop.ui.insights.insights_charts import _value_axis
+    from oncall_desktop.ui.insights.insights_charts import value_axis
 
     for top in (0.0, 0.4, 1.0, 3.0):
-        axis = _value_axis(top)
+        axis = value_axis(top)
         ticks = axis.tickCount()
         step = (axis.max() - axis.min()) / (ticks - 1)
         labels = [f"{axis.min() + i * step:.0f}" for i in range(ticks)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from oncall_desktop.services.paging import clock as page_clock
+from oncall_desktop.services.paging import ack_clock
 from oncall_desktop.ui.settings.client_editor import ClientEditor
 from oncall_desktop.ui.settings.settings_tab import SettingsTab
 
@@ -120,11 +120,11 @@ def test_ack_policy_minutes_are_saved_and_used(qtbot, tab, controller) -> None:
     assert (page.ack.value(), page.stale.value(), page.renotify.value()) == (15, 30, 5)
     _type(qtbot, page.ack, "10")
     _type(qtbot, page.renotify, "3")
-    policy = page_clock.ack_policy(controller.ws)
+    policy = ack_clock.ack_policy(controller.ws)
     assert (policy.ack_minutes, policy.stale_minutes, policy.renotify_minutes) == (10, 30, 3)
     assert page.ack_status.text().startswith("✓ pages wait 10 min, repeat every 3 min")
     _type(qtbot, page.stale, "45")
-    assert page_clock.ack_policy(controller.ws).stale_minutes == 45
+    assert ack_clock.ack_policy(controller.ws).stale_minutes == 45
 
 
 def test_ack_policy_refusal_is_shown_beside_the_fields(qtbot, tab, controller) -> None:

@@ -17,7 +17,7 @@ from itertools import pairwise
 from operator import attrgetter
 from typing import Any
 
-from oncall_desktop.core.billing.calendar_hours import BillingError, Calendar, _seconds, _utc
+from oncall_desktop.core.billing.calendar_hours import BillingError, Calendar, epoch_seconds, utc_from_epoch
 from oncall_desktop.core.time.clock import iso
 
 NO_CHARGE = "no-charge"
@@ -231,8 +231,8 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
     scan = calendar._scan
     for session in sessions:
         start, end = session.start, session.end
-        s = int(start.timestamp()) if start.tzinfo is not None else _seconds(start)
-        e = int(end.timestamp()) if end.tzinfo is not None else _seconds(end)
+        s = int(start.timestamp()) if start.tzinfo is not None else epoch_seconds(start)
+        e = int(end.timestamp()) if end.tzinfo is not None else epoch_seconds(end)
         if e < s:
             raise BillingError(
                 f"ticket {session.ticket}: the work ends ({iso(end)}) before it starts "
@@ -268,11 +268,11 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
             at = f"{datetime.fromtimestamp(boundary, calendar.zone):%H:%M} {calendar.time_zone}"
             normal_reasons = base + [f"in-hours part of a session split at {at}"]
             billable = _rounded(in_hours, agreement, normal_reasons)
-            append(TimeEntry(session.ticket, session.client, _utc(segments[0][0]), _utc(segments[-1][1]),
-                             in_hours, in_hours, 0, billable, 1.0, RATE_NORMAL, normal_reasons, agreement.name,
-                             agreement.amount_cents(billable, False)))
-            start = start if segments[0][0] > s else _utc(segments[0][1])
-            end = end if segments[-1][1] < e else _utc(segments[-1][0])
+            first, last = utc_from_epoch(segments[0][0]), utc_from_epoch(segments[-1][1])
+            append(TimeEntry(session.ticket, session.client, first, last, in_hours, in_hours, 0, billable, 1.0,
+                             RATE_NORMAL, normal_reasons, agreement.name, agreement.amount_cents(billable, False)))
+            start = start if segments[0][0] > s else utc_from_epoch(segments[0][1])
+            end = end if segments[-1][1] < e else utc_from_epoch(segments[-1][0])
             reasons.append(f"after-hours part of a session split at {at}")
             part_worked, part_in = after, 0
         elif in_hours:

@@ -380,7 +380,8 @@ def default_calendar(local_zone_name: str) -> Calendar:
 
 # --------------------------------------------------------------------------- split
 
-def _seconds(value: datetime, what: str = "time") -> int:
+def epoch_seconds(value: datetime, what: str = "time") -> int:
+    """Whole seconds since the epoch (the unit of the interval arithmetic); naive means UTC."""
     if not isinstance(value, datetime):
         raise BillingError(f"the {what} must be a date and time, not {value!r}")
     if value.tzinfo is None:
@@ -392,7 +393,8 @@ def _minutes(seconds: int) -> int:
     return (seconds + 30) // 60
 
 
-def _utc(ts: int) -> datetime:
+def utc_from_epoch(ts: int) -> datetime:
+    """The inverse of :func:`epoch_seconds`, as an aware UTC datetime."""
     return datetime.fromtimestamp(ts, UTC)
 
 
@@ -428,7 +430,7 @@ def split(start: datetime, end: datetime, calendar: Calendar) -> Split:
 
     ``notes`` names special days touched (weekend, public holiday, closure).
     """
-    s, e = _seconds(start, "start"), _seconds(end, "end")
+    s, e = epoch_seconds(start, "start"), epoch_seconds(end, "end")
     if e < s:
         raise BillingError(f"the work ends ({iso(end)}) before it starts ({iso(start)}); swap the times")
     _, inside, segments, notes = calendar._scan(s, e)
@@ -438,11 +440,11 @@ def split(start: datetime, end: datetime, calendar: Calendar) -> Split:
     cursor = s
     for lo, hi in segments:
         if cursor < lo:
-            pieces.append(Piece(_utc(cursor), _utc(lo), False))
-        pieces.append(Piece(_utc(lo), _utc(hi), True))
+            pieces.append(Piece(utc_from_epoch(cursor), utc_from_epoch(lo), False))
+        pieces.append(Piece(utc_from_epoch(lo), utc_from_epoch(hi), True))
         cursor = hi
     if cursor < e:
-        pieces.append(Piece(_utc(cursor), _utc(e), False))
+        pieces.append(Piece(utc_from_epoch(cursor), utc_from_epoch(e), False))
     return Split(in_hours, worked - in_hours, tuple(pieces), tuple(notes))
 
 
@@ -451,7 +453,7 @@ def business_minutes_between(start: datetime, end: datetime, calendar: Calendar)
 
     Floor, not nearest: an SLA target is not missed until a full minute has passed.
     """
-    s, e = _seconds(start, "start"), _seconds(end, "end")
+    s, e = epoch_seconds(start, "start"), epoch_seconds(end, "end")
     if e < s:
         return -business_minutes_between(end, start, calendar)
     return calendar._scan(s, e)[1] // 60
@@ -464,9 +466,9 @@ def add_business_minutes(start: datetime, minutes: int, calendar: Calendar) -> d
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
         raise BillingError(f"business minutes to add must be a whole number ≥ 0, not {minutes!r}")
-    s = _seconds(start, "start")
+    s = epoch_seconds(start, "start")
     if minutes == 0:
-        return _utc(s)
+        return utc_from_epoch(s)
     remaining = minutes * 60
     ordinal = calendar._ordinal(s)
     for _ in range(_MAX_SCAN_DAYS):
@@ -475,7 +477,7 @@ def add_business_minutes(start: datetime, minutes: int, calendar: Calendar) -> d
             if lo >= w_hi:
                 continue
             if remaining <= w_hi - lo:
-                return _utc(lo + remaining)
+                return utc_from_epoch(lo + remaining)
             remaining -= w_hi - lo
         ordinal += 1
     raise CalendarError(

@@ -28,7 +28,7 @@ from oncall_desktop.core.time.clock import as_utc, iso
 UTC = timezone.utc
 #: How far on_call/next_* look for the ends of a shift before reporting it clipped.
 MAX_REACH = timedelta(days=4 * 366)
-_DAY = timedelta(days=1)
+ONE_DAY = timedelta(days=1)
 
 # A piece of the timeline while computing: (start, end, person, override, layer name).
 _Piece = tuple[datetime, datetime, str, bool, "str | None"]
@@ -37,7 +37,7 @@ _Piece = tuple[datetime, datetime, str, bool, "str | None"]
 # --------------------------------------------------------------------------- turns and pieces
 
 
-def _localize(day: date, at: time, zone: tzinfo) -> datetime:
+def localize(day: date, at: time, zone: tzinfo) -> datetime:
     """Wall-clock day+time in ``zone`` as UTC; a time skipped by DST uses the pre-change offset."""
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
 
@@ -54,12 +54,12 @@ class _Turns:
         self.anchor_date = local.date()
         self.days = layer.turn_length.days
         self.step = timedelta(hours=layer.turn_length.hours)
-        self.anchor = _localize(self.anchor_date, self.hand, zone)
+        self.anchor = localize(self.anchor_date, self.hand, zone)
 
     def boundary(self, k: int) -> datetime:
         """When turn ``k`` begins (turn 0 also covers anything from ``start`` on)."""
         if self.days:
-            return _localize(self.anchor_date + timedelta(days=k * self.days), self.hand, self.zone)
+            return localize(self.anchor_date + timedelta(days=k * self.days), self.hand, self.zone)
         return self.anchor + k * self.step
 
     def index(self, t: datetime) -> int:
@@ -101,7 +101,7 @@ def _windows(restrictions: Sequence[Restriction], zone: ZoneInfo, lo: datetime,
                 e = (local + timedelta(minutes=r.minutes)).replace(tzinfo=zone).astimezone(UTC)
                 if e > lo and s < hi and e > s:
                     raw.append((max(s, lo), min(e, hi)))
-        d += _DAY
+        d += ONE_DAY
     raw.sort()
     merged: list[tuple[datetime, datetime]] = []
     for s, e in raw:
@@ -185,7 +185,8 @@ def _merge(pieces: list[_Piece]) -> list[_Piece]:
     return out
 
 
-def _final(schedule: Schedule, a: datetime, b: datetime) -> list[_Piece]:
+def final_pieces(schedule: Schedule, a: datetime, b: datetime) -> list[_Piece]:
+    """The merged timeline of [a, b): layers stacked, overrides on top (what swaps split)."""
     zone = schedule.zone
     acc: list[_Piece] = []
     for layer in schedule.layers:
@@ -208,12 +209,12 @@ def shifts(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
     a, b = as_utc(start), as_utc(end)
     if b < a:
         raise RotationError(f"the period ends ({iso(b)}) before it starts ({iso(a)})")
-    return [_shift(p) for p in _final(schedule, a, b)]
+    return [_shift(p) for p in final_pieces(schedule, a, b)]
 
 
 def _span(schedule: Schedule) -> timedelta:
-    longest = max((layer.turn_length.approx for layer in schedule.layers), default=_DAY)
-    return min(longest + _DAY, timedelta(days=32))
+    longest = max((layer.turn_length.approx for layer in schedule.layers), default=ONE_DAY)
+    return min(longest + ONE_DAY, timedelta(days=32))
 
 
 def _extend(schedule: Schedule, piece: _Piece, lo: datetime, hi: datetime) -> _Piece:
@@ -223,10 +224,10 @@ def _extend(schedule: Schedule, piece: _Piece, lo: datetime, hi: datetime) -> _P
         edge, step, reach = (hi if forward else lo), hi - lo, timedelta(0)
         while (e if forward else s) == edge and reach < MAX_REACH:
             if forward:
-                seg = _final(schedule, edge, edge + step)
+                seg = final_pieces(schedule, edge, edge + step)
                 nxt = seg[0] if seg and seg[0][0] == edge else None
             else:
-                seg = _final(schedule, edge - step, edge)
+                seg = final_pieces(schedule, edge - step, edge)
                 nxt = seg[-1] if seg and seg[-1][1] == edge else None
             if nxt is not None and nxt[2] == person and nxt[3] == ovr:
                 e, s = (nxt[1], s) if forward else (e, nxt[0])
@@ -242,7 +243,7 @@ def on_call(schedule: Schedule, at: datetime) -> Shift | None:
     at = as_utc(at)
     span = _span(schedule)
     lo, hi = at - span, at + span
-    pieces = _final(schedule, lo, hi)
+    pieces = final_pieces(schedule, lo, hi)
     i = bisect.bisect_right(pieces, at, key=itemgetter(0)) - 1
     if i < 0 or pieces[i][1] <= at:
         return None
@@ -257,7 +258,7 @@ def next_on_call(schedule: Schedule, at: datetime) -> Shift | None:
     step = _span(schedule)
     lo = t
     while lo - t < MAX_REACH:
-        for p in _final(schedule, lo, lo + step):
+        for p in final_pieces(schedule, lo, lo + step):
             if p[0] >= t:
                 return on_call(schedule, p[0])
         lo, step = lo + step, step * 4
@@ -309,7 +310,7 @@ def next_shift_for(schedule: Schedule, person: str, after: datetime, *, include_
             break
         if e <= after:
             continue
-        for p in _final(schedule, max(s, after), min(e, until)):
+        for p in final_pieces(schedule, max(s, after), min(e, until)):
             if p[2] == person:
                 return on_call(schedule, p[0])
     return None

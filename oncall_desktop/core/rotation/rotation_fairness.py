@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from oncall_desktop.core.csv_safe import csv_writer
-from oncall_desktop.core.rotation.rotation import _DAY, _localize, shifts
+from oncall_desktop.core.rotation.rotation import ONE_DAY, localize, shifts
 from oncall_desktop.core.rotation.rotation_model import Schedule
 from oncall_desktop.core.time.clock import as_utc, iso
 
@@ -71,19 +71,19 @@ def fairness(schedule: Schedule, start: datetime, end: datetime,
         t[1] += shift.duration
         day = shift.start.astimezone(zone).date()
         while True:
-            d0, d1 = _localize(day, time(0), zone), _localize(day + _DAY, time(0), zone)
+            d0, d1 = localize(day, time(0), zone), localize(day + ONE_DAY, time(0), zone)
             if d0 >= shift.end:
                 break
             s, e = max(shift.start, d0), min(shift.end, d1)
             if e > s:
                 span = e - s
-                for ws, we in ((d0, _localize(day, time(6), zone)), (_localize(day, time(22), zone), d1)):
+                for ws, we in ((d0, localize(day, time(6), zone)), (localize(day, time(22), zone), d1)):
                     t[2] += max(nil, min(e, we) - max(s, ws))
                 if day.isoweekday() >= 6:
                     t[3] += span
                 if day in holiday_set:
                     t[4] += span
-            day += _DAY
+            day += ONE_DAY
     rows = tuple(FairnessRow(p, *v) for p, v in sorted(totals.items()))
     return FairnessReport(schedule.name, schedule.time_zone, as_utc(start), as_utc(end), rows)
 

@@ -70,7 +70,8 @@ def zone_of(name: str) -> ZoneInfo:
             f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin or America/New_York"
         ) from None
 
-def _instant(value: Any, what: str) -> datetime:
+def read_instant(value: Any, what: str) -> datetime:
+    """A datetime or ISO text as UTC, or a RotationError naming ``what``."""
     if isinstance(value, datetime):
         return as_utc(value)
     if isinstance(value, str):
@@ -99,13 +100,15 @@ def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
-def _name(value: Any, what: str) -> str:
+def read_name(value: Any, what: str) -> str:
+    """A person's or schedule's name, stripped; empty is a RotationError naming ``what``."""
     if not isinstance(value, str) or not value.strip():
         raise RotationError(f"needs a non-empty name, got {value!r}", (what,))
     return value.strip()
 
 
-def _check_keys(data: Any, allowed: Collection[str], required: Collection[str], what: str) -> Mapping[str, Any]:
+def check_table(data: Any, allowed: Collection[str], required: Collection[str], what: str) -> Mapping[str, Any]:
+    """``data`` as a mapping with only ``allowed`` keys and every ``required`` one, else a RotationError."""
     if not isinstance(data, Mapping):
         raise RotationError(f"a {what} must be a table/object, got {type(data).__name__}")
     unknown = sorted(set(data) - set(allowed))
@@ -221,7 +224,7 @@ class Restriction:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Restriction:
-        data = _check_keys(data, ("kind", "start", "minutes", "day"), ("start", "minutes"), "restriction")
+        data = check_table(data, ("kind", "start", "minutes", "day"), ("start", "minutes"), "restriction")
         kind = data.get("kind")
         day = data.get("day")
         if kind not in (None, "daily", "weekly"):
@@ -267,7 +270,7 @@ def _restrictions_from(items: Any) -> tuple[Restriction, ...]:
             if isinstance(item, Restriction):
                 out.append(item)
             elif isinstance(item, Mapping) and ("from" in item or "to" in item):
-                _check_keys(item, ("days", "from", "to"), ("from", "to"), "restriction")
+                check_table(item, ("days", "from", "to"), ("from", "to"), "restriction")
                 if item.get("days") in (None, "daily"):
                     out.append(Restriction.daily(item["from"], item["to"]))
                 else:
@@ -298,14 +301,14 @@ class Layer:
     end: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _name(self.name, "name"))
+        object.__setattr__(self, "name", read_name(self.name, "name"))
         members = self.members
         if isinstance(members, str) or not isinstance(members, (list, tuple)):
             raise RotationError(f"layer '{self.name}': members must be a list of names", ("members",))
         if not members:
             raise RotationError(f"layer '{self.name}' has no members; add at least one person", ("members",))
-        object.__setattr__(self, "members", tuple(_name(m, "members") for m in members))
-        object.__setattr__(self, "start", _instant(self.start, "start"))
+        object.__setattr__(self, "members", tuple(read_name(m, "members") for m in members))
+        object.__setattr__(self, "start", read_instant(self.start, "start"))
         try:
             object.__setattr__(self, "turn_length", TurnLength.parse(self.turn_length))
         except RotationError as err:
@@ -314,7 +317,7 @@ class Layer:
             object.__setattr__(self, "handoff_time", _clock_time(self.handoff_time, "handoff_time"))
         object.__setattr__(self, "restrictions", _restrictions_from(self.restrictions))
         if self.end is not None:
-            end = _instant(self.end, "end")
+            end = read_instant(self.end, "end")
             object.__setattr__(self, "end", end)
             if end <= self.start:
                 raise RotationError(f"layer '{self.name}' ends ({iso(end)}) before it starts ({iso(self.start)})",
@@ -331,7 +334,7 @@ class Layer:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Layer:
-        data = _check_keys(data, ("name", "members", "start", "turn_length", "handoff_time", "restrictions", "end"),
+        data = check_table(data, ("name", "members", "start", "turn_length", "handoff_time", "restrictions", "end"),
                            ("name", "members", "start", "turn_length"), "layer")
         return cls(data["name"], data["members"], data["start"], data["turn_length"],
                    data.get("handoff_time"), data.get("restrictions") or (), data.get("end"))
@@ -347,9 +350,9 @@ class Override:
     note: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "person", _name(self.person, "person"))
-        object.__setattr__(self, "start", _instant(self.start, "start"))
-        object.__setattr__(self, "end", _instant(self.end, "end"))
+        object.__setattr__(self, "person", read_name(self.person, "person"))
+        object.__setattr__(self, "start", read_instant(self.start, "start"))
+        object.__setattr__(self, "end", read_instant(self.end, "end"))
         if self.end <= self.start:
             raise RotationError(f"override for {self.person} ends ({iso(self.end)}) before it starts "
                                 f"({iso(self.start)})", ("end",))
@@ -359,7 +362,7 @@ class Override:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Override:
-        data = _check_keys(data, ("person", "start", "end", "note"), ("person", "start", "end"), "override")
+        data = check_table(data, ("person", "start", "end", "note"), ("person", "start", "end"), "override")
         return cls(data["person"], data["start"], data["end"], str(data.get("note") or ""))
 
 
@@ -387,9 +390,9 @@ class Shift:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Shift:
-        data = _check_keys(data, ("person", "start", "end", "override", "layer"), ("person", "start", "end"), "shift")
-        return cls(_name(data["person"], "person"), _instant(data["start"], "start"), _instant(data["end"], "end"),
-                   bool(data.get("override", False)), data.get("layer"))
+        data = check_table(data, ("person", "start", "end", "override", "layer"), ("person", "start", "end"), "shift")
+        return cls(read_name(data["person"], "person"), read_instant(data["start"], "start"),
+                   read_instant(data["end"], "end"), bool(data.get("override", False)), data.get("layer"))
 
 
 @dataclass(frozen=True)
@@ -408,7 +411,7 @@ class Schedule:
     lead: str | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "name", _name(self.name, "name"))
+        object.__setattr__(self, "name", read_name(self.name, "name"))
         _zone_name(self.time_zone)
         object.__setattr__(self, "layers", tuple(self.layers))
         object.__setattr__(self, "overrides", tuple(self.overrides))
@@ -419,11 +422,11 @@ class Schedule:
                                     ("layers", i, "name"))
             seen.add(layer.name)
         if self.backup is not None:
-            object.__setattr__(self, "backup", _name(self.backup, "backup"))
+            object.__setattr__(self, "backup", read_name(self.backup, "backup"))
             if self.backup == self.name:
                 raise RotationError(f"schedule '{self.name}' cannot be its own backup", ("backup",))
         if self.lead is not None:
-            object.__setattr__(self, "lead", _name(self.lead, "lead"))
+            object.__setattr__(self, "lead", read_name(self.lead, "lead"))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -447,7 +450,7 @@ class Schedule:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Schedule:
         """Build and validate a schedule from its JSON form (as stored in SQLite)."""
-        data = _check_keys(data, ("name", "time_zone", "layers", "overrides", "backup", "lead"),
+        data = check_table(data, ("name", "time_zone", "layers", "overrides", "backup", "lead"),
                            ("name", "time_zone"), "schedule")
         for key in ("layers", "overrides"):
             if not isinstance(data.get(key) or [], (list, tuple)):

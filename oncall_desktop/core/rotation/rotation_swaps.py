@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oncall_desktop.core.rotation.rotation import _final
-from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule, _check_keys, _instant, _name
+from oncall_desktop.core.rotation.rotation import final_pieces
+from oncall_desktop.core.rotation.rotation_model import (
+    Override,
+    RotationError,
+    Schedule,
+    check_table,
+    read_instant,
+    read_name,
+)
 from oncall_desktop.core.time.clock import as_utc, iso
 
 
@@ -33,7 +40,7 @@ class SwapProposal:
 
     def __post_init__(self) -> None:
         for name in ("start", "end", "proposed_at"):
-            object.__setattr__(self, name, _instant(getattr(self, name), name))
+            object.__setattr__(self, name, read_instant(getattr(self, name), name))
         if not self.id:
             key = "|".join((self.schedule, self.from_person, self.to_person, iso(self.start), iso(self.end),
                             iso(self.proposed_at)))
@@ -47,7 +54,7 @@ class SwapProposal:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SwapProposal:
         keys = ("id", "schedule", "from_person", "to_person", "start", "end", "proposed_at")
-        data = _check_keys(data, keys, keys[1:], "swap proposal")
+        data = check_table(data, keys, keys[1:], "swap proposal")
         return cls(data["schedule"], data["from_person"], data["to_person"], data["start"], data["end"],
                    data["proposed_at"], str(data.get("id") or ""))
 
@@ -58,7 +65,7 @@ class SwapProposal:
 
 def _who_instead(schedule: Schedule, person: str, start: datetime, end: datetime) -> str | None:
     """None if ``person`` covers all of [start, end); otherwise what the schedule shows instead."""
-    pieces = _final(schedule, start, end)
+    pieces = final_pieces(schedule, start, end)
     if len(pieces) == 1 and pieces[0][2] == person and pieces[0][0] == start and pieces[0][1] == end:
         return None
     others = [f"{p[2]} {iso(p[0])}–{iso(p[1])}" for p in pieces if p[2] != person]
@@ -79,7 +86,7 @@ def propose_swap(schedule: Schedule, from_person: str, to_person: str, start: da
     if instead is not None:
         raise RotationError(f"{from_person} is not on call for all of {iso(start)}–{iso(end)} in '{schedule.name}' "
                             f"(the schedule shows {instead}); pick a slice inside one of their shifts")
-    return SwapProposal(schedule.name, from_person, _name(to_person, "to_person"), start, end, now)
+    return SwapProposal(schedule.name, from_person, read_name(to_person, "to_person"), start, end, now)
 
 
 def accept_swap(schedule: Schedule, proposal: SwapProposal, by: str, now: datetime) -> Schedule:

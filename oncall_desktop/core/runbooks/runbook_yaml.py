@@ -56,7 +56,7 @@ class _Fields(dict[str, tuple[yaml.Node, yaml.Node]]):
     line: int = 1
 
 
-class _Reader:
+class YamlReader:
     """Reads composed YAML nodes into plain values, collecting problems with lines."""
 
     def __init__(self, path: str, line_offset: int = 0) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from oncall_desktop.core.runbooks.runbook_yaml import Problem, _Reader
+from oncall_desktop.core.runbooks.runbook_yaml import Problem, YamlReader
 
 #: The bundled content folder (pure data, no ``__init__.py``); only a path, no I/O here.
 BUNDLED_DIR = Path(__file__).with_name("bundled")
@@ -274,7 +274,7 @@ def parse_runbook(text: str, path: str = "<text>") -> Runbook:
     text = _normalise(text, path)
     front, body = split_front_matter(text, path)
     first_line = 2  # of the front matter, after the opening '---'
-    reader = _Reader(path, line_offset=first_line - 1)
+    reader = YamlReader(path, line_offset=first_line - 1)
     root = reader.compose(front) if front.strip() else None
     if root is None:
         if not reader.problems:
@@ -311,7 +311,7 @@ def review_due(runbook: Runbook, today: date, max_age_days: int = 365) -> bool:
 # --------------------------------------------------------------------------- trees
 
 
-def _read_outcome(reader: _Reader, node: yaml.Node, outcome_id: str, what: str) -> Outcome | None:
+def _read_outcome(reader: YamlReader, node: yaml.Node, outcome_id: str, what: str) -> Outcome | None:
     fields = reader.mapping(node, what, _OUTCOME_KEYS if outcome_id == "" else _OUTCOME_KEYS[1:])
     if fields is None:
         return None
@@ -328,7 +328,7 @@ def _read_outcome(reader: _Reader, node: yaml.Node, outcome_id: str, what: str) 
     return Outcome(outcome_id, title, severity, page, runbook, note, reader.line(node), lines["runbook"], lines["note"])
 
 
-def _read_answer(reader: _Reader, node: yaml.Node, owner: str, number: int,
+def _read_answer(reader: YamlReader, node: yaml.Node, owner: str, number: int,
                  outcomes: dict[str, Outcome]) -> Answer | None:
     what = f"node '{owner}' answer {number}"
     fields = reader.mapping(node, what, _ANSWER_KEYS)
@@ -356,7 +356,7 @@ def _read_answer(reader: _Reader, node: yaml.Node, owner: str, number: int,
     return Answer(key, label, target_next, target_outcome, reader.line(node), target_line)
 
 
-def _read_node(reader: _Reader, node: yaml.Node, number: int, outcomes: dict[str, Outcome]) -> Node | None:
+def _read_node(reader: YamlReader, node: yaml.Node, number: int, outcomes: dict[str, Outcome]) -> Node | None:
     fields = reader.mapping(node, f"node {number}", _NODE_KEYS)
     if fields is None:
         return None
@@ -433,7 +433,7 @@ def _too_many_items(text: str) -> tuple[int, str] | None:
 
 def _read_tree(text: str, path: str) -> tuple[DecisionTree | None, list[Problem]]:
     """Lenient: builds what it can so graph checks can run beside the format problems."""
-    reader = _Reader(path)
+    reader = YamlReader(path)
     try:
         text = _normalise(text, path)
     except RunbookFormatError as exc:

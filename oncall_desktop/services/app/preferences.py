@@ -87,11 +87,11 @@ class Preferences:
     # ------------------------------------------------------------------ read
     def values(self) -> dict[str, Any]:
         """Everything the Settings pages show, read in one go on the store thread."""
-        from oncall_desktop.services.paging import clock as page_clock
+        from oncall_desktop.services.paging import ack_clock
 
         ws, get = self.ws, self.store.get_setting
         try:
-            policy = page_clock.ack_policy(ws)
+            policy = ack_clock.ack_policy(ws)
             ack = {"ack": policy.ack_minutes, "stale": policy.stale_minutes, "renotify": policy.renotify_minutes}
         except ValueError:  # a damaged stored policy: show the defaults, saving repairs it
             ack = {"ack": 15, "stale": 30, "renotify": 5}
@@ -100,7 +100,7 @@ class Preferences:
         return {
             "me": ws.me,
             "people": [{"name": p["name"], "time_zone": p["time_zone"]} for p in ws.directory_service.people()],
-            "local_zone": page_clock.local_zone(),
+            "local_zone": ack_clock.local_zone(),
             "timer_autostart": bool(get("timer_autostart", True)),
             "timer_after_crash": str(get("timer_after_crash", "resume")),
             "timer_gap_minutes": int(ws.timers.gap_minutes()),

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.core.tickets.tickets import Ticket
     from oncall_desktop.services.app.readiness import Readiness
     from oncall_desktop.services.delivery.outbox import Outbox
-    from oncall_desktop.services.paging.clock import ClockService
+    from oncall_desktop.services.paging.ack_clock import ClockService
     from oncall_desktop.services.paging.maintenance_service import MaintenanceService
     from oncall_desktop.services.paging.notifier import Notifier
     from oncall_desktop.services.paging.pages import PageService
@@ -98,19 +98,19 @@ class Workspace:
 
     @cached_property
     def pages(self) -> PageService:
-        from oncall_desktop.services.paging import clock as page_clock
+        from oncall_desktop.services.paging import ack_clock
         from oncall_desktop.services.paging.pages import PageService
 
-        return PageService(self.store, policy=lambda: page_clock.ack_policy(self),
-                           chain=lambda at: page_clock.escalation_chain(self, at),
-                           contract=lambda client: page_clock.sla_contract(self, client),
-                           effects=page_clock.WorkspaceEffects(self),
-                           assignee=lambda ticket_id: page_clock.assignee_of(self, ticket_id))
+        return PageService(self.store, policy=lambda: ack_clock.ack_policy(self),
+                           chain=lambda at: ack_clock.escalation_chain(self, at),
+                           contract=lambda client: ack_clock.sla_contract(self, client),
+                           effects=ack_clock.WorkspaceEffects(self),
+                           assignee=lambda ticket_id: ack_clock.assignee_of(self, ticket_id))
 
     @cached_property
     def clock_service(self) -> ClockService:
         """Fires ack windows, stale checks and reminders from their stored deadlines (``tick``)."""
-        from oncall_desktop.services.paging.clock import ClockService
+        from oncall_desktop.services.paging.ack_clock import ClockService
 
         return ClockService(self)
 
@@ -191,7 +191,7 @@ class Workspace:
 
     @cached_property
     def poller(self) -> Poller:
-        from oncall_desktop.services.paging.clock import follow_ticket
+        from oncall_desktop.services.paging.ack_clock import follow_ticket
         from oncall_desktop.services.paging.poller import Poller
 
         return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me,
@@ -383,7 +383,7 @@ class Workspace:
 
     def _open_page(self, ticket: Ticket, decision: Decision) -> dict[str, Any]:
         from oncall_desktop.services.app.now import on_call_now
-        from oncall_desktop.services.paging.clock import caught_up
+        from oncall_desktop.services.paging.ack_clock import caught_up
 
         paging = self.paging_schedule()
         person = next((e["person"] for e in on_call_now(self) if e["schedule"] == paging), "")
@@ -394,7 +394,7 @@ class Workspace:
 
     def _assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> dict[str, Any]:
         """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""
-        from oncall_desktop.services.paging.clock import take_over
+        from oncall_desktop.services.paging.ack_clock import take_over
 
         page = take_over(self, self.pages.open(ticket, decision.severity, reason, self.me), ticket)  # at my level
         return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": page.severity,

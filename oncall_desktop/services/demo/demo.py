@@ -77,7 +77,7 @@ def _schedules(now: datetime, zone_name: str) -> list[Any]:
 
 def seed_demo(ws: Workspace) -> str:
     from oncall_desktop.core.tickets.tickets import Ticket
-    from oncall_desktop.services.paging.clock import local_zone
+    from oncall_desktop.services.paging.ack_clock import local_zone
 
     now = ws.clock.now()
     directory = ws.directory_service

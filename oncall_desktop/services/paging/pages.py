@@ -10,7 +10,7 @@ after the commit, so a crash can never announce a change that was not kept.
 
 Every technician's app keeps its own copy of each page; the ticket system is
 the shared truth between them.  The *holder* (``PageState.person``) is whose
-clock runs it (services/paging/clock.py).  What another app did reaches this one
+clock runs it (services/paging/ack_clock.py).  What another app did reaches this one
 only through the ticket system, and :meth:`PageService.follow_assignment`,
 :meth:`take_over` and :meth:`resolve_elsewhere` apply it to this copy as
 remote events — stored and logged (``page.acknowledged_elsewhere``,

@@ -524,7 +524,8 @@ def _stretches(items: Iterable[Shift], person: str) -> list[tuple[datetime, date
     return out
 
 
-def _in_words(delta: timedelta) -> str:
+def in_words(delta: timedelta) -> str:
+    """When, as a shift notice says it: "in 5 hours", "in 3 days"."""
     hours = delta.total_seconds() / 3600
     if hours < 36:
         count = max(1, round(hours))
@@ -545,7 +546,7 @@ def _notices_for(schedule: str, s: datetime, e: datetime, now: datetime, days: S
             nearest = min(passed)
             out.append(ShiftNotice(
                 before_keys[nearest], schedule, "before",
-                f"On call {_in_words(s - now)} — {schedule}",
+                f"On call {in_words(s - now)} — {schedule}",
                 f"Your {schedule} shift starts {local_stamp(s)} and runs until {local_stamp(e)}.",
                 tuple(before_keys[n] for n in passed if n != nearest)))
     elif s > lo and s <= now < e and start_key not in sent:

@@ -366,7 +366,7 @@ class TeamPack:
         return wanted, self._row()
 
     def _finish(self, wanted: str, row: tuple[Any, ...] | None, fetched: _Fetched) -> SyncResult:
-        from oncall_desktop.services.paging.clock import local_zone
+        from oncall_desktop.services.paging.ack_clock import local_zone
 
         same_source = row is not None and row[0] == wanted
         now = iso(self.store.clock.now())

@@ -48,7 +48,8 @@ class ChartView(QChartView):
         return chart
 
 
-def _value_axis(top: float, fmt: str = "%.0f", title: str = "") -> QValueAxis:
+def value_axis(top: float, fmt: str = "%.0f", title: str = "") -> QValueAxis:
+    """A y axis from 0 with headroom above ``top``; whole-number ticks for small counts."""
     axis = QValueAxis()
     upper = max(1.0, top * 1.1)
     axis.setLabelFormat(fmt)
@@ -86,7 +87,7 @@ def _bars(view: ChartView, categories: list[str], sets: list[tuple[str, list[flo
     cats = QBarCategoryAxis()
     cats.append(categories or ["no data"])
     cats.setTruncateLabels(False)
-    axis = _value_axis(top, fmt, value_title)
+    axis = value_axis(top, fmt, value_title)
     chart.addAxis(cats, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(cats)

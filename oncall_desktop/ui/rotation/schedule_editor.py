@@ -131,7 +131,7 @@ class ScheduleEditor(QDialog):
 
     def __init__(self, definition: dict[str, Any] | None, *, schedules: list[str], people: list[str],
                  on_save: Callable[[Schedule, str | None], None], parent: QWidget | None = None) -> None:
-        from oncall_desktop.services.paging.clock import local_zone
+        from oncall_desktop.services.paging.ack_clock import local_zone
 
         super().__init__(parent)
         self.original = (definition or {}).get("name")

@@ -11,7 +11,7 @@ from jeepney.low_level import HeaderFields
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.paging.notifier import DBUS_NAME, DBUS_PATH, FreedesktopBackend, Notification, Notifier
 from tests.services.paging.test_pages import demo_workspace
-from tests.services.paging.test_shared_pages import ANA, CHLOE, ERIN, Team, _outage
+from tests.services.paging.test_shared_pages import ANA, CHLOE, ERIN, Team, outage
 
 SERVER = ":1.7"
 
@@ -103,7 +103,7 @@ def team(tmp_path, fake_clock):
 
 
 def test_acknowledged_elsewhere_closes_the_pop_up(team) -> None:
-    t = _outage(team, assignee="Service Desk")
+    t = outage(team, assignee="Service Desk")
     team.poll_all()
     chloes = team.page(team.chloe, t).id
     assert team.pops[CHLOE].up == {chloes}
@@ -115,7 +115,7 @@ def test_acknowledged_elsewhere_closes_the_pop_up(team) -> None:
 
 
 def test_resolved_elsewhere_closes_the_pop_up(team) -> None:
-    t = _outage(team)
+    t = outage(team)
     team.poll_all()
     team.desk.set_status(t.remote_id, "closed")
     team.poll_all()
@@ -124,7 +124,7 @@ def test_resolved_elsewhere_closes_the_pop_up(team) -> None:
 
 
 def test_handed_over_to_someone_else_closes_the_pop_up(team) -> None:
-    t = _outage(team)
+    t = outage(team)
     team.poll_all()
     team.clock.advance(minutes=16)
     team.ana.clock_service.tick()  # Ana's clock escalates to Chloé: Ana's pop-up says so (replaced, not closed)

@@ -4,7 +4,7 @@ Ana (on call), Chloé (backup) and Erin (lead) each run their own app.  Here
 the shared ticket system is a third workspace's local book (real code: it
 polls, takes notes and reassigns like a PSA), handed to Ana's and Chloé's
 apps as their configured system; each app keeps its own store, outbox and
-copy of every page.  The rules under test (services/paging/clock.py docstring):
+copy of every page.  The rules under test (services/paging/ack_clock.py docstring):
 the holder's clock alone escalates; the next person's app takes the page
 over at the escalated level; what another app did — an acknowledgement, a
 hand-over, a closed ticket — moves this app's copy along without effects.
@@ -73,12 +73,12 @@ def team(tmp_path, fake_clock):
     t.close()
 
 
-def _outage(team: Team, assignee: str = ANA) -> Ticket:
+def outage(team: Team, assignee: str = ANA) -> Ticket:
     return team.desk.add(Ticket(title="Exchange down", client="Acme", priority=1, assignee=assignee))
 
 
 def test_only_the_holders_clock_escalates_then_the_backup_takes_over_at_level_2(team: Team) -> None:
-    t = _outage(team)
+    t = outage(team)
     team.poll_all()
     assert [team.page(ws, t).person for ws in (team.ana, team.chloe)] == [ANA, ANA]
 
@@ -122,7 +122,7 @@ def test_only_the_holders_clock_escalates_then_the_backup_takes_over_at_level_2(
 
 
 def test_acknowledgement_propagates_and_the_other_app_never_escalates(team: Team) -> None:
-    t = _outage(team, assignee="Service Desk")  # new tickets land in the desk's queue
+    t = outage(team, assignee="Service Desk")  # new tickets land in the desk's queue
     team.poll_all()
     team.clock.advance(minutes=4)
     team.ana.acknowledge()
@@ -145,14 +145,14 @@ def test_acknowledgement_propagates_and_the_other_app_never_escalates(team: Team
 
 
 def test_acknowledging_a_ticket_already_mine_does_not_reassign(team: Team) -> None:
-    _outage(team, assignee=ANA)
+    outage(team, assignee=ANA)
     team.poll_all()
     team.ana.acknowledge()
     assert [r.kind for r in team.ana.outbox.rows()] == ["note"]
 
 
 def test_someone_outside_the_chain_taking_it_is_an_acknowledgement_elsewhere(team: Team) -> None:
-    t = _outage(team)
+    t = outage(team)
     team.poll_all()
     team.clock.advance(minutes=2)
     team.desk.assign(t.remote_id, "Dev Patel")  # a colleague took it in the PSA itself
@@ -164,7 +164,7 @@ def test_someone_outside_the_chain_taking_it_is_an_acknowledgement_elsewhere(tea
 
 
 def test_a_ticket_closed_elsewhere_resolves_the_page_without_a_note(team: Team) -> None:
-    t = _outage(team)
+    t = outage(team)
     team.poll_all()
     team.clock.advance(minutes=3)
     team.desk.set_status(t.remote_id, "closed")
@@ -177,7 +177,7 @@ def test_a_ticket_closed_elsewhere_resolves_the_page_without_a_note(team: Team) 
 
 
 def test_the_clock_runs_every_page_when_me_is_not_set(team: Team) -> None:
-    _outage(team)
+    outage(team)
     team.poll_all()
     team.chloe.store.set_setting("me", "")  # a single-user workspace (or the CLI's tick in a script)
     team.clock.advance(minutes=16)
@@ -198,7 +198,7 @@ def test_the_clock_runs_every_page_when_the_system_cannot_reassign(team: Team) -
 
     team.chloe.__dict__["_system"] = Inbox()
     team.chloe.__dict__.pop("poller", None)
-    _outage(team)
+    outage(team)
     team.poll_all()
     team.clock.advance(minutes=16)
     assert [f["person"] for f in team.chloe.clock_service.tick()] == [CHLOE]  # duplicates accepted here
@@ -218,7 +218,7 @@ def test_the_clock_runs_every_page_on_the_workspaces_own_book(tmp_path, fake_clo
 
 def test_a_page_opened_for_me_by_an_escalation_starts_at_my_level(team: Team) -> None:
     """Chloé's app had no page (it was resolved there); the hand-over to her still lands at level 2."""
-    t = _outage(team)
+    t = outage(team)
     team.poll_all()
     team.chloe.resolve(team.page(team.chloe, t).id)
     team.clock.advance(minutes=16)
@@ -235,7 +235,7 @@ def test_a_page_opened_for_me_by_an_escalation_starts_at_my_level(team: Team) ->
 
 def test_an_app_that_was_off_during_the_hand_over_picks_the_page_up_at_its_level(team: Team) -> None:
     """Chloé's app first sees the ticket already escalated to her: her page, level 2, her clock runs on."""
-    t = _outage(team)
+    t = outage(team)
     team.ana.poll()  # only Ana's app is running
     team.clock.advance(minutes=16)
     team.ana.clock_service.tick()
@@ -256,7 +256,7 @@ def test_an_app_that_was_off_during_the_hand_over_picks_the_page_up_at_its_level
 
 def test_a_new_ticket_held_by_someone_outside_the_chain_pages_as_usual(team: Team) -> None:
     """A queue or the client's usual technician holding a new ticket is no hand-over: level 1, Ana."""
-    t = _outage(team, assignee="Service Desk")
+    t = outage(team, assignee="Service Desk")
     team.chloe.poll()
     page = team.page(team.chloe, t)
     assert (page.state, page.level, page.person) == ("pending", 1, ANA)

@@ -317,11 +317,11 @@ def test_a_week_of_nights_gets_one_advance_notice(workspace, fake_clock, recorde
 def test_notice_wording_counts_hours_right() -> None:
     from datetime import timedelta
 
-    from oncall_desktop.services.rotation.rotation_service import _in_words
+    from oncall_desktop.services.rotation.rotation_service import in_words
 
-    assert _in_words(timedelta(minutes=20)) == "in 1 hour"
-    assert _in_words(timedelta(hours=5)) == "in 5 hours"
-    assert _in_words(timedelta(days=3)) == "in 3 days"
+    assert in_words(timedelta(minutes=20)) == "in 1 hour"
+    assert in_words(timedelta(hours=5)) == "in 5 hours"
+    assert in_words(timedelta(days=3)) == "in 3 days"
 
 
 def test_advance_notice_names_the_true_end_of_the_stint(workspace, fake_clock) -> None:
