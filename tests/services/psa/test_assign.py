@@ -22,7 +22,8 @@ from oncall_desktop.services.psa.vendors.connectwise import to_ticket as cw_tick
 from oncall_desktop.services.psa.vendors.freshdesk import FreshdeskAdapter
 from oncall_desktop.services.psa.vendors.halopsa import HaloPSAAdapter
 from oncall_desktop.services.psa.vendors.halopsa import to_ticket as halo_ticket
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.retry import RetryPolicy
 from oncall_desktop.services.psa.vendors.jira import JiraAdapter
 from oncall_desktop.services.psa.vendors.jira import to_ticket as jira_ticket
 from oncall_desktop.services.psa.mapping import field_map
