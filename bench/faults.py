@@ -43,7 +43,8 @@ from werkzeug import Request, Response  # noqa: E402
 from oncall_desktop.core.time.clock import FakeClock  # noqa: E402
 from oncall_desktop.services.app.workspace import Workspace  # noqa: E402
 from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS  # noqa: E402
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy  # noqa: E402
+from oncall_desktop.services.psa.http import HttpOptions  # noqa: E402
+from oncall_desktop.services.psa.retry import RetryPolicy  # noqa: E402
 from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter  # noqa: E402
 
 ISSUES = (101, 102, 103)

@@ -1,4 +1,4 @@
-"""The line-keeping YAML reader under runbooks.py: composed nodes in, plain values and Problems out.
+"""The line-keeping YAML reader under runbooks.py and trees.py: composed nodes in, plain values and Problems out.
 
 Tech leads write runbooks and trees by hand, so a broken one must be refused
 *before* it ships with every problem reported at once, each with the file and

@@ -54,7 +54,7 @@ from oncall_desktop.services.psa.base import (
     has_stamp,
     stamp,
 )
-from oncall_desktop.services.psa.http import RetryPolicy, backoff_delay
+from oncall_desktop.services.psa.retry import RetryPolicy, backoff_delay
 from oncall_desktop.services.storage.store import Store
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 

@@ -26,8 +26,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from oncall_desktop.core.runbooks.bundle import load_texts
 from oncall_desktop.core.runbooks.runbook_yaml import Problem
-from oncall_desktop.core.runbooks.runbooks import MAX_TEXT_CHARS, load_texts
+from oncall_desktop.core.runbooks.runbooks import MAX_TEXT_CHARS
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa.base import LOCAL_HOSTS, USERINFO_REFUSED, has_userinfo, redact_url
 from oncall_desktop.services.runbooks.runbook_library import CONTENT_SUFFIXES

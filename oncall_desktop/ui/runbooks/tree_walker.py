@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oncall_desktop.core.runbooks.runbooks import DecisionTree, WalkResult, viewable_markdown, walk
+from oncall_desktop.core.runbooks.runbooks import viewable_markdown
+from oncall_desktop.core.runbooks.trees import DecisionTree, WalkResult, walk
 
 SEVERITY_COLOURS = {"P1": "#c5221f", "P2": "#e37400", "P3": "#1a73e8", "P4": "#5f6368"}
 ANSWER_STYLE = (

@@ -6,17 +6,10 @@ from datetime import date
 
 import pytest
 
+from oncall_desktop.core.runbooks.bundle import load_texts, validate
 from oncall_desktop.core.runbooks.runbook_yaml import Problem
-from oncall_desktop.core.runbooks.runbooks import (
-    RunbookFormatError,
-    WalkError,
-    load_texts,
-    parse_runbook,
-    parse_tree,
-    review_due,
-    validate,
-    walk,
-)
+from oncall_desktop.core.runbooks.runbooks import RunbookFormatError, parse_runbook, review_due
+from oncall_desktop.core.runbooks.trees import WalkError, parse_tree, walk
 
 GOOD_RUNBOOK = textwrap.dedent("""\
     ---

@@ -15,8 +15,9 @@ import pytest
 
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpOptions
 from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.retry import RetryPolicy
 from oncall_desktop.services.psa.vendors.autotask import AutotaskAdapter
 from oncall_desktop.services.psa.vendors.autotask import to_ticket as at_ticket
 from oncall_desktop.services.psa.vendors.connectwise import ConnectWiseAdapter
