@@ -30,6 +30,9 @@ run: $(DEPS)
 
 test: $(DEPS)
 	@scripts/system-deps.sh test
+	$(BIN)/ruff check oncall_desktop tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen DBUS_SESSION_BUS_ADDRESS=disabled: \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -46,4 +49,4 @@ screenshot: $(DEPS)
 	$(BIN)/python scripts/screenshot.py docs/main-window.png
 
 clean:
-	rm -rf build dist .pytest_cache
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -40,11 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pytest_httpserver import HTTPServer  # noqa: E402
 from werkzeug import Request, Response  # noqa: E402
 
-from oncall_desktop.core.time.clock import FakeClock, iso  # noqa: E402
-from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS  # noqa: E402
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy  # noqa: E402
-from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter  # noqa: E402
+from oncall_desktop.core.time.clock import FakeClock  # noqa: E402
 from oncall_desktop.services.app.workspace import Workspace  # noqa: E402
+from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS  # noqa: E402
+from oncall_desktop.services.psa.http import HttpOptions  # noqa: E402
+from oncall_desktop.services.psa.retry import RetryPolicy  # noqa: E402
+from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter  # noqa: E402
 
 ISSUES = (101, 102, 103)
 READ_TIMEOUT = 0.15

@@ -34,9 +34,9 @@ import requests
 
 from oncall_desktop.core.paging.escalation import Context, default_rules, evaluate_all
 from oncall_desktop.services.platform.gc_pause import gc_paused
-from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, to_ticket
 from oncall_desktop.services.psa.http import HttpClient
 from oncall_desktop.services.psa.mapping import convert_all, field_map
+from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, to_ticket
 
 N = 10_000
 TARGET_MS = 100.0
@@ -100,7 +100,7 @@ def main() -> None:
         t3 = time.process_time()
         gc.collect(0)  # the young-generation pass the pauses put off: the app pays it on its next allocation
         t4 = time.process_time()
-        for name, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0)):
+        for name, value in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0), strict=True):
             best[name] = min(best[name], value * 1000)
         assert len(decisions) == N
         del tickets, decisions
@@ -138,9 +138,9 @@ def latency() -> None:
     from pathlib import Path
 
     from oncall_desktop.core.time.clock import FakeClock
+    from oncall_desktop.services.app.workspace import Workspace
     from oncall_desktop.services.paging.notifier import FreedesktopBackend, Notifier, PlyerBackend
     from oncall_desktop.services.psa.base import PollResult
-    from oncall_desktop.services.app.workspace import Workspace
 
     class Recorder:
         name = "recorder"

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from oncall_desktop.core.billing.billing import Agreement, WorkSession, bill  # noqa: E402
 from oncall_desktop.core.billing.calendar_hours import Calendar  # noqa: E402
 from oncall_desktop.core.time.clock import FakeClock, iso  # noqa: E402
-from oncall_desktop.services.time.billing_service import Period  # noqa: E402
 from oncall_desktop.services.app.workspace import Workspace  # noqa: E402
+from oncall_desktop.services.time.billing_service import Period  # noqa: E402
 
 TARGET_SECONDS = 1.0
 
@@ -108,7 +108,7 @@ def main() -> None:
                    "time", "report", "--from", "2026-01-01T00:00:00Z", "--to", "2027-01-02T00:00:00Z", "--json"]
 
         def cli() -> int:
-            done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
+            done = subprocess.run(command, capture_output=True, check=True)
             return len(done.stdout)
 
         cli_s, size = timed(cli, args.runs)

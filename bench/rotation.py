@@ -10,9 +10,9 @@ import random
 import statistics
 import sys
 import time as clock
+from collections.abc import Callable
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

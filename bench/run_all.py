@@ -38,7 +38,7 @@ def main() -> int:
         head = ("figure", "value", "target", "ratio")
         widths = [max(len(r[i]) for r in rows + [head]) + 2 for i in range(4)]
         for row in [head] + rows:
-            print(row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:])))
+            print(row[0].ljust(widths[0]) + "".join(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)))
     if failed:
         print(f"benchmarks that failed: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -51,8 +51,8 @@ def main(argv: list[str]) -> int:
     try:
         from PySide6.QtWidgets import QApplication
 
-        from oncall_desktop.services.demo.demo import seed_demo
         from oncall_desktop.services.app.workspace import Workspace
+        from oncall_desktop.services.demo.demo import seed_demo
         from oncall_desktop.ui.controller import AppController
         from oncall_desktop.ui.main_window import MainWindow
         from oncall_desktop.ui.tasks import TaskRunner

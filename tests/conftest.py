@@ -78,8 +78,8 @@ def recorder() -> SilentBackend:
 
 @pytest.fixture
 def workspace(workspace_dir: Path, fake_clock, recorder):
-    from oncall_desktop.services.paging.notifier import Notifier
     from oncall_desktop.services.app.workspace import Workspace
+    from oncall_desktop.services.paging.notifier import Notifier
 
     ws = Workspace(workspace_dir, fake_clock, notifier=Notifier(backends=[recorder]))
     yield ws

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from oncall_desktop import __version__
 from oncall_desktop.commands.common import PROG, Parser, UsageError, workspace_dir
@@ -114,8 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _readable(exc: Exception) -> str | None:
     """The one-line message for failures we expect; None for real bugs (traceback)."""
-    from oncall_desktop.services.storage.store import WorkspaceError
     from oncall_desktop.core.tickets.tickets import TicketError
+    from oncall_desktop.services.storage.store import WorkspaceError
 
     expected: tuple[type[Exception], ...] = (WorkspaceError, TicketError, ValueError, OSError)
     try:

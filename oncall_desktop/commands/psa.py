@@ -119,7 +119,7 @@ def _load_tickets(path: str, now: Any) -> list[Any]:
         raise TicketError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise TicketError(f"{path} is not UTF-8 text") from None
-    tickets = []
+    tickets: list[Ticket] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from oncall_desktop.commands.common import (AddCommand, UsageError, actions, instant_arg, open_workspace,
-                                            print_json)
+from oncall_desktop.commands.common import AddCommand, UsageError, actions, instant_arg, open_workspace, print_json
 
 
 def register(add: AddCommand) -> None:

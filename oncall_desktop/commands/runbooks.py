@@ -108,7 +108,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_walk(args: argparse.Namespace) -> int:
-    from oncall_desktop.core.runbooks.runbooks import walk
+    from oncall_desktop.core.runbooks.trees import walk
     from oncall_desktop.services.runbooks.runbook_store import apply_outcome
 
     ws = open_workspace(args)

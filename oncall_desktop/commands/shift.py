@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from oncall_desktop.commands.common import AddCommand, UsageError, actions, open_workspace, print_json
+from oncall_desktop.core.time.clock import local_tzinfo
 
 
 def register(add: AddCommand) -> None:
@@ -172,7 +173,6 @@ def cmd_maintenance_cancel(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------- insights
 def cmd_insights(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from oncall_desktop.core.shift.analytics import review_summary, to_csv
     from oncall_desktop.core.time.clock import parse_instant
@@ -195,5 +195,5 @@ def cmd_insights(args: argparse.Namespace) -> int:
     return 0
 
 
-def _zone() -> object:
-    return datetime.now().astimezone().tzinfo
+def _zone() -> tzinfo:
+    return local_tzinfo(datetime.now())

@@ -12,7 +12,8 @@ numeric column (minutes, cents, a negative correction) stays numeric; only
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable, Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

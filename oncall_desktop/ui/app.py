@@ -16,8 +16,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.widgets.icons import app_icon
 from oncall_desktop.ui.tray import TrayController
+from oncall_desktop.ui.widgets.icons import app_icon
 
 if TYPE_CHECKING:
     from oncall_desktop.core.time.clock import Clock
@@ -107,7 +107,8 @@ def run(directory: Path, show: bool = False) -> int:
     if clock is not None:
         print(f"oncall-desktop: demo clock from the environment — it is now {clock.now():%Y-%m-%d %H:%M:%S} UTC "
               "here, running at real speed", file=sys.stderr)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    running = QApplication.instance()
+    app = running if isinstance(running, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("oncall-desktop")
     app.setDesktopFileName("oncall-desktop")
     app.setQuitOnLastWindowClosed(False)

@@ -5,15 +5,15 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.widgets.icons import app_icon
 from oncall_desktop.ui.insights.insights_tab import InsightsTab
 from oncall_desktop.ui.now.now_tab import NowTab
-from oncall_desktop.ui.shift.readiness_notice import ReadinessNotice
 from oncall_desktop.ui.rotation.rotation_tab import RotationTab
 from oncall_desktop.ui.runbooks.runbooks_tab import RunbooksTab
 from oncall_desktop.ui.settings.settings_tab import SettingsTab
+from oncall_desktop.ui.shift.readiness_notice import ReadinessNotice
 from oncall_desktop.ui.shift.shift_menu import ShiftMenu
 from oncall_desktop.ui.time.time_tab import TimeTab
+from oncall_desktop.ui.widgets.icons import app_icon
 
 
 class MainWindow(QMainWindow):

@@ -7,7 +7,8 @@ window and a right-click menu for the actions a tired tech needs most.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -78,6 +79,13 @@ class TrayController:
         self.icon.setToolTip("oncall-desktop — opening workspace…")
         self.menu = QMenu()
         self.action_open = self._action("Open", open_window)
+
+        def opening(action: Callable[..., object], *args: Any) -> Callable[[], None]:
+            """A menu slot that opens the window, then runs ``action`` (no arguments: Qt passes none)."""
+            def slot() -> None:
+                open_window()
+                action(*args)
+            return slot
         self.menu.addSeparator()
         self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None, origin="tray"))
         self.action_timer = self._action("Start timer", lambda: controller.toggle_timer(None))
@@ -85,9 +93,8 @@ class TrayController:
         self.menu.addSeparator()  # shift life (issue 8): the window opens, then the dialog
         for text, kind in (("Write handoff…", "handoff"), ("Readiness check…", "readiness"),
                            ("Maintenance windows…", "maintenance")):
-            self._action(text, lambda _=False, kind=kind: (open_window(),
-                                                            controller.sig_open_shift_dialog.emit(kind)))
-        self.action_find = self._action("Find runbook…", lambda: (open_window(), controller.find_runbook()))
+            self._action(text, opening(controller.sig_open_shift_dialog.emit, kind))
+        self.action_find = self._action("Find runbook…", opening(controller.find_runbook))
         self.menu.addSeparator()
         self.action_quit = self._action("Quit", quit_app)
         # who is on call, at the top of the menu (information, not a command)
@@ -99,7 +106,7 @@ class TrayController:
         self.action_readiness = QAction("", self.menu)
         self.action_readiness.setVisible(False)
         self.action_readiness.triggered.connect(
-            lambda: (open_window(), controller.sig_open_shift_dialog.emit("readiness")))
+            opening(controller.sig_open_shift_dialog.emit, "readiness"))
         self.menu.insertAction(self.action_open, self.action_readiness)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
@@ -143,5 +150,5 @@ class TrayController:
         ready = snapshot.get("readiness")
         show = should_show(ready)
         self.action_readiness.setVisible(show)
-        if show:
+        if show and ready is not None:
             self.action_readiness.setText(ready["headline"])

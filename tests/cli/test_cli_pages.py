@@ -16,9 +16,9 @@ OPENED = datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc)
 @pytest.fixture
 def ws_dir(tmp_path: Path) -> str:
     """The demo with its P1 page opened at 22:10 UTC (chain Ana → Chloé → Erin)."""
+    from oncall_desktop.services.app.workspace import Workspace
     from oncall_desktop.services.demo.demo import seed_demo
     from oncall_desktop.services.paging.notifier import Notifier
-    from oncall_desktop.services.app.workspace import Workspace
 
     ws = Workspace(tmp_path / "ws", FakeClock(OPENED), notifier=Notifier(backends=[]))
     seed_demo(ws)

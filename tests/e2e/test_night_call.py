@@ -30,8 +30,8 @@ from typing import Any
 
 import pytest
 
-from oncall_desktop.services.platform.autostart import Autostart, launch_command
 from oncall_desktop.services.app.workspace import Workspace
+from oncall_desktop.services.platform.autostart import Autostart, launch_command
 from tests.e2e.desktop import Desktop
 from tests.e2e.night_call_helpers import NightApp
 from tests.e2e.redmine import RedmineServer

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.core.paging.escalation import Context, default_rules, evaluate
+from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.retry import RetryPolicy
 from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter
 from tests.e2e.redmine import RedmineServer
 

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from oncall_desktop.core.time.clock import FakeClock
-from oncall_desktop.services.paging.notifier import Notifier
 from oncall_desktop.services.app.workspace import Workspace
+from oncall_desktop.services.paging.notifier import Notifier
 from tests.conftest import SilentBackend
 from tests.e2e.redmine import RedmineServer
-from tests.e2e.test_redmine_handoff_escalation import always_schedule, own_project, new_member
+from tests.e2e.test_redmine_handoff_escalation import always_schedule, new_member, own_project
 
 ANA, CHLOE, ERIN, DESK = "Ana Souza", "Chloé Martin", "Erin Walsh", "Service Desk"
 

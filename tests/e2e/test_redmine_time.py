@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 import pytest
 
 from oncall_desktop.core.time.clock import FakeClock
-from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS
 from oncall_desktop.services.app.workspace import Workspace
+from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS
 from tests.e2e.redmine import RedmineServer
 
 NIGHT = datetime(2026, 3, 11, 2, 10, tzinfo=timezone.utc)  # a Wednesday, 02:10 UTC

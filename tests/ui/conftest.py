@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.demo.demo import seed_demo
 from oncall_desktop.services.paging.notifier import Notifier
-from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.tasks import TaskRunner
 

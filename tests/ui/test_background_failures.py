@@ -155,10 +155,10 @@ def test_test_connection_failure_reaches_the_dialog_and_it_can_test_again(qtbot,
     qtbot.waitUntil(lambda: dialog._stored is not blank, timeout=WAIT_MS)  # the stored connection is in the form
     ctl.ws.test_connection, calls = _fails_once(ctl.ws.test_connection, "wrong API key")
     dialog.test()
-    qtbot.waitUntil(lambda: "wrong API key" in dialog.result.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "wrong API key" in dialog.outcome.text(), timeout=WAIT_MS)
     assert dialog.test_button.isEnabled()
     dialog.test()
-    qtbot.waitUntil(lambda: calls["n"] == 2 and dialog.result.text().startswith("✓"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: calls["n"] == 2 and dialog.outcome.text().startswith("✓"), timeout=WAIT_MS)
 
 
 # ------------------------------------------ a PSA that trickles bytes

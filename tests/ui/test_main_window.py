@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt
 
-from oncall_desktop.ui.widgets.icons import TrayState, tray_pixmap
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import countdown
 from oncall_desktop.ui.tray import TrayController, tooltip_text, tray_state
+from oncall_desktop.ui.widgets.icons import TrayState, tray_pixmap
 
 
 def _window(qtbot, controller, fake_clock) -> MainWindow:

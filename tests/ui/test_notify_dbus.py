@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from oncall_desktop.services.paging.page_sound import SOUND, PageSound
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.paging.page_sound import SOUND, PageSound
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a shell stand-in for the Linux player")

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
-from oncall_desktop.ui.widgets.icons import TrayState
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import SLA_COLUMN, sla_left
 from oncall_desktop.ui.tray import TrayController
+from oncall_desktop.ui.widgets.icons import TrayState
 
 OPENED = datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc)
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from oncall_desktop.services.app import last_run
-from oncall_desktop.ui.widgets.icons import TrayState
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.tray import TrayController, tray_state
+from oncall_desktop.ui.widgets.icons import TrayState
 
 
 def test_on_call_and_unreachable_is_its_own_tray_state() -> None:

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QComboBox
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.runbooks.runbook_editor import RunbookEditor, diff_html
-from oncall_desktop.ui.tasks import TaskRunner
 from oncall_desktop.ui.runbooks.tree_editor import TreeEditor, read_model
+from oncall_desktop.ui.tasks import TaskRunner
 
 
 @pytest.fixture

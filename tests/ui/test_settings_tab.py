@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from oncall_desktop.services.paging.rules_store import RulesStore
-from oncall_desktop.ui.settings.connection_dialog import ConnectionDialog
 from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.settings.connection_dialog import ConnectionDialog
 from oncall_desktop.ui.settings.rules_editor import RulesEditor
 from oncall_desktop.ui.settings.settings_tab import SettingsTab
 from oncall_desktop.ui.tasks import TaskRunner
@@ -54,16 +54,16 @@ def test_connect_redmine_test_then_save(qtbot, controller, httpserver, memory_ke
     qtbot.keyClicks(dialog.url, httpserver.url_for("/"))
     qtbot.keyClicks(dialog.secret, "wrong")
     _click(qtbot, dialog.test_button)
-    assert dialog.result.text().startswith("✗ Wrong user name, password or API key: Redmine: could not sign in")
+    assert dialog.outcome.text().startswith("✗ Wrong user name, password or API key: Redmine: could not sign in")
     dialog.secret.clear()
     qtbot.keyClicks(dialog.secret, KEY)
     _click(qtbot, dialog.test_button)
-    assert dialog.result.text() == f"✓ Connected to Redmine at {httpserver.host}:{httpserver.port} as oncall."
+    assert dialog.outcome.text() == f"✓ Connected to Redmine at {httpserver.host}:{httpserver.port} as oncall."
     if SHOTS:
         dialog.grab().save(os.path.join(SHOTS, "connection-dialog.png"))
     dialog.priorities.cellWidget(0, 1).setCurrentIndex(1)  # "immediate" pages as P2 here
     _click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Save))
-    assert dialog.result.text() == "" or not dialog.isVisible()
+    assert dialog.outcome.text() == "" or not dialog.isVisible()
     conn = controller.ws.connection()
     assert (conn.kind, conn.url) == ("redmine", httpserver.url_for("/"))
     assert conn.options["mapping"]["priorities"]["immediate"] == 2
@@ -78,16 +78,16 @@ def test_distinct_messages_for_wrong_url_no_network_and_missing_secret(qtbot, co
     _choose(dialog, "redmine")
     qtbot.keyClicks(dialog.url, httpserver.url_for("/nothing/"))
     _click(qtbot, dialog.test_button)
-    assert dialog.result.text().startswith("✗ Something is missing: No api key is stored for Redmine")
+    assert dialog.outcome.text().startswith("✗ Something is missing: No api key is stored for Redmine")
     qtbot.keyClicks(dialog.secret, KEY)
     _click(qtbot, dialog.test_button)
-    assert dialog.result.text().startswith("✗ Wrong address (nothing there):")
+    assert dialog.outcome.text().startswith("✗ Wrong address (nothing there):")
     dialog.url.setText("http://127.0.0.1:9")  # discard port: nothing listens
     _click(qtbot, dialog.test_button)
-    assert dialog.result.text().startswith("✗ Cannot reach the server (network):")
+    assert dialog.outcome.text().startswith("✗ Cannot reach the server (network):")
     dialog.url.setText(f"https://{httpserver.host}:{httpserver.port}")
     _click(qtbot, dialog.test_button)
-    assert dialog.result.text().startswith("✗ Certificate (TLS) problem:")
+    assert dialog.outcome.text().startswith("✗ Certificate (TLS) problem:")
 
 
 def test_each_system_shows_its_own_fields(qtbot, controller) -> None:

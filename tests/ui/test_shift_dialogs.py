@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 
-from oncall_desktop.ui.shift.handoff_dialog import HandoffDialog, draft_to_text, text_to_fields
 from oncall_desktop.ui.main_window import MainWindow
+from oncall_desktop.ui.shift.handoff_dialog import HandoffDialog, draft_to_text, text_to_fields
 from oncall_desktop.ui.shift.maintenance_dialog import MaintenanceDialog
 from oncall_desktop.ui.shift.readiness_dialog import ReadinessDialog
 

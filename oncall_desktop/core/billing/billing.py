@@ -9,11 +9,13 @@ SLA clock shares them); the rounding of seconds to minutes is described there.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from oncall_desktop.core.billing.calendar_hours import BillingError, Calendar, epoch_seconds, utc_from_epoch
 from oncall_desktop.core.time.clock import iso
@@ -131,7 +133,7 @@ def agreement_for(agreements: Iterable[Agreement], on: date,
 def check_agreements(agreements: Sequence[Agreement]) -> None:
     """Refuse overlapping agreements: which one bills a night must never be a guess."""
     ordered = sorted(agreements, key=lambda a: a.effective_from)
-    for before, after in zip(ordered, ordered[1:]):
+    for before, after in pairwise(ordered):
         if before.effective_to is None or before.effective_to >= after.effective_from:
             raise BillingError(
                 f"agreements '{before.name}' and '{after.name}' are both in force on {after.effective_from}; "
@@ -267,8 +269,8 @@ def bill(work_sessions: Iterable[WorkSession], agreements: Sequence[Agreement], 
             normal_reasons = base + [f"in-hours part of a session split at {at}"]
             billable = _rounded(in_hours, agreement, normal_reasons)
             first, last = utc_from_epoch(segments[0][0]), utc_from_epoch(segments[-1][1])
-            append(TimeEntry(session.ticket, session.client, first, last, in_hours, in_hours, 0, billable, 1.0, RATE_NORMAL, normal_reasons, agreement.name,
-                             agreement.amount_cents(billable, False)))
+            append(TimeEntry(session.ticket, session.client, first, last, in_hours, in_hours, 0, billable, 1.0,
+                             RATE_NORMAL, normal_reasons, agreement.name, agreement.amount_cents(billable, False)))
             start = start if segments[0][0] > s else utc_from_epoch(segments[0][1])
             end = end if segments[-1][1] < e else utc_from_epoch(segments[-1][0])
             reasons.append(f"after-hours part of a session split at {at}")

@@ -22,9 +22,10 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Callable, Mapping, Sequence
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import holidays as holidays_lib
@@ -154,7 +155,7 @@ def _normalise_week(weekly_hours: Mapping[int, Sequence[tuple[time | int, time |
                 )
             windows.append((lo, hi))
         windows.sort()
-        for (a_lo, a_hi), (b_lo, b_hi) in zip(windows, windows[1:]):
+        for (a_lo, a_hi), (b_lo, b_hi) in pairwise(windows):
             if b_lo < a_hi:
                 raise CalendarError(
                     f"weekly hours on {DAY_NAMES[day]}: {_hhmm(a_lo)}–{_hhmm(a_hi)} overlaps "
@@ -238,7 +239,7 @@ class Closure:
         else:
             ends = [self.end]
         windows: list[Window] = []
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=True):
             lo, hi = max(start, day_start), min(end, day_end)
             if lo < hi:
                 windows.append((int((lo - day_start).total_seconds()) // 60,
@@ -313,6 +314,7 @@ class Calendar:
         holiday = self.holiday(day)
         label = ""
         closed_local: list[tuple[int, int, str]] = []
+        windows: tuple[tuple[int, int], ...]
         if holiday:
             label, windows = f"public holiday: {holiday}", ()
         else:

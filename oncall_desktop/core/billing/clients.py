@@ -11,13 +11,20 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from operator import attrgetter
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from oncall_desktop.core.billing.billing import (DEFAULT_AGREEMENT, Agreement, TimeEntry, WorkSession, bill,
-                                                 check_agreements)
+from oncall_desktop.core.billing.billing import (
+    DEFAULT_AGREEMENT,
+    Agreement,
+    TimeEntry,
+    WorkSession,
+    bill,
+    check_agreements,
+)
 from oncall_desktop.core.billing.calendar_hours import DEFAULT_WEEKLY_HOURS, BillingError, Calendar, Closure
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -319,8 +326,8 @@ class _Parser:
             return Agreement(**merged)
         except BillingError as exc:
             message = str(exc)
-            key = next((k for k in AGREEMENT_KEYS if k in message), None)
-            raise self.fail([*path, key] if key else path, message) from None
+            named = next((k for k in AGREEMENT_KEYS if k in message), None)
+            raise self.fail([*path, named] if named else path, message) from None
         except TypeError as exc:
             raise self.fail(path, f"cannot build the agreement: {exc}") from None
 

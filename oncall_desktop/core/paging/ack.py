@@ -25,14 +25,34 @@ callers import them from there, and the states and transitions from here.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from oncall_desktop.core.paging.ack_events import (AckError, AckPolicy, Acknowledge, AssignTicket, Effect, Escalate,
-                                                   Event, Handover, Note, Notify, Reassign, RemoteAcknowledge,
-                                                   RemoteResolve, Renotify, Resolve, Snooze, StaleCheck, StartTimer,
-                                                   StopTimer, Timeout, Unack)
+from oncall_desktop.core.paging.ack_events import (
+    AckError,
+    Acknowledge,
+    AckPolicy,
+    AssignTicket,
+    Effect,
+    Escalate,
+    Event,
+    Handover,
+    Note,
+    Notify,
+    Reassign,
+    RemoteAcknowledge,
+    RemoteResolve,
+    Renotify,
+    Resolve,
+    Snooze,
+    StaleCheck,
+    StartTimer,
+    StopTimer,
+    Timeout,
+    Unack,
+)
 from oncall_desktop.core.time.clock import as_utc, iso, parse_instant
 
 PENDING, ACKNOWLEDGED, ESCALATED, RESOLVED = "pending", "acknowledged", "escalated", "resolved"
@@ -457,7 +477,7 @@ def _handover(state: PageState, event: Handover, now: datetime, policy: AckPolic
     return Transition(new, new.deadline, [])
 
 
-_HANDLERS: dict[type, Any] = {
+_HANDLERS: dict[type, Callable[..., Transition]] = {
     RemoteAcknowledge: _remote_acknowledge,
     RemoteResolve: _remote_resolve,
     Handover: _handover,

@@ -15,9 +15,10 @@ transition and plain validated settings too, so it lives here with
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Union
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -166,7 +167,7 @@ class StopTimer:
         return {"type": "stop_timer"}
 
 
-Effect = Union[Note, Notify, AssignTicket, StartTimer, StopTimer]
+Effect = Note | Notify | AssignTicket | StartTimer | StopTimer
 
 
 # ------------------------------------------------------------------ events --
@@ -261,6 +262,6 @@ class Handover:
     at: datetime | None = None
 
 
-Event = Union[Acknowledge, Resolve, Escalate, Timeout, Unack, Reassign, Snooze, Renotify, StaleCheck,
-              RemoteAcknowledge, RemoteResolve, Handover]
+Event = (Acknowledge | Resolve | Escalate | Timeout | Unack | Reassign | Snooze | Renotify | StaleCheck
+         | RemoteAcknowledge | RemoteResolve | Handover)
 REMOTE_EVENTS = (RemoteAcknowledge, RemoteResolve, Handover)

@@ -26,16 +26,30 @@ so a 10,000-ticket poll costs tens of milliseconds of CPU.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from oncall_desktop.core.time.clock import UTC, as_utc
-from oncall_desktop.core.paging.escalation_rules import (Batch, KeywordRule, MaintenanceRule, PriorityRule,
-                                                         ProductionRule, RepeatCallerRule, Rule, RuleError, TierRule,
-                                                         TriageRule, UnansweredRule, level_name, rule_from_dict, severity_level)
+from oncall_desktop.core.paging.escalation_rules import (
+    Batch,
+    KeywordRule,
+    MaintenanceRule,
+    PriorityRule,
+    ProductionRule,
+    RepeatCallerRule,
+    Rule,
+    RuleError,
+    TierRule,
+    TriageRule,
+    UnansweredRule,
+    level_name,
+    rule_from_dict,
+    severity_level,
+)
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow, Terms
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
+from oncall_desktop.core.time.clock import UTC, as_utc
 
 RULESET_VERSION = 1
 
@@ -281,7 +295,7 @@ def evaluate_all(tickets: Iterable[Ticket], rules: RuleSet, context: Context, no
     suppresses = rules.suppresses and bool(context.maintenance)
     made = Decision._made
     out: list[Decision] = []
-    for ticket, severity, reasons in zip(tickets, batch.severity, batch.reasons):
+    for ticket, severity, reasons in zip(tickets, batch.severity, batch.reasons, strict=True):
         name = SEVERITIES[severity - 1]
         if reasons and severity <= page_at:
             label = context.suppressing(ticket, now) if suppresses else None

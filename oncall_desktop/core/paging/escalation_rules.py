@@ -7,14 +7,15 @@ what each does to the severity, is described in ``escalation.py``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from oncall_desktop.core.paging.maintenance import Terms
-from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
 from oncall_desktop.core.paging.triage_signals import KINDS, Reading, read, score
 from oncall_desktop.core.paging.triage_words import LABELS, WEIGHTS
+from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
 
 if TYPE_CHECKING:
     from oncall_desktop.core.paging.escalation import Context
@@ -50,7 +51,7 @@ class Batch:
         self.tiers = tiers
         self.subjects = [t.title.lower() for t in tickets]
         self.bodies = [t.body.lower() for t in tickets]
-        self.texts = [f"{s}\n{b}" for s, b in zip(self.subjects, self.bodies)]
+        self.texts = [f"{s}\n{b}" for s, b in zip(self.subjects, self.bodies, strict=True)]
         #: every ticket starts at P4; rules lower (more urgent) or raise it
         self.severity = [4] * len(tickets)
         self.reasons: list[list[str]] = [[] for _ in tickets]

@@ -10,12 +10,13 @@ into a visible "suppressed: …" reason, never into silence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from oncall_desktop.core.time.clock import UTC, as_utc, iso, parse_instant
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.core.time.clock import UTC, as_utc, iso, parse_instant
 
 
 class MaintenanceError(ValueError):

@@ -52,8 +52,8 @@ import re
 import tomllib
 from typing import Any
 
-from oncall_desktop.core.paging.escalation_rules import RuleError
 from oncall_desktop.core.paging.escalation import RuleSet
+from oncall_desktop.core.paging.escalation_rules import RuleError
 
 _HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
 _TOP_KEYS = {"version", "page_at", "rule"}

@@ -14,13 +14,14 @@ Contracts are written as the clients file writes them (docs/billing.md)::
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from oncall_desktop.core.billing.calendar_hours import Calendar, add_business_minutes, business_minutes_between
-from oncall_desktop.core.time.clock import as_utc, iso
 from oncall_desktop.core.tickets.tickets import SEVERITIES
+from oncall_desktop.core.time.clock import as_utc, iso
 
 RESPONSE, RESOLUTION = "response", "resolution"
 

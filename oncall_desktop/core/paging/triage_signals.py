@@ -13,11 +13,20 @@ notation there, matches, and scores.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import product
-from typing import Mapping
 
-from oncall_desktop.core.paging.triage_words import LABELS, MACROS, NEGATABLE, NEGATORS, NOT_AFTER, ONLY_WITH, PHRASES, WEIGHTS
+from oncall_desktop.core.paging.triage_words import (
+    LABELS,
+    MACROS,
+    NEGATABLE,
+    NEGATORS,
+    NOT_AFTER,
+    ONLY_WITH,
+    PHRASES,
+    WEIGHTS,
+)
 
 __all__ = ["KINDS", "LABELS", "WEIGHTS", "Reading", "read", "score"]
 
@@ -126,7 +135,9 @@ def read(lowered_text: str) -> Reading:
         if cut is not None and cut.start() > text.find("\n"):  # never the subject line itself
             text = text[:cut.start()]
     tokens = _tokens_of(text)
-    index, found, negated = _INDEX, {}, {}
+    index = _INDEX
+    found: dict[str, str] = {}
+    negated: dict[str, str] = {}
     for i, token in enumerate(tokens):
         entries = index.get(token)
         if entries is None:

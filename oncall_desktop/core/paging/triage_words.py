@@ -66,7 +66,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "we did not do", "we didn't do", "we didnt do", "nobody here did", "none of us did", "none of us created",
         "we did not make", "we didn't make", "we didnt make", "wasn't us", "not one of us", "took over",
         "password was changed .. not", "penetrated", "renaming all", "renaming our", "getting renamed",
-        "strange extension", "weird extension", "new extension", "random extension", "unknown extension", "security breach", "phishing attack", "spear phishing",
+        "strange extension", "weird extension", "new extension", "random extension", "unknown extension",
+        "security breach", "phishing attack", "spear phishing",
     ),
     # someone's data gone, not a file misplaced
     "data_loss": (
@@ -101,7 +102,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "site wide", "sitewide", "organization wide", "organisation wide", "network wide", "across the",
         "multiple {people}", "several {people}", "many {people}", "most {people}", "other {people}",
         "more {people}", "multiple locations", "multiple sites", "both offices", "both sites", "every {device}", "on every",
-        "each {device}", "whole .. team", "entire .. team", "all .. staff", "several of us", "many of us", "half the", "half of the", "{people} and",
+        "each {device}", "whole .. team", "entire .. team", "all .. staff", "several of us", "many of us", "half the",
+        "half of the", "{people} and",
         "{people} can't", "{people} cannot", "{people} unable", "{people} report*", "{people} affected",
         "{all} computers", "{all} pcs", "{all} machines", "{all} workstations", "{all} devices",
         "{all} phones", "{all} laptops", "{all} terminals", "{all} registers", "{all} tills",

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from operator import itemgetter
-from typing import Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from oncall_desktop.core.time.clock import as_utc, iso
 from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule, Shift
+from oncall_desktop.core.time.clock import as_utc, iso
 
 UTC = timezone.utc
 #: How far on_call/next_* look for the ends of a shift before reporting it clipped.
@@ -150,11 +150,11 @@ def _overlay(lower: list[_Piece], upper: list[_Piece]) -> list[_Piece]:
         k, cur = j, s
         while k < m and upper[k][0] < e:
             if upper[k][0] > cur:
-                out.append((cur, upper[k][0]) + piece[2:])  # type: ignore[arg-type]
+                out.append((cur, upper[k][0]) + piece[2:])
             cur = max(cur, upper[k][1])
             k += 1
         if cur < e:
-            out.append((cur, e) + piece[2:])  # type: ignore[arg-type]
+            out.append((cur, e) + piece[2:])
     out.extend(upper)
     out.sort(key=itemgetter(0))
     return out
@@ -162,7 +162,8 @@ def _overlay(lower: list[_Piece], upper: list[_Piece]) -> list[_Piece]:
 
 def _override_pieces(overrides: Sequence[Override], a: datetime, b: datetime) -> list[_Piece]:
     """Overrides in [a, b) flattened; where two overlap, the later one in the list wins."""
-    hits = [(max(o.start, a), min(o.end, b), o.person, True, None) for o in overrides if o.end > a and o.start < b]
+    hits: list[_Piece] = [(max(o.start, a), min(o.end, b), o.person, True, None)
+                          for o in overrides if o.end > a and o.start < b]
     ordered = sorted(hits, key=itemgetter(0))
     if all(ordered[i][1] <= ordered[i + 1][0] for i in range(len(ordered) - 1)):
         return ordered

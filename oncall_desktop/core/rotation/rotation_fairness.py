@@ -8,14 +8,15 @@ schedule's local wall-clock time, as on-call pay rules are written.
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Collection
+from typing import Any
 
-from oncall_desktop.core.time.clock import as_utc, iso
 from oncall_desktop.core.csv_safe import csv_writer
 from oncall_desktop.core.rotation.rotation import ONE_DAY, localize, shifts
 from oncall_desktop.core.rotation.rotation_model import Schedule
+from oncall_desktop.core.time.clock import as_utc, iso
 
 
 @dataclass(frozen=True)

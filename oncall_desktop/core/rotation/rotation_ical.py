@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Sequence
+from itertools import pairwise
+from typing import Any
 
 import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
 
-from oncall_desktop.core.time.clock import as_utc, iso
-from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule, Shift, zone_of
 from oncall_desktop.core.rotation.rotation import shifts
+from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule, Shift, zone_of
+from oncall_desktop.core.time.clock import as_utc, iso
 
 #: Takes "On call: Ana", "On-call Ana" or just "Ana".
 DEFAULT_PERSON_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"
@@ -195,7 +197,7 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
     _check_expansion(calendar, a, b)
     try:
         occurrences = recurring_ical_events.of(calendar).between(a, b)
-    except Exception as err:  # the library raises several unrelated types for bad rules
+    except Exception as err:  # noqa: BLE001 — the library raises several unrelated types for bad rules
         raise RotationError(f"the calendar's repeating events cannot be expanded ({type(err).__name__}: {err}); "
                             "nothing was imported") from None
     problems: list[str] = []
@@ -225,7 +227,7 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
             continue
         found.append((s, e, person, uid))
     found.sort()
-    for (s1, e1, p1, _), (s2, _e2, p2, _) in zip(found, found[1:]):
+    for (s1, e1, p1, _), (s2, _e2, p2, _) in pairwise(found):
         if s2 < e1 and p1 != p2:
             problems.append(f"{p1} ({iso(s1)}–{iso(e1)}) and {p2} (from {iso(s2)}) overlap; {p2} is taken "
                             "where they overlap")
@@ -312,4 +314,5 @@ def export_ics(schedule: Schedule, *, now: datetime, start: datetime | None = No
             alarm.add("trigger", -before)
             event.add_component(alarm)
         cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    text: bytes = cal.to_ical()
+    return text.decode("utf-8")

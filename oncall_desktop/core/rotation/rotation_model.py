@@ -13,10 +13,11 @@ from here and the arithmetic from there.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
-from functools import lru_cache
-from typing import Any, Callable, Collection, Iterator, Mapping, Sequence
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from oncall_desktop.core.time.clock import as_utc, iso, parse_instant
@@ -59,7 +60,7 @@ class RotationError(ValueError):
         return RotationError(self.message, tuple(outer) + self.path)
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone_of(name: str) -> ZoneInfo:
     """The IANA zone, or a RotationError a person can act on."""
     try:

@@ -9,14 +9,21 @@ functions return event-log entries; the service layer writes them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
-from oncall_desktop.core.time.clock import as_utc, iso
 from oncall_desktop.core.rotation.rotation import final_pieces
-from oncall_desktop.core.rotation.rotation_model import (Override, RotationError, Schedule, check_table, read_instant,
-                                                         read_name)
+from oncall_desktop.core.rotation.rotation_model import (
+    Override,
+    RotationError,
+    Schedule,
+    check_table,
+    read_instant,
+    read_name,
+)
+from oncall_desktop.core.time.clock import as_utc, iso
 
 
 @dataclass(frozen=True)

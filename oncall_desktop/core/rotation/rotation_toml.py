@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Any, Mapping
+from typing import Any
 
 from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, zone_of
 

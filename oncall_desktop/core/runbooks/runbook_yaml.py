@@ -1,4 +1,4 @@
-"""The line-keeping YAML reader under runbooks.py: composed nodes in, plain values and Problems out.
+"""The line-keeping YAML reader under runbooks.py and trees.py: composed nodes in, plain values and Problems out.
 
 Tech leads write runbooks and trees by hand, so a broken one must be refused
 *before* it ships with every problem reported at once, each with the file and
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Sequence
 
 import yaml
 
@@ -42,12 +42,12 @@ class Problem:
 class _NoAliasLoader(yaml.SafeLoader):
     """Composes only: aliases are refused, so a 'billion laughs' text costs nothing."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves it unannotated
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed here; write the value out", event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 class _Fields(dict[str, tuple[yaml.Node, yaml.Node]]):
@@ -74,7 +74,7 @@ class YamlReader:
     def compose(self, text: str) -> yaml.Node | None:
         loader = _NoAliasLoader(text)
         try:
-            return loader.get_single_node()  # type: ignore[no-any-return]
+            return loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = (mark.line + 1 + self.offset) if mark else 1 + self.offset
@@ -135,7 +135,7 @@ class YamlReader:
         node = self._scalar(fields, key, what, required)
         if node is None:
             return None
-        value = node.value.strip()
+        value: str = node.value.strip()
         if not pattern.match(value) or value.isdigit():
             self.report(node, f"{what}: '{key}' {value!r} must be lowercase letters, digits and dashes "
                               f"(e.g. 'server-down'), not only digits")
@@ -165,7 +165,7 @@ class YamlReader:
         node = self._scalar(fields, key, what, required)
         if node is None:
             return None
-        value = node.value.strip().upper()
+        value: str = node.value.strip().upper()
         if value not in SEVERITIES:
             self.report(node, f"{what}: '{key}' must be one of P1, P2, P3, P4 (P1 most urgent), not {node.value!r}")
             return None

@@ -24,9 +24,10 @@ import math
 import re
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from oncall_desktop.core.billing.billing import DEFAULT_AGREEMENT, Agreement, WorkSession, bill
 from oncall_desktop.core.billing.calendar_hours import DAY_NAMES, BillingError, Calendar, split
@@ -232,9 +233,10 @@ def page_facts(events: Iterable[Mapping[str, Any]], tickets: Mapping[str, Ticket
             pages[page_id] = facts
             latest_by_ticket[ticket] = page_id
             continue
-        facts = pages.get(page_id)
-        if facts is None:
+        opened = pages.get(page_id)
+        if opened is None:
             continue  # its opening is outside what we were given
+        facts = opened
         if kind == "page.acknowledged" and facts.acknowledged_at is None:
             facts.acknowledged_at = at
             facts.acknowledged_by = str(data.get("by") or "")
@@ -424,8 +426,8 @@ def _people_rows(pages: Sequence[PageFacts], shifts: Sequence[ShiftSpan], start:
         r = rows.setdefault(span.person, {"person": span.person, "shifts": 0, "pages": 0, "after_hours_pages": 0})
         r["shifts"] += 1
     for page in pages:
-        span = next((s for s in spans if s.start <= page.opened_at < s.end), None)
-        person = span.person if span else (page.person or "nobody on call")
+        covering = next((s for s in spans if s.start <= page.opened_at < s.end), None)
+        person = covering.person if covering else (page.person or "nobody on call")
         r = rows.setdefault(person, {"person": person, "shifts": 0, "pages": 0, "after_hours_pages": 0})
         r["pages"] += 1
         r["after_hours_pages"] += int(page.after_hours)

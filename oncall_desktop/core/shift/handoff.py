@@ -11,12 +11,13 @@ ticket note); ``from_dict`` validates files written by other machines.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from oncall_desktop.core.time.clock import STAMP, UTC, as_utc, iso, local_time, parse_instant
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow
+from oncall_desktop.core.time.clock import STAMP, UTC, as_utc, iso, local_time, parse_instant
 
 #: Deadlines and windows this far into the next shift count as time-sensitive.
 LOOKAHEAD = timedelta(hours=12)
@@ -150,7 +151,8 @@ def draft(*, author: str, now: datetime, since: datetime, events: Iterable[Mappi
         if not since <= at <= now:
             continue
         kind, subject = event.get("kind"), str(event.get("subject") or "")
-        data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
+        raw = event.get("data")
+        data = raw if isinstance(raw, Mapping) else {}
         if kind == "page.resolved":
             outcome = f" ({data['outcome']})" if isinstance(data.get("outcome"), str) and data["outcome"] else ""
             done.append(f"Resolved {_local(at, tz)}: {about(subject)}{outcome}")

@@ -6,9 +6,10 @@ ticket; its state machine lives in ``ack.py``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from oncall_desktop.core.time.clock import UTC, as_utc, iso, parse_instant
 

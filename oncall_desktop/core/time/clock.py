@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Mapping, Protocol
+from typing import Protocol
 
 UTC = timezone.utc
 
@@ -159,6 +160,13 @@ def parse_instant(text: str) -> datetime:
 STAMP = "%a %d %b %H:%M"
 
 
+def local_tzinfo(at: datetime) -> tzinfo:
+    """The machine's zone at ``at``, as ``astimezone()`` attaches it (a fixed offset)."""
+    zone = at.astimezone().tzinfo
+    assert zone is not None  # astimezone() without an argument always sets the local zone
+    return zone
+
+
 def local_time(value: datetime, fmt: str = "%H:%M", tz: tzinfo | None = None) -> str:
     """Shown in ``tz``, by default the technician's own zone (the machine's); naive means UTC."""
     return as_utc(value).astimezone(tz).strftime(fmt)
@@ -172,5 +180,5 @@ def iso(value: datetime) -> str:
     """
     if value.tzinfo is not UTC:
         value = as_utc(value)
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (
-        value.year, value.month, value.day, value.hour, value.minute, value.second)
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+            f"T{value.hour:02d}:{value.minute:02d}:{value.second:02d}Z")

@@ -14,8 +14,9 @@ import logging
 import logging.handlers
 import re
 from collections import deque
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 from oncall_desktop.services.storage.paths import default_log_dir, open_private, private_dir
 
@@ -97,7 +98,6 @@ def remember_workspace_secrets(store: Store) -> int:
     """
     try:
         from oncall_desktop.services.platform import credentials
-
         from oncall_desktop.services.psa import ticket_systems
         conn = ticket_systems.load(store)
         secret = credentials.get_secret(conn.kind, conn.account) if conn.kind and conn.account else None

@@ -25,9 +25,7 @@ PRUNED_SETTING = "events_pruned_at"
 
 def opened(ws: Workspace, run: str) -> None:
     """The workspace is open in the app: log to the file, mark the run, tidy the event log."""
-    from oncall_desktop.services.app import app_log
-
-    from oncall_desktop.services.app import last_run
+    from oncall_desktop.services.app import app_log, last_run
     try:
         app_log.install()
     except OSError as exc:  # a read-only home must not keep the app from paging
@@ -73,8 +71,8 @@ def after_unclean_exit(ws: Workspace, run: str) -> str | None:
     is gone with the process that owned it.
     """
     from oncall_desktop.services.app import last_run
-    from oncall_desktop.services.paging.notifier import Notification
     from oncall_desktop.services.app.now import page_rows
+    from oncall_desktop.services.paging.notifier import Notification
 
     now = ws.clock.now()
     report = last_run.unclean_report(ws.store, now, now.astimezone().tzinfo, run_id=run)

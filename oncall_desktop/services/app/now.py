@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.core.time.clock import STAMP, iso, local_time, parse_instant
+from oncall_desktop.core.time.clock import STAMP, iso, local_time, local_tzinfo, parse_instant
 from oncall_desktop.services.app.preferences import CHIME_DEFAULT
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def shift_life(ws: Workspace) -> dict[str, Any]:
     pending = ws.handoffs.pending()
     return {
         "suppressed": [{**s, "at_local": local_time(parse_instant(s["at"]))} for s in ws.maintenance.suppressed_recently()],
-        "maintenance": [{**w.to_json(now), "label": w.window.label(now.astimezone().tzinfo)}
+        "maintenance": [{**w.to_json(now), "label": w.window.label(local_tzinfo(now))}
                         for w in ws.maintenance.windows()],
         "handoff_pending": pending.to_json() if pending is not None else None,
         "readiness": ws.readiness.summary(),  # the last pre-shift check (it runs by itself at shift start)

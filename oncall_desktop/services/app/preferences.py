@@ -11,13 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from oncall_desktop.services.storage.store import EVENTS_KEEP_DAYS_MIN, events_keep_days
 from oncall_desktop.services.time.timers import CRASH_MODES
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace
+
+_V = TypeVar("_V")  # a setting's value, handed back as it was stored
 
 #: Bounds that catch typos (an ack window of 900 minutes is a missed page, not a policy).
 ACK_MINUTES = (1, 240)
@@ -304,7 +306,7 @@ class Preferences:
         return [s.name for s in loaded]
 
     # -------------------------------------------------------------- internal
-    def _set(self, key: str, value: Any) -> Any:
+    def _set(self, key: str, value: _V) -> _V:
         with self.store.transaction():
             self.store.set_setting(key, value)
             self.store.log("settings.changed", key, {"value": value})

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.app.now import local_stamp
@@ -176,7 +177,7 @@ class Readiness:
                      ErrorKind.CONFIG: "fix the URL or company id in Settings → Ticket system",
                      ErrorKind.RATE_LIMIT: "the PSA is rate-limiting us; check again in a few minutes"}
             return CheckItem("ticket_system", title, False, str(exc),
-                             fixes.get(getattr(exc, "kind", None), "see Settings → Ticket system"))
+                             fixes.get(exc.kind, "see Settings → Ticket system"))
         except (OSError, ValueError) as exc:
             return CheckItem("ticket_system", title, False, str(exc) or exc.__class__.__name__,
                              "see Settings → Ticket system")
@@ -216,8 +217,8 @@ class Readiness:
         Backup rotas often cover only nights and weekends, so the check asks
         whether the backup rota has anyone during the shift, and names them.
         """
-        from oncall_desktop.core.rotation.rotation_model import RotationError
         from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts
+        from oncall_desktop.core.rotation.rotation_model import RotationError
 
         title = "A backup covers this shift"
         ws = self.ws

@@ -12,38 +12,39 @@ directly and keep the default, which just runs the store work.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.core.time.clock import Clock, SystemClock
+from oncall_desktop.core.time.clock import Clock, SystemClock, local_tzinfo
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.core.paging.escalation import Context, Decision
     from oncall_desktop.core.rotation.rotation_model import Schedule
-    from oncall_desktop.services.time.billing_service import BillingService
+    from oncall_desktop.core.tickets.tickets import Ticket
+    from oncall_desktop.services.app.readiness import Readiness
+    from oncall_desktop.services.delivery.outbox import Outbox
     from oncall_desktop.services.paging.ack_clock import ClockService
-    from oncall_desktop.services.storage.directory import Directory
-    from oncall_desktop.services.shift.handoff_service import HandoffService
     from oncall_desktop.services.paging.maintenance_service import MaintenanceService
     from oncall_desktop.services.paging.notifier import Notifier
-    from oncall_desktop.services.delivery.outbox import Outbox
     from oncall_desktop.services.paging.pages import PageService
     from oncall_desktop.services.paging.poller import Poller
     from oncall_desktop.services.psa.vendors.local import LocalBook
-    from oncall_desktop.services.app.readiness import Readiness
     from oncall_desktop.services.rotation.rotation_service import RotationService
     from oncall_desktop.services.runbooks.runbook_store import RunbookStore
     from oncall_desktop.services.runbooks.team_pack import TeamPack
+    from oncall_desktop.services.shift.handoff_service import HandoffService
+    from oncall_desktop.services.storage.directory import Directory
+    from oncall_desktop.services.time.billing_service import BillingService
     from oncall_desktop.services.time.timers import TimerService
-    from oncall_desktop.core.tickets.tickets import Ticket
 
 
 class Workspace:
     """Services bound to one open store."""
 
-    on_store: OnStore = staticmethod(run_here)  # type: ignore[assignment]
+    on_store: OnStore = staticmethod(run_here)
     """How network work reaches the store: the app sets its store thread's (``TaskRunner.on_store``)."""
 
     def __init__(self, directory: Path | str, clock: Clock | None = None,
@@ -136,8 +137,8 @@ class Workspace:
     @cached_property
     def billing(self) -> BillingService:
         """Clients file, billed entries, reports and CSV export."""
-        from oncall_desktop.services.time.billing_service import BillingService
         from oncall_desktop.services.delivery.outbox import system_source
+        from oncall_desktop.services.time.billing_service import BillingService
 
         return BillingService(self.store, self.outbox, source=lambda: system_source(self.ticket_system()),
                               person=lambda: self.me)
@@ -175,8 +176,8 @@ class Workspace:
         text = self.store.get_setting("quiet_hours")
         if not text or not self.me:
             return None
-        from oncall_desktop.services.paging.notifier import QuietHours, silenced_by
         from oncall_desktop.services.app.now import on_call_now
+        from oncall_desktop.services.paging.notifier import QuietHours, silenced_by
 
         try:
             quiet = QuietHours.parse(str(text))
@@ -190,9 +191,8 @@ class Workspace:
 
     @cached_property
     def poller(self) -> Poller:
-        from oncall_desktop.services.paging.poller import Poller
-
         from oncall_desktop.services.paging.ack_clock import follow_ticket
+        from oncall_desktop.services.paging.poller import Poller
 
         return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me,
                       elsewhere=lambda ticket, was: follow_ticket(self, ticket, was),
@@ -364,7 +364,8 @@ class Workspace:
 
         if self.timers.running() is not None:
             return self.timers.stop()
-        page = self.pages.get(page_id) if page_id is not None else (self.pages.active() or [None])[0]
+        active = self.pages.active() if page_id is None else []
+        page = self.pages.get(page_id) if page_id is not None else (active[0] if active else None)
         if page is None:
             raise PageError("pick a page to time first (no page is open)")
         client = self._ticket_field(page.ticket_id, "client") or "unknown"
@@ -382,7 +383,6 @@ class Workspace:
 
     def _open_page(self, ticket: Ticket, decision: Decision) -> dict[str, Any]:
         from oncall_desktop.services.app.now import on_call_now
-
         from oncall_desktop.services.paging.ack_clock import caught_up
 
         paging = self.paging_schedule()
@@ -401,8 +401,8 @@ class Workspace:
                 "ack_deadline": page.ack_deadline, "person": self.me}
 
     def _notify(self, opened: dict[str, Any]) -> dict[str, Any]:
-        from oncall_desktop.services.paging.notifier import Notification
         from oncall_desktop.core.time.clock import local_time
+        from oncall_desktop.services.paging.notifier import Notification
 
         ticket = opened["ticket"]
         title = f"{opened['severity']} · {ticket.client}: {ticket.title}"
@@ -425,4 +425,4 @@ class Workspace:
         return Context(tiers=tiers, production=production,
                        recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()),
                        maintenance=self.maintenance.active(self.clock.now()),
-                       display_tz=self.clock.now().astimezone().tzinfo)
+                       display_tz=local_tzinfo(self.clock.now()))

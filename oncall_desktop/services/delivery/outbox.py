@@ -41,15 +41,20 @@ import json
 import math
 import random
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.psa.base import (
-    ErrorKind, TicketSystemError, TimeEntryRequest, has_stamp, stamp,
+    ErrorKind,
+    TicketSystemError,
+    TimeEntryRequest,
+    has_stamp,
+    stamp,
 )
-from oncall_desktop.services.psa.http import RetryPolicy, backoff_delay
+from oncall_desktop.services.psa.retry import RetryPolicy, backoff_delay
 from oncall_desktop.services.storage.store import Store
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 

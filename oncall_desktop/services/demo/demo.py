@@ -40,7 +40,7 @@ CLIENTS: dict[str, dict[str, Any]] = {
                        "agreement": {"multiplier": 2.0, "rounding_increment": 15, "minimum_minutes": 60}},
 }
 
-FIRST_TICKETS = (
+FIRST_TICKETS: tuple[dict[str, Any], ...] = (
     {"title": "Practice server down — reception cannot book patients", "client": "Acme Dental", "priority": 1,
      "contact": "reception@acmedental.example", "body": "Server 'ACME-SRV01' not responding since 22:40."},
     {"title": "Printer in room 2 jams", "client": "Delta Veterinary", "priority": 4,
@@ -49,7 +49,7 @@ FIRST_TICKETS = (
 
 
 def _schedules(now: datetime, zone_name: str) -> list[Any]:
-    from oncall_desktop.core.rotation.rotation_model import Layer, Restriction, Schedule
+    from oncall_desktop.core.rotation.rotation_model import Layer, Restriction, Schedule, TurnLength
 
     zone = ZoneInfo(zone_name)
     local = now.astimezone(zone)
@@ -60,14 +60,14 @@ def _schedules(now: datetime, zone_name: str) -> list[Any]:
     techs = [t[0] for t in TECHS if t[2] == "tech"]
     primary = Schedule(
         name="Primary", time_zone=zone_name,
-        layers=(Layer("Weekly", techs, anchor, "weekly", "09:00"),),
+        layers=(Layer("Weekly", tuple(techs), anchor, TurnLength.parse("weekly"), time(9, 0)),),
         backup="Backup", lead="Erin Walsh",
     )
     # the backup rotation runs two people behind, and only after hours
     backup_members = techs[2:] + techs[:2]
     backup = Schedule(
         name="Backup", time_zone=zone_name,
-        layers=(Layer("After hours", backup_members, anchor, "weekly", "09:00",
+        layers=(Layer("After hours", tuple(backup_members), anchor, TurnLength.parse("weekly"), time(9, 0),
                       (Restriction.daily("17:00", "09:00"),)
                       + Restriction.on_days(["sat", "sun"], "00:00", "00:00")),),
         lead="Erin Walsh",
@@ -76,8 +76,8 @@ def _schedules(now: datetime, zone_name: str) -> list[Any]:
 
 
 def seed_demo(ws: Workspace) -> str:
-    from oncall_desktop.services.paging.ack_clock import local_zone
     from oncall_desktop.core.tickets.tickets import Ticket
+    from oncall_desktop.services.paging.ack_clock import local_zone
 
     now = ws.clock.now()
     directory = ws.directory_service

@@ -44,16 +44,18 @@ the note still says who has the page.
 """
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.paging import ack, ack_events, sla
 from oncall_desktop.core.time.clock import as_utc, iso
 
 if TYPE_CHECKING:
-    from oncall_desktop.services.app.workspace import Workspace
     from oncall_desktop.core.tickets.tickets import Page, Ticket
+    from oncall_desktop.services.app.workspace import Workspace
 
 #: Safety bound for one tick (a page fires at most ``levels + 2`` times per catch-up).
 MAX_FIRES_PER_TICK = 1000
@@ -371,7 +373,7 @@ class WorkspaceEffects:
             elif isinstance(effect, ack_events.AssignTicket):
                 self._assign(page, effect.person, f"{key}-{index}")
             elif isinstance(effect, ack_events.Notify):
-                after.append(lambda effect=effect: self._notify(page, transition, effect, notes))
+                after.append(functools.partial(self._notify, page, transition, effect, notes))
         return after
 
     def _closes_pop_up(self, transition: ack.Transition) -> bool:
@@ -405,8 +407,8 @@ class WorkspaceEffects:
         self.ws.outbox.enqueue_note(page.ticket_id, text, key)
 
     def _notify(self, page: Page, transition: ack.Transition, effect: ack_events.Notify, notes: list[str]) -> None:
-        from oncall_desktop.services.paging.notifier import Notification
         from oncall_desktop.core.time.clock import local_time
+        from oncall_desktop.services.paging.notifier import Notification
 
         state = transition.state
         client = self.ws._ticket_field(page.ticket_id, "client") or state.client or "unknown"

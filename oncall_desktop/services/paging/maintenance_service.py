@@ -11,13 +11,14 @@ outbox (when one is configured), so the client's ticket says why nobody came.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.core.paging.maintenance import MaintenanceError, MaintenanceWindow, active_windows
-from oncall_desktop.services.storage.store import Store
+from oncall_desktop.core.time.clock import iso, parse_instant
+from oncall_desktop.services.storage.store import Store, inserted_id
 
 #: Longer than this is almost always a typo in the date (2027 for 2026).
 MAX_LENGTH = timedelta(days=14)
@@ -68,7 +69,7 @@ class MaintenanceService:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (iso(window.start), iso(window.end), json.dumps(list(window.clients)),
                  json.dumps(list(window.systems)), window.note, by, iso(now)))
-            row_id = int(cur.lastrowid)
+            row_id = inserted_id(cur)
             self.store.log("maintenance.added", f"maintenance:{row_id}", {**window.to_dict(), "by": by})
         return self.get(row_id)
 

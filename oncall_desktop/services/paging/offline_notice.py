@@ -24,8 +24,8 @@ SAID_SETTING = "offline_said"
 
 def follow(ws: Workspace) -> str | None:
     """After each poll (store thread): announce a long outage or its end; returns what was said."""
-    from oncall_desktop.services.paging.notifier import Notification
     from oncall_desktop.core.time.clock import local_time
+    from oncall_desktop.services.paging.notifier import Notification
 
     store = ws.store
     since = store.get_setting("offline_since")

@@ -14,9 +14,10 @@ import logging
 import shutil
 import subprocess
 import sys
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Collection
+from types import ModuleType
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class PageSound:
         self.platform = platform
         self.problem = ""
         self._command: list[str] | None = None
-        self._winsound = None
+        self._winsound: ModuleType | None = None
         self._checked = False
         self._playing: subprocess.Popen[bytes] | None = None
 
@@ -116,7 +117,7 @@ class PageSound:
             self.problem = f"the sound file {self.path.name} is missing"
         elif self.platform == "win32":
             try:
-                import winsound  # type: ignore[import-not-found]
+                import winsound
             except ImportError:
                 self.problem = "sound is off: Windows' winsound module is missing"
             else:

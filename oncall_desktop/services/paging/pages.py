@@ -20,14 +20,15 @@ the note and the assignment were written once, by the app that acted.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from oncall_desktop.core.paging import ack, ack_events, sla
-from oncall_desktop.core.time.clock import iso, parse_instant
-from oncall_desktop.services.storage.store import Store
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Page, Ticket
+from oncall_desktop.core.time.clock import iso, parse_instant
+from oncall_desktop.services.storage.store import Store, inserted_id
 
 ACK_WINDOW_MINUTES = 15
 #: Where an acknowledgement can come from (the ``origin`` in its event's data).
@@ -98,7 +99,7 @@ class PageService:
             cur = db.conn.execute(
                 "INSERT INTO pages (ticket_id, state, level, person, severity, reason, created) "
                 "VALUES (?, 'pending', 1, ?, ?, ?, ?)", (ticket.id, opened.state.person, severity, reason, iso(now)))
-            page_id = int(cur.lastrowid)
+            page_id = inserted_id(cur)
             state = replace(opened.state, page_id=str(page_id))
             self._save(page_id, state, now, seq=0)
             self.store.log("page.opened", ticket.id, {
@@ -282,14 +283,14 @@ class PageService:
         rows = self.store.db.conn.execute(
             "SELECT id FROM pages WHERE next_due IS NOT NULL AND next_due <= ? AND state != 'resolved'",
             (iso(now),)).fetchall()
-        out = []
+        out: list[tuple[int, datetime, ack.PageState]] = []
         for (page_id,) in rows:
             state = self.state(page_id)
-            if ack.due(state, now):
-                out.append((page_id, state.deadline, state))
-            elif ack.renotify_due(state, now):
-                out.append((page_id, state.renotify_at, state))
-        return sorted(out, key=lambda x: (x[1], x[0]))  # type: ignore[arg-type, return-value]
+            # due() and renotify_due() are true only when their instant is set
+            when = state.deadline if ack.due(state, now) else state.renotify_at if ack.renotify_due(state, now) else None
+            if when is not None:
+                out.append((page_id, when, state))
+        return sorted(out, key=lambda x: (x[1], x[0]))
 
     def waiting_unsnoozed(self, now: datetime) -> list[tuple[int, ack.PageState]]:
         """Pages still waiting for an acknowledgement and not snoozed at ``now`` (what the chime rings for)."""

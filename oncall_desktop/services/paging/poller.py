@@ -29,19 +29,20 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, evaluate, evaluate_all
-from oncall_desktop.services.platform.gc_pause import gc_paused
+from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.delivery.outbox import last_assignee
-from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
 from oncall_desktop.services.paging.rules_store import RulesStore
+from oncall_desktop.services.platform.gc_pause import gc_paused
+from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
 from oncall_desktop.services.storage.store import Store
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
-from oncall_desktop.core.tickets.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class Poller:
         #: told about a ticket with an active page here that was closed or given to someone else (was: old assignee)
         self.elsewhere = elsewhere
         self.context = context or (lambda tickets: Context())
-        self.source = getattr(system, "source", None) or getattr(system, "name", "system")
+        self.source = str(getattr(system, "source", None) or getattr(system, "name", "system"))
 
     def rules(self) -> RuleSet:
         return RulesStore(self.store).rules()
@@ -145,8 +146,9 @@ class Poller:
         with gc_paused(), self.store.transaction():
             context = self.context(tickets)
             news, assignees_before = self._store_batch(tickets, now)
-            decisions = iter(evaluate_all([t for t, was in zip(tickets, news) if was is not None], rules, context, now))
-            for ticket, was in zip(tickets, news):
+            fresh = [t for t, was in zip(tickets, news, strict=True) if was is not None]
+            decisions = iter(evaluate_all(fresh, rules, context, now))
+            for ticket, was in zip(tickets, news, strict=True):
                 result.fetched += 1
                 if was is None:
                     continue

@@ -19,9 +19,9 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 APP_ID = "oncall-desktop"
 DESKTOP_ENTRY = """[Desktop Entry]
@@ -109,7 +109,7 @@ class Autostart:
     def uses_systemd(self) -> bool:
         """A systemd user manager runs for this session (it keeps ``$XDG_RUNTIME_DIR/systemd``)."""
         runtime = self.environ.get("XDG_RUNTIME_DIR")
-        return self._linux and bool(runtime) and (Path(runtime) / "systemd").is_dir()
+        return self._linux and runtime is not None and runtime != "" and (Path(runtime) / "systemd").is_dir()
 
     def enabled(self) -> bool:
         if self.platform.startswith("win"):
@@ -219,7 +219,9 @@ def _run_systemctl(args: Sequence[str]) -> None:
 
 
 def _windows_run_value() -> str | None:  # pragma: no cover - Windows only
-    import winreg  # type: ignore[import-not-found]
+    if sys.platform != "win32":  # the registry exists there only (and tells mypy so on Linux)
+        raise OSError("the Windows registry exists only on Windows")
+    import winreg
 
     try:
         with winreg.OpenKey(winreg.HKEY_CURRENT_USER, r"Software\Microsoft\Windows\CurrentVersion\Run") as key:
@@ -229,7 +231,9 @@ def _windows_run_value() -> str | None:  # pragma: no cover - Windows only
 
 
 def _windows_set_run(value: str | None) -> None:  # pragma: no cover - Windows only
-    import winreg  # type: ignore[import-not-found]
+    if sys.platform != "win32":  # the registry exists there only (and tells mypy so on Linux)
+        raise OSError("the Windows registry exists only on Windows")
+    import winreg
 
     with winreg.OpenKey(winreg.HKEY_CURRENT_USER, r"Software\Microsoft\Windows\CurrentVersion\Run", 0,
                         winreg.KEY_SET_VALUE) as key:

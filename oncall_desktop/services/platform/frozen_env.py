@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import MutableMapping
+from collections.abc import MutableMapping
 
 ORIG = "LD_LIBRARY_PATH_ORIG"
 

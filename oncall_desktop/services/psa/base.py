@@ -8,9 +8,10 @@ which relies on ``find_time_entry`` to never post the same entry twice.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit, urlunsplit
 
 from oncall_desktop.core.tickets.tickets import Ticket

@@ -21,7 +21,8 @@ import contextlib
 import socket
 import threading
 import time
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -123,13 +124,13 @@ def _register(conn: HTTPConnection) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _register(self)
         super().request(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         _register(self)
         super().request(*args, **kwargs)
 
@@ -213,7 +214,7 @@ def read_body(response: requests.Response, limit: int, host: str) -> bytes:
             raise BodyTooLarge(host, limit)
     data = bytes(body)
     response._content = data  # what requests itself sets once a streamed body is read
-    response._content_consumed = True
+    response._content_consumed = True  # type: ignore[attr-defined]  # requests' flag, not in its stubs
     return data
 
 

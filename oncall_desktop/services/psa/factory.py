@@ -8,7 +8,8 @@ a CONFIG error naming the field when one cannot be.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from oncall_desktop.services.platform.credentials import CredentialError
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError

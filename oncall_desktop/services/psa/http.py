@@ -17,22 +17,22 @@ be the same for every vendor, or the tech at 3 AM learns seven dialects of
 * all waiting within one call is bounded (``RetryPolicy.max_total_wait``);
 * a POST that fails after it was sent (read timeout, reset, 5xx) is raised
   with ``uncertain=True`` and never re-sent: the caller must first look its
-  idempotency key up (:func:`post_once`);
+  idempotency key up (:func:`retry.post_once`);
 * failures become :class:`TicketSystemError` with a sentence that says what
   failed and what to do; secrets never appear in messages.
 
-The backoff maths is a pure function and the client takes ``sleep`` and
-``rand`` so tests never really wait.
+The backoff maths is pure (retry.py), paging is one loop for every vendor
+(pagination.py), and the client takes ``sleep`` and ``rand`` so tests never
+really wait.
 """
 from __future__ import annotations
 
 import functools
 import random
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -41,63 +41,33 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 try:
     import msgspec
 except ImportError:  # pragma: no cover - a platform without its wheel: requests' decoder does it all
-    msgspec = None
+    msgspec = None  # type: ignore[assignment]  # the optional-import idiom: callers test for None
 
-from oncall_desktop.core.time.clock import Clock, SystemClock, as_utc
+from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.core.time.clock import Clock, SystemClock
 from oncall_desktop.services.platform.gc_pause import gc_paused
 from oncall_desktop.services.psa import deadline as dl
-from oncall_desktop.services.psa.base import (MAX_RETRY_AFTER, USERINFO_REFUSED, ErrorKind, PollResult,
-                                              TicketSystemError, TimeEntryRequest, has_stamp, has_userinfo,
-                                              plain_http_beyond_loopback, redact_url)
+from oncall_desktop.services.psa.base import (
+    MAX_RETRY_AFTER,
+    USERINFO_REFUSED,
+    ErrorKind,
+    PollResult,
+    TicketSystemError,
+    TimeEntryRequest,
+    has_stamp,
+    has_userinfo,
+    plain_http_beyond_loopback,
+    redact_url,
+)
 from oncall_desktop.services.psa.mapping import field_map, next_cursor
-from oncall_desktop.core.tickets.tickets import Ticket
-
-T = TypeVar("T")
-C = TypeVar("C")
-
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard one call tries before it gives up.
-
-    ``attempts`` counts tries, not retries.  ``max_total_wait`` bounds the sum
-    of all sleeps, so a poll never hangs longer than the poller's interval.
-    """
-
-    attempts: int = 4
-    base: float = 0.5
-    cap: float = 8.0
-    max_total_wait: float = 30.0
-
-
-def backoff_delay(attempt: int, policy: RetryPolicy, rand: Callable[[], float]) -> float:
-    """Seconds to wait before retry number ``attempt`` (0-based), full jitter.
-
-    Full jitter spreads clients that failed together (an outage at the vendor)
-    so they do not come back in lock-step.
-    """
-    ceiling = min(policy.cap, policy.base * (2 ** attempt))
-    return max(0.0, rand()) * ceiling
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """``Retry-After`` as seconds from ``now``; None when absent or unreadable."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        return max(0.0, (as_utc(when) - as_utc(now)).total_seconds())
-    return seconds if seconds >= 0 else None
+from oncall_desktop.services.psa.retry import (
+    IDEMPOTENT_METHODS,
+    RetryPolicy,
+    backoff_delay,
+    how_long,
+    parse_retry_after,
+    post_once,
+)
 
 
 def api_base(url: str, default_path: str = "") -> str:
@@ -121,19 +91,7 @@ def api_base(url: str, default_path: str = "") -> str:
         base += default_path
     return base
 
-
-def how_long(seconds: float) -> str:
-    """A wait in the unit a person would use: "40 s", "12 min", "3 h", "11.6 days"."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _decoder(shape: Any) -> Any:
     """One msgspec decoder per shape (building one costs more than decoding a small page)."""
     return msgspec.json.Decoder(shape)
@@ -448,74 +406,6 @@ def _detail(resp: requests.Response) -> str:
     walk(body, 0)
     text = "; ".join(dict.fromkeys(s.strip() for s in found if s.strip()))
     return f"The server said: {text[:300]}" if text else ""
-
-
-# -- paging ------------------------------------------------------------------
-
-def walk_pages(fetch: Callable[[C | None], tuple[Sequence[T], C | None]], *, system: str,
-               max_pages: int = 2000) -> Iterator[T]:
-    """Yield items page by page until ``fetch`` returns no next cursor.
-
-    ``fetch(None)`` reads the first page; a cursor that repeats means the
-    server loops, which is reported rather than followed forever.
-    """
-    cursor: C | None = None
-    seen: set[Any] = set()
-    for _ in range(max_pages):
-        items, nxt = fetch(cursor)
-        yield from items
-        if nxt is None:
-            return
-        if nxt in seen:
-            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: paging went in a circle (page {nxt!r} "
-                                    "came twice); the results were not read to the end.")
-        seen.add(nxt)
-        cursor = nxt
-    raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"{system}: more than {max_pages} pages of results; "
-                            "narrow the query (e.g. a board or project filter) in Settings.")
-
-
-def by_page_number(get: Callable[[int], Sequence[T]], size: int,
-                   first: int = 1) -> Callable[[int | None], tuple[Sequence[T], int | None]]:
-    """A ``walk_pages`` fetcher for page/per_page APIs: a short page is the last."""
-    def fetch(page: int | None) -> tuple[Sequence[T], int | None]:
-        number = first if page is None else page
-        items = get(number)
-        return items, (number + 1 if len(items) >= size and items else None)
-    return fetch
-
-
-def by_offset(get: Callable[[int], tuple[Sequence[T], int]]) -> Callable[[int | None], tuple[Sequence[T], int | None]]:
-    """A ``walk_pages`` fetcher for offset/limit APIs that report a total."""
-    def fetch(offset: int | None) -> tuple[Sequence[T], int | None]:
-        start = offset or 0
-        items, total = get(start)
-        after = start + len(items)
-        return items, (after if items and after < total else None)
-    return fetch
-
-
-def post_once(post: Callable[[], str], find: Callable[[], str | None]) -> str:
-    """Create a remote entry at most once.
-
-    If the POST's fate is unknown (sent, then timeout/5xx), look the
-    idempotency key up: found → that is our entry; not found → re-raise the
-    uncertain error so the outbox retries later, after looking again (the
-    server may still be committing, so posting again now could duplicate).
-    """
-    try:
-        return post()
-    except TicketSystemError as exc:
-        if not exc.uncertain:
-            raise
-        try:
-            found = find()
-        except TicketSystemError:
-            raise exc from None
-        if found is not None:
-            return found
-        raise
-
 
 # -- what every REST adapter shares ---------------------------------------------
 

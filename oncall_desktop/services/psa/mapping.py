@@ -14,14 +14,15 @@ either may be used.  Our scale: priority 1–4, 1 most urgent; status one of
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import UTC, iso, parse_instant
 from oncall_desktop.services.platform.gc_pause import gc_paused
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest, stamp
-from oncall_desktop.core.tickets.tickets import Ticket
 
 STATUSES = ("new", "open", "pending", "resolved", "closed")
 _LEADING_LEVEL = re.compile(r"^\s*(?:p|priority|sev|severity)\s*[-_ ]?\s*([1-9])\b")

@@ -18,8 +18,9 @@ How a person is found, most precise first:
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 

@@ -12,11 +12,18 @@ vendor needs (with a short help text for the form).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.services.psa.base import (USERINFO_REFUSED, ErrorKind, TicketSystemError, has_userinfo,
-                                              plain_http_beyond_loopback, redact_url)
+from oncall_desktop.services.psa.base import (
+    USERINFO_REFUSED,
+    ErrorKind,
+    TicketSystemError,
+    has_userinfo,
+    plain_http_beyond_loopback,
+    redact_url,
+)
 
 if TYPE_CHECKING:  # the CLI builds its parser from SYSTEMS: keep keyring and sqlite-utils out of that
     from oncall_desktop.services.storage.store import Store

@@ -15,24 +15,25 @@ up offline still knows who is on call.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from oncall_desktop.core.rotation.rotation import backup_for, next_shift_for, on_call, shifts
+from oncall_desktop.core.rotation.rotation_fairness import FairnessReport, fairness
+from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, Shift, zone_of
+from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 from oncall_desktop.core.time.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.app.now import local_stamp
 from oncall_desktop.services.psa.base import LOCAL_HOSTS
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
-from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, Shift, zone_of
-from oncall_desktop.core.rotation.rotation import backup_for, next_shift_for, on_call, shifts
-from oncall_desktop.core.rotation.rotation_fairness import FairnessReport, fairness
-from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 
 if TYPE_CHECKING:
-    from oncall_desktop.services.storage.directory import Directory
     from oncall_desktop.services.paging.notifier import Notifier
+    from oncall_desktop.services.storage.directory import Directory
     from oncall_desktop.services.storage.store import Store
 
 #: Days before a shift at which the tech hears about it (setting ``rotation_notice_days``).
@@ -480,7 +481,7 @@ class RotationService:
                                     for x in items]})
             if me and me in schedule.people:
                 mine = next_shift_for(schedule, me, now, include_current=True, horizon=timedelta(days=400))
-                if mine is not None and (my_next is None or mine.start < parse_instant(my_next["start"])):
+                if mine is not None and (my_next is None or mine.start < parse_instant(str(my_next["start"]))):
                     my_next = {"schedule": schedule.name, "start": iso(mine.start), "end": iso(mine.end),
                                "now": mine.start <= now}
         people = sorted({p["name"] for p in self.directory.people()} | {p for s in schedules for p in s.people})

@@ -6,19 +6,14 @@ reading is in :func:`read_folder`; parsing and checks are the pure core's.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
+from oncall_desktop.core.runbooks.bundle import Bundle, load_texts
 from oncall_desktop.core.runbooks.runbook_yaml import Problem
-from oncall_desktop.core.runbooks.runbooks import (
-    BUNDLED_DIR,
-    MAX_TEXT_CHARS,
-    Bundle,
-    DecisionTree,
-    Runbook,
-    load_texts,
-)
+from oncall_desktop.core.runbooks.runbooks import BUNDLED_DIR, MAX_TEXT_CHARS, Runbook
+from oncall_desktop.core.runbooks.trees import DecisionTree
 
 CONTENT_SUFFIXES = (".md", ".yaml", ".yml")
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from oncall_desktop.core.runbooks.runbooks import Runbook
 

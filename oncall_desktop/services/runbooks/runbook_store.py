@@ -16,19 +16,16 @@ from __future__ import annotations
 import difflib
 import re
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.core.time.clock import iso
+from oncall_desktop.core.runbooks.bundle import load_texts
 from oncall_desktop.core.runbooks.runbook_yaml import Problem
-from oncall_desktop.core.runbooks.runbooks import (
-    DecisionTree,
-    Runbook,
-    WalkResult,
-    load_texts,
-    walk,
-)
+from oncall_desktop.core.runbooks.runbooks import Runbook
+from oncall_desktop.core.runbooks.trees import DecisionTree, WalkResult, walk
+from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.runbooks.runbook_library import RefusedFolder, RunbookLibrary, load_library, read_folder
 from oncall_desktop.services.runbooks.runbook_search import Hit, RunbookIndex
 

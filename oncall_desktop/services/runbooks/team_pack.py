@@ -20,14 +20,16 @@ import re
 import tomllib
 import zipfile
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from oncall_desktop.core.time.clock import iso
+from oncall_desktop.core.runbooks.bundle import load_texts
 from oncall_desktop.core.runbooks.runbook_yaml import Problem
-from oncall_desktop.core.runbooks.runbooks import MAX_TEXT_CHARS, load_texts
+from oncall_desktop.core.runbooks.runbooks import MAX_TEXT_CHARS
+from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa.base import LOCAL_HOSTS, USERINFO_REFUSED, has_userinfo, redact_url
 from oncall_desktop.services.runbooks.runbook_library import CONTENT_SUFFIXES
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
@@ -56,7 +58,7 @@ class TeamPackError(ValueError):
         super().__init__(message + "".join(f"\n  {p}" for p in self.problems[:20]))
 
 
-class _Unreachable(Exception):
+class _UnreachableError(Exception):
     """The source could not be reached (offline): the cached pack stays in use."""
 
 
@@ -173,7 +175,7 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def fetch_url(url: str, etag: str = "") -> _Fetched:
-    """GET with ``If-None-Match``; raises _Unreachable when offline, TeamPackError for a bad answer.
+    """GET with ``If-None-Match``; raises _UnreachableError when offline, TeamPackError for a bad answer.
 
     The download has an overall deadline and a size bound (psa/deadline.py),
     and is not redirected to plain http beyond this computer.
@@ -194,7 +196,7 @@ def fetch_url(url: str, etag: str = "") -> _Fetched:
             if response.status_code == 404:
                 raise TeamPackError("the team pack URL was not found (HTTP 404); check it in Settings")
             if response.status_code >= 500:
-                raise _Unreachable(f"the team pack server had a problem (HTTP {response.status_code})")
+                raise _UnreachableError(f"the team pack server had a problem (HTTP {response.status_code})")
             if response.status_code != 200:
                 raise TeamPackError(f"the team pack server answered HTTP {response.status_code}; expected the zip")
             return _Fetched(unpack_zip(response.content), response.headers.get("ETag", ""))
@@ -203,9 +205,9 @@ def fetch_url(url: str, etag: str = "") -> _Fetched:
     except deadline.RedirectRefused as exc:
         raise TeamPackError(f"the team pack server {exc}") from None
     except deadline.DeadlineExceeded as exc:
-        raise _Unreachable(f"the team pack server {exc}") from None
+        raise _UnreachableError(f"the team pack server {exc}") from None
     except requests.RequestException as exc:
-        raise _Unreachable(f"cannot reach the team pack server ({exc.__class__.__name__})") from None
+        raise _UnreachableError(f"cannot reach the team pack server ({exc.__class__.__name__})") from None
 
 
 def check_source(source: str) -> str:
@@ -315,8 +317,9 @@ class TeamPack:
         return checked
 
     def _row(self) -> tuple[Any, ...] | None:
-        return self.store.db.conn.execute(
+        row: tuple[Any, ...] | None = self.store.db.conn.execute(
             "SELECT source, name, version, etag, files, synced_at, checked_at FROM team_pack WHERE slot = 1").fetchone()
+        return row
 
     def files(self) -> dict[str, str]:
         """The active pack's files (relative path → text): the offline cache."""
@@ -346,7 +349,7 @@ class TeamPack:
         same_source = row is not None and row[0] == wanted
         try:
             fetched = self._fetch(wanted, row[3] if same_source and row else "")
-        except _Unreachable as exc:
+        except _UnreachableError as exc:
             why = str(exc)
             message = f"{why}; using the cached pack" if row else f"{why}; no pack cached yet"
             return on_store(lambda: self._keep("offline", message, why, ()))  # type: ignore[no-any-return]

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.core.shift.handoff import Handoff, HandoffError, draft, render_text
+from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.storage.paths import write_private
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ class HandoffService:
         or their previous handoff if they wrote one during it; without a
         schedule, the last 16 hours.
         """
-        from oncall_desktop.core.rotation.rotation_model import RotationError
         from oncall_desktop.core.rotation.rotation import on_call, shifts
+        from oncall_desktop.core.rotation.rotation_model import RotationError
 
         last = self._latest_by(author)
         written = last.handoff.written_at if last is not None else None

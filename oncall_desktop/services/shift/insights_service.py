@@ -6,14 +6,15 @@ must show the *same* figures; both call :func:`insights_report`.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from oncall_desktop.core.shift.analytics import Insights, ShiftSpan, TicketInfo, compute
 from oncall_desktop.core.billing.billing import Agreement
 from oncall_desktop.core.billing.calendar_hours import BillingError, Calendar
-from oncall_desktop.core.time.clock import as_utc
+from oncall_desktop.core.shift.analytics import Insights, ShiftSpan, TicketInfo, compute
+from oncall_desktop.core.time.clock import as_utc, local_tzinfo
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace
@@ -31,7 +32,7 @@ def local_zone(ws: Workspace) -> tuple[tzinfo, str]:
                 return ZoneInfo(person["time_zone"]), person["time_zone"]
             except (KeyError, ValueError):
                 break
-    tz = ws.clock.now().astimezone().tzinfo
+    tz = local_tzinfo(ws.clock.now())
     return tz, str(tz)
 
 
@@ -64,7 +65,7 @@ def _stored_entries(ws: Workspace, start: datetime, end: datetime) -> list[dict[
             "amount_cents")
     rows = conn.execute(f"SELECT {', '.join(cols)} FROM time_entries WHERE start >= ? AND start < ?",
                         (iso(start), iso(end))).fetchall()
-    return [dict(zip(cols, r)) for r in rows]
+    return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
 def month_bounds(now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -96,8 +97,8 @@ def client_terms(clients: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Ca
 
 
 def _shifts(ws: Workspace, start: datetime, end: datetime) -> list[ShiftSpan]:
-    from oncall_desktop.core.rotation.rotation_model import RotationError
     from oncall_desktop.core.rotation.rotation import shifts
+    from oncall_desktop.core.rotation.rotation_model import RotationError
 
     schedule = ws.paging()[0]
     if schedule is None:

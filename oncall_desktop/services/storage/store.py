@@ -21,10 +21,11 @@ import errno
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -132,7 +133,7 @@ class _Connection(sqlite3.Connection):
     def _problem(self, exc: sqlite3.OperationalError) -> sqlite3.OperationalError:
         return storage_problem(exc, self.directory, self.busy_timeout) or exc
 
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:  # type: ignore[override]
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         try:
             return super().execute(sql, parameters)
         except sqlite3.OperationalError as exc:
@@ -141,7 +142,7 @@ class _Connection(sqlite3.Connection):
                 raise
             raise problem from exc
 
-    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:  # type: ignore[override]
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
         try:
             return super().executemany(sql, parameters)
         except sqlite3.OperationalError as exc:
@@ -150,7 +151,7 @@ class _Connection(sqlite3.Connection):
                 raise
             raise problem from exc
 
-    def executescript(self, script: str, /) -> sqlite3.Cursor:  # type: ignore[override]
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
         try:
             return super().executescript(script)
         except sqlite3.OperationalError as exc:
@@ -265,7 +266,7 @@ class Store:
             "INSERT INTO events (at, kind, subject, data) VALUES (?, ?, ?, ?)",
             (iso(at or self.clock.now()), kind, subject, json.dumps(data or {}, sort_keys=True)),
         )
-        return int(cur.lastrowid)
+        return inserted_id(cur)
 
     def events(self, kind: str | None = None, subject: str | None = None,
                since: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
@@ -425,3 +426,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
 def _event(row: Any) -> dict[str, Any]:
     """An ``events`` row (id, at, kind, subject, data) as the dict callers read."""
     return {"id": row[0], "at": row[1], "kind": row[2], "subject": row[3], "data": json.loads(row[4])}
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT on ``cursor`` made (sqlite3 leaves ``lastrowid`` None only before any INSERT)."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("the statement inserted no row")
+    return cursor.lastrowid

@@ -10,7 +10,8 @@ everyone else's — the CLI, tests — is :func:`run_here`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

@@ -16,16 +16,17 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.billing.billing import RATE_NO_CHARGE, TimeEntry, WorkSession, bill
 from oncall_desktop.core.billing.calendar_hours import local_zone_name
 from oncall_desktop.core.billing.clients import ClientBook, parse_clients
-from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.core.csv_safe import csv_writer
+from oncall_desktop.core.time.clock import iso, parse_instant
 
 if TYPE_CHECKING:
     from oncall_desktop.services.delivery.outbox import Outbox
@@ -114,7 +115,7 @@ class BillingService:
                            (timer_id,)).fetchone()
         if row is None or row[4] != "stopped":
             return []
-        ticket, client, flag, started = row[0], row[1], row[2], row[3]
+        ticket, client, started = row[0], row[1], row[3]
         since = iso(parse_instant(started) - CALLOUT_LOOKBACK)
         sessions = conn.execute(
             "SELECT s.id, s.rev, s.start, s.end, t.flag, t.id FROM timer_segments s JOIN timers t ON t.id = s.timer_id "
@@ -174,10 +175,10 @@ class BillingService:
         """Withdraw a timer's entries before it is edited or deleted; refuse once the PSA may have them."""
         conn = self.store.db.conn
         rows = conn.execute(
-            "SELECT e.key, o.state, o.in_doubt, o.remote_id, o.attempts FROM time_entries e "
+            "SELECT e.key, o.state, o.in_doubt, o.remote_id FROM time_entries e "
             "JOIN timer_segments s ON s.id = e.segment_id LEFT JOIN outbox o ON o.key = e.key "
             "WHERE s.timer_id = ?", (timer_id,)).fetchall()
-        for key, state, in_doubt, remote_id, attempts in rows:
+        for key, state, in_doubt, remote_id in rows:
             if state == "sent":
                 raise BillingServiceError(
                     f"this work is already on the ticket in the ticket system (entry {remote_id or key}); "
@@ -206,7 +207,8 @@ class BillingService:
     # -------------------------------------------------------------- reports
     def report(self, period: Period, client: str | None = None) -> list[dict[str, Any]]:
         """The ``time report --json`` rows (contract keys, in order), by start time."""
-        return json.loads(self.report_json(period, client))
+        rows: list[dict[str, Any]] = json.loads(self.report_json(period, client))
+        return rows
 
     def report_json(self, period: Period, client: str | None = None) -> str:
         """The report as JSON text, built inside SQLite (100,000 rows in well under a second)."""
@@ -324,7 +326,7 @@ def period_of(start: str, end: str) -> Period:
 def demo_clients_toml(clients: Mapping[str, Mapping[str, Any]], effective_from: str = "2020-01-01") -> str:
     """The demo MSP's clients as a clients file (docs/billing.md format), in the machine's zone."""
     lines = ["# The demo MSP's clients (generated from services/demo/demo.py).", "[default]", 'time_zone = "local"', ""]
-    for number, (name, data) in enumerate(clients.items(), start=1):
+    for name, data in clients.items():
         ident = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
         while "--" in ident:
             ident = ident.replace("--", "-")

@@ -23,13 +23,14 @@ timer with one segment.  Rules:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from oncall_desktop.core.billing.billing import normalise_flag
 from oncall_desktop.core.time.clock import iso, parse_instant
-from oncall_desktop.services.storage.store import Store
+from oncall_desktop.services.storage.store import Store, inserted_id
 
 CRASH_MODES = ("resume", "close")
 DEFAULT_GAP_MINUTES = 5
@@ -92,7 +93,7 @@ class Timer:
                 "question": self.question}
 
 
-Hook = Callable[[int], None]
+Hook = Callable[[int], object]  # what a hook returns is not used
 
 
 class TimerService:
@@ -155,7 +156,7 @@ class TimerService:
             cur = db.conn.execute(
                 "INSERT INTO timers (ticket_id, client, started, heartbeat, state) VALUES (?, ?, ?, ?, 'running')",
                 (ticket_id, client, iso(now), iso(now)))
-            timer_id = int(cur.lastrowid)
+            timer_id = inserted_id(cur)
             db.conn.execute("INSERT INTO timer_segments (timer_id, start) VALUES (?, ?)", (timer_id, iso(now)))
             self.store.log("timer.started", ticket_id, {"timer": timer_id, "client": client})
         return self.get(timer_id)
@@ -278,7 +279,7 @@ class TimerService:
                 "INSERT INTO timers (ticket_id, client, started, heartbeat, stopped, state, flag, origin) "
                 "VALUES (?, ?, ?, ?, ?, 'stopped', ?, 'manual')",
                 (ticket_id, client, iso(start), iso(end), iso(end), value))
-            timer_id = int(cur.lastrowid)
+            timer_id = inserted_id(cur)
             db.conn.execute("INSERT INTO timer_segments (timer_id, start, end) VALUES (?, ?, ?)",
                             (timer_id, iso(start), iso(end)))
             self.store.log("time.added", ticket_id, {"timer": timer_id, "client": client, "start": iso(start),

@@ -11,7 +11,14 @@ import math
 from typing import Any
 
 from PySide6.QtCharts import (
-    QBarCategoryAxis, QBarSeries, QBarSet, QCategoryAxis, QChart, QChartView, QHorizontalBarSeries, QScatterSeries,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QCategoryAxis,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QScatterSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt
@@ -80,11 +87,11 @@ def _bars(view: ChartView, categories: list[str], sets: list[tuple[str, list[flo
     cats = QBarCategoryAxis()
     cats.append(categories or ["no data"])
     cats.setTruncateLabels(False)
-    values = value_axis(top, fmt, value_title)
+    axis = value_axis(top, fmt, value_title)
     chart.addAxis(cats, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
-    chart.addAxis(values, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
+    chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(cats)
-    series.attachAxis(values)
+    series.attachAxis(axis)
     chart.legend().setVisible(len(sets) > 1)
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
 

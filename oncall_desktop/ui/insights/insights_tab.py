@@ -10,19 +10,35 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
-    QVBoxLayout, QWidget,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
 
+from oncall_desktop.core.time.clock import local_tzinfo
 from oncall_desktop.services.storage.paths import private_dir, private_file, write_private
 from oncall_desktop.ui.controller import AppController
-from oncall_desktop.ui.insights.insights_charts import (ChartView, HeatmapView, draw_ack, draw_clients, draw_people,
-                                                        draw_rates)
+from oncall_desktop.ui.insights.insights_charts import (
+    ChartView,
+    HeatmapView,
+    draw_ack,
+    draw_clients,
+    draw_people,
+    draw_rates,
+)
 
 PRESETS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("This month", -1),
            ("Last month", -2), ("Custom", 0))
@@ -52,8 +68,9 @@ class InsightsTab(QWidget):
         for name, days in PRESETS:
             self.preset.addItem(name, days)
         self.preset.setCurrentIndex(1)
-        self.start_edit = QDateEdit(calendarPopup=True)
-        self.end_edit = QDateEdit(calendarPopup=True)
+        self.start_edit, self.end_edit = QDateEdit(), QDateEdit()
+        self.start_edit.setCalendarPopup(True)
+        self.end_edit.setCalendarPopup(True)
         for edit in (self.start_edit, self.end_edit):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.refresh_button = QPushButton("&Refresh")
@@ -109,8 +126,8 @@ class InsightsTab(QWidget):
     # ---------------------------------------------------------------- period
     def period(self) -> tuple[datetime, datetime]:
         """[start, end) in the machine's zone, from the inclusive dates shown."""
-        first, last = self.start_edit.date().toPython(), self.end_edit.date().toPython()
-        zone = datetime.now().astimezone().tzinfo
+        first, last = cast(date, self.start_edit.date().toPython()), cast(date, self.end_edit.date().toPython())
+        zone = local_tzinfo(datetime.now())
         return (datetime.combine(first, time(0), zone), datetime.combine(last + timedelta(days=1), time(0), zone))
 
     def _apply_preset(self) -> None:
@@ -195,7 +212,7 @@ class InsightsTab(QWidget):
     def save_pngs(self, folder: Path) -> list[Path]:
         folder = private_dir(folder)
         stamp = (self.data or {}).get("from", "")[:10]
-        saved = []
+        saved: list[Path] = []
         for key, view in self.charts.items():
             target = folder / f"insights-{key}-{stamp}.png"
             if not view.grab().save(str(target)):

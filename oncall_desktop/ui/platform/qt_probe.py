@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 CALLS = 200
 """Void calls per measurement: enough to tell 1.0 from 0.0 with margin, far below None's count."""

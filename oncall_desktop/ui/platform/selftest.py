@@ -17,10 +17,10 @@ def run_selftest() -> int:
     steps: list[str] = []
     try:
         from oncall_desktop.core.paging.escalation import Context, default_rules, evaluate
+        from oncall_desktop.core.tickets.tickets import Ticket
+        from oncall_desktop.services.app.workspace import Workspace
         from oncall_desktop.services.paging.notifier import Notifier
         from oncall_desktop.services.runbooks.runbook_library import load_library
-        from oncall_desktop.services.app.workspace import Workspace
-        from oncall_desktop.core.tickets.tickets import Ticket
 
         with tempfile.TemporaryDirectory(prefix="oncall-selftest-") as tmp:
             ws = Workspace(Path(tmp) / "ws", notifier=Notifier(backends=[_Quiet()]))
@@ -90,8 +90,10 @@ def _check_decoding() -> None:
     from oncall_desktop.services.psa import http
     from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST
 
-    if http.msgspec is None:
-        raise RuntimeError("msgspec is missing: ticket lists would decode at half speed")
+    try:
+        import msgspec  # noqa: F401 — services/psa/http.py decodes with it when it imports
+    except ImportError:
+        raise RuntimeError("msgspec is missing: ticket lists would decode at half speed") from None
     answer = requests.Response()
     answer.status_code = 200
     answer._content = b'[{"id": 7, "subject": "Mail down", "spam": false, "tags": []}]'

@@ -7,16 +7,31 @@ behind small ``ask_*`` methods so tests can answer them.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QDateTimeEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-    QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QTabWidget,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from oncall_desktop.core.time.clock import parse_instant
@@ -55,8 +70,8 @@ class SwapDialog(QDialog):
         self.setWindowTitle(f"Propose a swap — {schedule}")
         self.colleague = QComboBox()
         self.colleague.addItems(colleagues)
-        self.start = QDateTimeEdit(QDateTime(start.astimezone()))
-        self.end = QDateTimeEdit(QDateTime(end.astimezone()))
+        self.start = QDateTimeEdit(QDateTime(start.astimezone()))  # type: ignore[call-overload]  # PySide6 converts a datetime; its stubs omit it
+        self.end = QDateTimeEdit(QDateTime(end.astimezone()))  # type: ignore[call-overload]  # PySide6 converts a datetime; its stubs omit it
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("ddd dd MMM yyyy HH:mm")
@@ -72,8 +87,8 @@ class SwapDialog(QDialog):
         form.addRow(buttons)
 
     def values(self) -> tuple[str, datetime, datetime]:
-        return (self.colleague.currentText(), self.start.dateTime().toPython().astimezone(),
-                self.end.dateTime().toPython().astimezone())
+        return (self.colleague.currentText(), cast(datetime, self.start.dateTime().toPython()).astimezone(),
+                cast(datetime, self.end.dateTime().toPython()).astimezone())
 
 
 class RotationTab(QWidget):
@@ -455,8 +470,8 @@ class RotationTab(QWidget):
 
     # -------------------------------------------------------------- fairness
     def _period(self) -> tuple[datetime, datetime]:
-        a = datetime.combine(self.fair_from.date().toPython(), datetime.min.time()).astimezone()
-        b = datetime.combine(self.fair_to.date().toPython(), datetime.min.time()).astimezone()
+        a = datetime.combine(cast(date, self.fair_from.date().toPython()), datetime.min.time()).astimezone()
+        b = datetime.combine(cast(date, self.fair_to.date().toPython()), datetime.min.time()).astimezone()
         return a, b
 
     def compute_fairness(self) -> None:

@@ -106,7 +106,8 @@ class RotationTimeline(QWidget):
     def _days(self) -> list[datetime]:
         """Local midnights from start to end (DST-safe: each day is found by date, not by 24 h steps)."""
         assert self.start is not None and self.end is not None
-        out, day = [], _local(self.start).date()
+        out: list[datetime] = []
+        day = _local(self.start).date()
         while True:
             midnight = datetime.combine(day, datetime.min.time()).astimezone()  # naive = local wall time
             if midnight >= self.end:
@@ -130,7 +131,7 @@ class RotationTimeline(QWidget):
         self._paint_days(p, body_top, body_bottom)
         for i, row in enumerate(self.rows):
             self._paint_row(p, row, body_top + i * ROW_H)
-        if self.now is not None and self.start <= self.now < self.end:
+        if self.now is not None and self.end is not None and self.start <= self.now < self.end:
             x = self._x(self.now)
             p.setPen(QPen(NOW, 2))
             p.drawLine(QPointF(x, body_top - 4), QPointF(x, body_bottom))

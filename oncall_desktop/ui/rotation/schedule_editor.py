@@ -8,20 +8,36 @@ Times typed here are wall-clock times in the schedule's own zone.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import available_timezones
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QCompleter, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
-from oncall_desktop.core.time.clock import iso
 from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, zone_of
+from oncall_desktop.core.time.clock import iso
 
 TURNS = ("daily", "weekly", "fortnightly", "12h", "8h", "3d")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -374,8 +390,7 @@ class ScheduleEditor(QDialog):
                            "end": layer["end"] or None})
         overrides = []
         for row in range(self.overrides.rowCount()):
-            cells = [(self.overrides.item(row, c).text().strip() if self.overrides.item(row, c) else "")
-                     for c in range(4)]
+            cells = [(item.text().strip() if (item := self.overrides.item(row, c)) else "") for c in range(4)]
             if not any(cells):
                 continue
             where = f"override {row + 1}"

@@ -13,8 +13,19 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-    QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from oncall_desktop.ui.controller import AppController
@@ -354,8 +365,10 @@ class RunbooksTab(QWidget):
     def _export(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export the workspace's runbooks and trees to a folder")
         if folder:
-            self.controller.query(lambda ws: ws.runbooks.export_folder(folder), lambda written: QMessageBox.information(
-                self, "Exported", f"Wrote {len(written)} file(s) to {folder}."))
+            def exported(written: list[Any]) -> None:
+                QMessageBox.information(self, "Exported", f"Wrote {len(written)} file(s) to {folder}.")
+
+            self.controller.query(lambda ws: ws.runbooks.export_folder(folder), exported)
 
     # ------------------------------------------------------------------ misc
     def _raise_self(self) -> None:

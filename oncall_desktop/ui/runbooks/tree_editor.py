@@ -16,8 +16,20 @@ from typing import Any
 import yaml
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QTableWidget,
-    QTableWidgetItem, QTabWidget, QHeaderView, QVBoxLayout, QWidget,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from oncall_desktop.core.runbooks.runbooks import MAX_TEXT_CHARS
@@ -179,7 +191,9 @@ class TreeEditor(DocumentEditor):
 
     def _draw_structure(self, select: int | None = None) -> None:
         usable = self.model is not None
-        self.tabs.widget(0).setEnabled(usable)
+        structure = self.tabs.widget(0)
+        if structure is not None:
+            structure.setEnabled(usable)
         self.tabs.setTabText(0, "Structure" if usable else "Structure (fix the YAML first)")
         row = self.nodes.currentRow() if select is None else select
         self.nodes.blockSignals(True)

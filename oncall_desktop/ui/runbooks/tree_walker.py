@@ -9,15 +9,24 @@ applies the outcome to the page through the controller.
 from __future__ import annotations
 
 import html
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QTextDocument
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
-from oncall_desktop.core.runbooks.runbooks import DecisionTree, WalkResult, viewable_markdown, walk
+from oncall_desktop.core.runbooks.runbooks import viewable_markdown
+from oncall_desktop.core.runbooks.trees import DecisionTree, WalkResult, walk
 
 SEVERITY_COLOURS = {"P1": "#c5221f", "P2": "#e37400", "P3": "#1a73e8", "P4": "#5f6368"}
 ANSWER_STYLE = (
@@ -41,7 +50,8 @@ class SafeDocument(QTextDocument):
     when the answer is no image, so every other image gets a blank 1×1 picture instead.
     """
 
-    def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 — Qt override
+    def loadResource(self, kind: int, url: QUrl | str) -> Any:  # noqa: N802 — Qt override
+        url = QUrl(url) if isinstance(url, str) else url
         if url.scheme().lower() == "data" and len(url.toString()) <= MAX_DATA_URL_CHARS:
             found = super().loadResource(kind, url)
             if found is not None:
@@ -66,7 +76,7 @@ class SafeBrowser(QTextBrowser):
         self.setOpenExternalLinks(False)
         self.setOpenLinks(False)
 
-    def loadResource(self, kind: int, url: QUrl) -> Any:  # noqa: N802 — Qt override
+    def loadResource(self, kind: int, url: QUrl | str) -> Any:  # noqa: N802 — Qt override
         return None
 
     def show_markdown(self, text: str) -> None:

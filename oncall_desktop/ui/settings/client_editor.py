@@ -11,8 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.settings.settings_common import Status
@@ -79,12 +89,14 @@ class ClientEditor(QDialog):
     def add_client(self) -> None:
         r = self._append("", "", "", "")
         self.table.setCurrentCell(r, 0)
-        self.table.editItem(self.table.item(r, 0))
+        item = self.table.item(r, 0)
+        if item is not None:
+            self.table.editItem(item)
 
     def profiles(self) -> list[dict[str, Any]]:
         out = []
         for r in range(self.table.rowCount()):
-            cells = [(self.table.item(r, c).text() if self.table.item(r, c) else "") for c in range(len(COLUMNS))]
+            cells = [(item.text() if (item := self.table.item(r, c)) else "") for c in range(len(COLUMNS))]
             if not any(cell.strip() for cell in cells):
                 continue  # an empty row someone added and left
             out.append({"name": cells[0].strip(), "tier": cells[1].strip(), "domains": split_list(cells[2]),

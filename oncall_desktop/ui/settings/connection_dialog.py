@@ -13,13 +13,25 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from oncall_desktop.core.tickets.tickets import SEVERITIES
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.psa.ticket_systems import LOCAL, SYSTEMS, Connection
-from oncall_desktop.core.tickets.tickets import SEVERITIES
 from oncall_desktop.ui.controller import AppController
 
 HEADLINES = {
@@ -84,9 +96,9 @@ class ConnectionDialog(QDialog):
         self.priorities.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.priorities.verticalHeader().hide()
         self.priorities.setMaximumHeight(170)
-        self.result = QLabel("")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outcome = QLabel("")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.test_button = QPushButton("&Test connection")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -95,7 +107,7 @@ class ConnectionDialog(QDialog):
         self.priority_label = QLabel("Map the system's priorities to ours (P1 most urgent):")
         layout.addWidget(self.priority_label)
         layout.addWidget(self.priorities)
-        layout.addWidget(self.result)
+        layout.addWidget(self.outcome)
         row = QHBoxLayout()
         row.addWidget(self.buttons)
         layout.addLayout(row)
@@ -143,7 +155,7 @@ class ConnectionDialog(QDialog):
         self.priorities.setVisible(kind != LOCAL)
         self.priority_label.setVisible(kind != LOCAL)
         self.test_button.setEnabled(True)
-        self.result.clear()
+        self.outcome.clear()
 
     def _show(self, field: QWidget, visible: bool) -> None:
         self.form.setRowVisible(field, visible)
@@ -180,17 +192,17 @@ class ConnectionDialog(QDialog):
     # ------------------------------------------------------------- actions
     def test(self) -> None:
         conn, secret = self.connection(), self.secret.text() or None
-        self.result.setText("Testing… (up to 30 s when the server does not answer)")
+        self.outcome.setText("Testing… (up to 30 s when the server does not answer)")
         self.test_button.setEnabled(False)
         self.controller.fetch(lambda ws: ws.test_connection(conn, secret), self._tested, self._failed)
 
     def _tested(self, message: str) -> None:
         self.test_button.setEnabled(True)
-        self.result.setText(f"✓ {message}")
+        self.outcome.setText(f"✓ {message}")
 
     def _failed(self, exc: BaseException) -> None:
         self.test_button.setEnabled(True)
-        self.result.setText(explain(exc))
+        self.outcome.setText(explain(exc))
 
     def save(self) -> None:
         conn, secret = self.connection(), self.secret.text() or None

@@ -8,8 +8,16 @@ on every keystroke; only loading and saving touch the store (store thread).
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFontDatabase, QKeySequence, QShortcut, QTextCursor, QTextFormat
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QTextEdit,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from oncall_desktop.services.paging.rules_store import RulesStore, Validation, validate
 from oncall_desktop.ui.controller import AppController

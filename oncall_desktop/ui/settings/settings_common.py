@@ -7,7 +7,8 @@ where it vanishes.  Saving runs ``services.preferences`` on the store thread
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QWidget
 

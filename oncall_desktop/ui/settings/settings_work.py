@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QSpinBox, QVBoxLayout
 
 from oncall_desktop.services.app import preferences as prefs
+from oncall_desktop.services.storage.store import EVENTS_KEEP_DAYS_MIN
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.settings.settings_common import SettingsPage, Status
 
@@ -56,7 +57,7 @@ class WorkPage(SettingsPage):
         tform.addRow("Ask after a &gap of", self.gap)
         tform.addRow("", self.timer_status)
         self.keep = QSpinBox()
-        self.keep.setRange(prefs.EVENTS_KEEP_DAYS_MIN, prefs.EVENTS_KEEP_DAYS_MAX)
+        self.keep.setRange(EVENTS_KEEP_DAYS_MIN, prefs.EVENTS_KEEP_DAYS_MAX)
         self.keep.setSuffix(" days")
         self.keep.setToolTip("Older entries of the event log are deleted once a day; the newest of each kind and "
                              "everything about a page still open are kept")

@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDateTimeEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPushButton, QVBoxLayout,
+    QAbstractItemView,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
 )
 
 from oncall_desktop.ui.controller import AppController
@@ -40,8 +50,8 @@ class MaintenanceDialog(QDialog):
         self.clients.setPlaceholderText("Acme Dental, Foxglove Hotel")
         self.systems = QLineEdit()
         self.systems.setPlaceholderText("optional: ACME-SQL01 (only tickets naming it)")
-        self.start = QDateTimeEdit(QDateTime(start), calendarPopup=True)
-        self.end = QDateTimeEdit(QDateTime(start + timedelta(hours=2)), calendarPopup=True)
+        self.start = QDateTimeEdit(QDateTime(start), calendarPopup=True)  # type: ignore[call-overload]  # PySide6 converts a datetime; its stubs omit it
+        self.end = QDateTimeEdit(QDateTime(start + timedelta(hours=2)), calendarPopup=True)  # type: ignore[call-overload]  # PySide6 converts a datetime; its stubs omit it
         for edit in (self.start, self.end):
             edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.note = QLineEdit()
@@ -96,8 +106,8 @@ class MaintenanceDialog(QDialog):
         from oncall_desktop.core.paging.maintenance import MaintenanceError, MaintenanceWindow
 
         try:
-            window = MaintenanceWindow(start=self.start.dateTime().toPython().astimezone(),
-                                       end=self.end.dateTime().toPython().astimezone(),
+            window = MaintenanceWindow(start=cast(datetime, self.start.dateTime().toPython()).astimezone(),
+                                       end=cast(datetime, self.end.dateTime().toPython()).astimezone(),
                                        clients=tuple(_split(self.clients.text())),
                                        systems=tuple(_split(self.systems.text())), note=self.note.text().strip())
         except MaintenanceError as exc:

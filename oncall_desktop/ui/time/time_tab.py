@@ -7,15 +7,25 @@ whether it reached the PSA (and if not, why, in words).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from oncall_desktop.core.time.clock import STAMP, local_time, parse_instant
@@ -200,9 +210,9 @@ class TimeTab(QWidget):
         entries = time.get("entries", [])
         self.table.setRowCount(len(entries))
         for r, e in enumerate(entries):
-            values = (_local(e["start"]), e["ticket"], e["client"], str(e["worked_minutes"]),
+            cols = (_local(e["start"]), e["ticket"], e["client"], str(e["worked_minutes"]),
                       str(e["after_hours_minutes"]), str(e["billable_minutes"]), f"{e['multiplier']:g}", e["sync"])
-            for c, value in enumerate(values):
+            for c, value in enumerate(cols):
                 item = cell(self.table, r, c)
                 clear_style(item)
                 item.setText(value)

@@ -9,18 +9,33 @@ Sun 25 Oct (03:00→02:00).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncall_desktop.core.billing.billing import (
-    DEFAULT_AGREEMENT, TIME_ENTRY_JSON_KEYS, Agreement, WorkSession, agreement_for, bill, check_agreements,
+    DEFAULT_AGREEMENT,
+    TIME_ENTRY_JSON_KEYS,
+    Agreement,
+    WorkSession,
+    agreement_for,
+    bill,
+    check_agreements,
     round_minutes,
 )
 from oncall_desktop.core.billing.calendar_hours import (
-    BillingError, Calendar, CalendarError, Closure, add_business_minutes, business_minutes_between, default_calendar,
-    local_zone_name, split,
+    BillingError,
+    Calendar,
+    CalendarError,
+    Closure,
+    add_business_minutes,
+    business_minutes_between,
+    default_calendar,
+    local_zone_name,
+    split,
 )
 
 NYZ = ZoneInfo("America/New_York")
@@ -86,7 +101,7 @@ def test_split_table(name: str, calendar: Calendar, start: datetime, end: dateti
     assert result.worked_minutes == int((end.astimezone(timezone.utc) - start.astimezone(timezone.utc))
                                         .total_seconds() // 60)
     assert sum(p.minutes for p in result.pieces) == result.worked_minutes
-    for left, right in zip(result.pieces, result.pieces[1:]):
+    for left, right in pairwise(result.pieces):
         assert left.end == right.start and left.in_hours != right.in_hours
 
 

@@ -6,12 +6,40 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.core.paging.ack_events import (Acknowledge, AckError, AckPolicy, AssignTicket, Escalate, Event,
-                                                   Handover, Note, Notify, Reassign, RemoteAcknowledge, RemoteResolve,
-                                                   Renotify, Resolve, Snooze, StaleCheck, StartTimer, StopTimer,
-                                                   Timeout, Unack)
-from oncall_desktop.core.paging.ack import (PageState, Transition, catch_up, chain_level, due, held_by_nobody,
-                                            open_page, remote_assignment, renotify_due, transition)
+from oncall_desktop.core.paging.ack import (
+    PageState,
+    Transition,
+    catch_up,
+    chain_level,
+    due,
+    held_by_nobody,
+    open_page,
+    remote_assignment,
+    renotify_due,
+    transition,
+)
+from oncall_desktop.core.paging.ack_events import (
+    AckError,
+    Acknowledge,
+    AckPolicy,
+    AssignTicket,
+    Escalate,
+    Event,
+    Handover,
+    Note,
+    Notify,
+    Reassign,
+    RemoteAcknowledge,
+    RemoteResolve,
+    Renotify,
+    Resolve,
+    Snooze,
+    StaleCheck,
+    StartTimer,
+    StopTimer,
+    Timeout,
+    Unack,
+)
 
 UTC = timezone.utc
 T0 = datetime(2026, 1, 5, 23, 10, tzinfo=UTC)

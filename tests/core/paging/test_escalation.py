@@ -8,12 +8,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
-from oncall_desktop.core.paging.escalation_rules import (KeywordRule, MaintenanceRule, PriorityRule, ProductionRule,
-                                                         RepeatCallerRule,
-                                                         RuleError, TierRule, UnansweredRule, rule_from_dict)
+from oncall_desktop.core.paging.escalation_rules import (
+    KeywordRule,
+    MaintenanceRule,
+    PriorityRule,
+    ProductionRule,
+    RepeatCallerRule,
+    RuleError,
+    TierRule,
+    UnansweredRule,
+    rule_from_dict,
+)
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow
-from oncall_desktop.services.platform.gc_pause import gc_paused
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.platform.gc_pause import gc_paused
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 5, 23, 10, tzinfo=UTC)

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.core.paging import sla
 from oncall_desktop.core.billing.calendar_hours import Calendar
+from oncall_desktop.core.paging import sla
 
 UTC = timezone.utc
 T0 = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # a Wednesday night

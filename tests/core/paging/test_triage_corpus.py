@@ -38,10 +38,10 @@ def test_built_in_rules_meet_recall_095_and_precision_080(half: str) -> None:
     rows = [r for r in _rows() if r["half"] == half]
     tickets = [Ticket.from_json(dict(r["ticket"], id=f"corpus:{r['id']}"), NOW) for r in rows]
     decisions = evaluate_all(tickets, default_rules(), Context(), NOW)
-    tp = sum(r["label"] == "P" and d.page for r, d in zip(rows, decisions))
-    fp = sum(r["label"] == "Q" and d.page for r, d in zip(rows, decisions))
-    fn = sum(r["label"] == "P" and not d.page for r, d in zip(rows, decisions))
-    missed = [r["id"] for r, d in zip(rows, decisions) if r["label"] == "P" and not d.page]
-    alarms = [r["id"] for r, d in zip(rows, decisions) if r["label"] == "Q" and d.page]
+    tp = sum(r["label"] == "P" and d.page for r, d in zip(rows, decisions, strict=True))
+    fp = sum(r["label"] == "Q" and d.page for r, d in zip(rows, decisions, strict=True))
+    fn = sum(r["label"] == "P" and not d.page for r, d in zip(rows, decisions, strict=True))
+    missed = [r["id"] for r, d in zip(rows, decisions, strict=True) if r["label"] == "P" and not d.page]
+    alarms = [r["id"] for r, d in zip(rows, decisions, strict=True) if r["label"] == "Q" and d.page]
     assert tp / (tp + fn) >= 0.95, f"missed {missed}"
     assert tp / (tp + fp) >= 0.80, f"false alarms {alarms}"

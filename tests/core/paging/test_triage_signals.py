@@ -8,8 +8,8 @@ import pytest
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, default_rules, evaluate
 from oncall_desktop.core.paging.escalation_rules import RuleError, TriageRule
 from oncall_desktop.core.paging.rules_toml import RulesFileError, dump_rules, parse_rules
-from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.paging.triage_signals import KINDS, read
+from oncall_desktop.core.tickets.tickets import Ticket
 
 NOW = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule
 from oncall_desktop.core.rotation.rotation_ical import MAX_IMPORTED_SHIFTS, import_ics
+from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule
 from oncall_desktop.services.rotation.rotation_service import MAX_SCHEDULE_OVERRIDES
 
 UTC = timezone.utc

@@ -3,15 +3,29 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta, timezone
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_model import (Layer, Override, Restriction, RotationError, Schedule, Shift,
-                                                         TurnLength)
-from oncall_desktop.core.rotation.rotation import (backup_for, escalation_chain, next_on_call, next_shift_for, on_call,
-                                                   shifts)
+from oncall_desktop.core.rotation.rotation import (
+    backup_for,
+    escalation_chain,
+    next_on_call,
+    next_shift_for,
+    on_call,
+    shifts,
+)
 from oncall_desktop.core.rotation.rotation_fairness import fairness, fairness_csv
+from oncall_desktop.core.rotation.rotation_model import (
+    Layer,
+    Override,
+    Restriction,
+    RotationError,
+    Schedule,
+    Shift,
+    TurnLength,
+)
 from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 
 UTC = timezone.utc
@@ -159,7 +173,7 @@ def test_follow_the_sun_covers_24h_and_nobody_works_their_own_night() -> None:
     a, b = local("UTC", 2026, 1, 5), local("UTC", 2026, 12, 28)  # across both DST seasons
     span = shifts(s, a, b)
     assert span[0].start == a and span[-1].end == b
-    assert all(x.end == y.start for x, y in zip(span, span[1:]))
+    assert all(x.end == y.start for x, y in pairwise(span))
     for x in span:
         tz = ZoneInfo(home[x.person])
         t = x.start

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule
 from oncall_desktop.core.rotation.rotation import shifts
 from oncall_desktop.core.rotation.rotation_ical import export_ics, import_ics
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -95,7 +95,8 @@ def test_import_person_from_attendee_first() -> None:
     ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x1\r\nDTSTART:2026010T0900Z\r\n"
      "SUMMARY:Ana\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", r"VEVENT x1: DTSTART"),
     ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x2\r\nDTSTART:20260105T090000Z\r\n"
-     "DTEND:20260106T090000Z\r\nRRULE:FREQ=SOMETIMES\r\nSUMMARY:Ana\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", r"nothing was imported:\n  - VEVENT x2: RRULE"),
+     "DTEND:20260106T090000Z\r\nRRULE:FREQ=SOMETIMES\r\nSUMMARY:Ana\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+     r"nothing was imported:\n  - VEVENT x2: RRULE"),
 ])
 def test_broken_files_raise_a_readable_error(text: str, message: str) -> None:
     with pytest.raises(RotationError, match=message):

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, Schedule, TurnLength
 from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, Schedule, TurnLength
 
 UTC = timezone.utc
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Australia/Lord_Howe"]
@@ -58,7 +59,7 @@ def test_shifts_are_ordered_disjoint_clipped_and_merged(schedule: Schedule, peri
     got = shifts(schedule, a, b)
     for x in got:
         assert a <= x.start < x.end <= b
-    for x, y in zip(got, got[1:]):
+    for x, y in pairwise(got):
         assert x.end <= y.start
         assert not (x.end == y.start and x.person == y.person and x.override == y.override)
 
@@ -72,7 +73,7 @@ def test_unrestricted_layers_cover_the_whole_period(schedule: Schedule, period: 
     b = max(b, a + timedelta(hours=1))
     got = shifts(schedule, a, b)
     assert got[0].start == a and got[-1].end == b
-    assert all(x.end == y.start for x, y in zip(got, got[1:]))
+    assert all(x.end == y.start for x, y in pairwise(got))
 
 
 @FAST

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.core.runbooks.runbooks import BUNDLED_DIR, walk
+from oncall_desktop.core.runbooks.runbooks import BUNDLED_DIR
+from oncall_desktop.core.runbooks.trees import walk
 from oncall_desktop.services.runbooks.runbook_library import RunbookLibrary, load_library, read_folder, validate_paths
 
 REQUIRED_RUNBOOKS = (

@@ -4,12 +4,16 @@ from __future__ import annotations
 import time
 
 import pytest
+import yaml
 
-from oncall_desktop.core.runbooks import runbooks as rb
 from oncall_desktop.core.runbooks.runbooks import (
-    MAX_TABLE_CELLS, MAX_TEXT_CHARS, MAX_TREE_NODES, RunbookFormatError, parse_runbook, parse_tree,
+    MAX_TABLE_CELLS,
+    MAX_TEXT_CHARS,
+    RunbookFormatError,
+    parse_runbook,
     viewable_markdown,
 )
+from oncall_desktop.core.runbooks.trees import MAX_TREE_NODES, parse_tree
 from oncall_desktop.services.runbooks.runbook_library import load_library
 
 FRONT = "---\nid: big\ntitle: Big\nseverity: P3\nversion: 1\nowner: lead\nreviewed-on: 2026-01-01\n---\n"
@@ -71,7 +75,7 @@ def test_too_many_outcomes_are_refused_too() -> None:
 
 
 def test_without_libyaml_the_reader_still_refuses(monkeypatch) -> None:
-    monkeypatch.delattr(rb.yaml, "CSafeLoader")
+    monkeypatch.delattr(yaml, "CSafeLoader")
     with pytest.raises(RunbookFormatError, match=r"o\.yaml:506: the tree has 501 nodes"):
         parse_tree(tree(MAX_TREE_NODES + 1), "o.yaml")
 

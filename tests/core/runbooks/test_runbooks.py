@@ -6,17 +6,10 @@ from datetime import date
 
 import pytest
 
+from oncall_desktop.core.runbooks.bundle import load_texts, validate
 from oncall_desktop.core.runbooks.runbook_yaml import Problem
-from oncall_desktop.core.runbooks.runbooks import (
-    RunbookFormatError,
-    WalkError,
-    load_texts,
-    parse_runbook,
-    parse_tree,
-    review_due,
-    validate,
-    walk,
-)
+from oncall_desktop.core.runbooks.runbooks import RunbookFormatError, parse_runbook, review_due
+from oncall_desktop.core.runbooks.trees import WalkError, parse_tree, walk
 
 GOOD_RUNBOOK = textwrap.dedent("""\
     ---
@@ -172,7 +165,7 @@ def test_hostile_yaml_tags_are_refused_not_run(payload: str) -> None:
 def test_alias_bomb_is_refused_quickly() -> None:
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-        for p, c in zip("abcdefgh", "bcdefghi"))
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True))
     with pytest.raises(RunbookFormatError, match="aliases"):
         parse_runbook("---\n" + bomb + "---\nbody\n", "bomb.md")
     assert any("aliases" in p.message for p in problems_of(bomb, "bomb.yaml"))

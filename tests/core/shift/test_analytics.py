@@ -8,10 +8,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.shift.analytics import (
-    AnalyticsError, ShiftSpan, TicketInfo, compute, issue_key, p90, median, review_summary, to_csv,
-)
 from oncall_desktop.core.billing.billing import Agreement
+from oncall_desktop.core.shift.analytics import (
+    AnalyticsError,
+    ShiftSpan,
+    TicketInfo,
+    compute,
+    issue_key,
+    median,
+    p90,
+    review_summary,
+    to_csv,
+)
 
 UTC = timezone.utc
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.shift.handoff import Handoff, HandoffError, draft, handoff_id, render_text
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow
+from oncall_desktop.core.shift.handoff import Handoff, HandoffError, draft, handoff_id, render_text
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 26, 8, 55, tzinfo=UTC)

@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from oncall_desktop.services.app.readiness import Readiness
 from oncall_desktop.services.demo.demo import seed_demo
 from oncall_desktop.services.paging.notifier import Notifier
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.app.readiness import Readiness
 from tests.conftest import SilentBackend
 
 

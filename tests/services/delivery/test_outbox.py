@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS, Outbox, OutboxError
-from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest, has_stamp
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.delivery.outbox import CLAIM_SECONDS, Outbox, OutboxError
+from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 
 T0 = datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)
 

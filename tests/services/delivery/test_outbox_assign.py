@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.delivery.outbox import OutboxError
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.core.tickets.tickets import Ticket
 
 
 class Assigning:

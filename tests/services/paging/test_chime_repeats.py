@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.services.paging.page_sound import ChimeRepeat
 from oncall_desktop.services.app.preferences import Preferences
+from oncall_desktop.services.paging.page_sound import ChimeRepeat
 from tests.services.paging.test_pages import demo_workspace, open_p1
 
 T0 = datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc)

@@ -1,7 +1,7 @@
 """Notifier: delivery is never assumed, quiet hours only while off call, buttons map back to pages."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time
 
 import pytest
 
@@ -61,8 +61,8 @@ def test_a_pressed_button_reaches_its_page_once() -> None:
 
 
 def test_workspace_holds_pop_ups_in_quiet_hours_only_when_i_am_off_call(workspace, recorder, fake_clock) -> None:
-    from oncall_desktop.services.demo.demo import seed_demo
     from oncall_desktop.services.app.now import on_call_now
+    from oncall_desktop.services.demo.demo import seed_demo
 
     seed_demo(workspace)
     on_call = {e["person"] for e in on_call_now(workspace)}

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.demo.demo import seed_demo
 from oncall_desktop.services.paging.notifier import Notifier
 from oncall_desktop.services.paging.pages import PageError, clean_chain
-from oncall_desktop.services.app.workspace import Workspace
+
+
 def demo_workspace(directory: Path, clock: Any, recorder: Any) -> Workspace:
     """Demo people and schedules (chain Ana → Chloé → Erin at 22:10 UTC), no random demo tickets."""
     ws = Workspace(directory, clock, notifier=Notifier(backends=[recorder]))

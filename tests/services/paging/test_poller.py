@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError
 
 
 def test_pages_once_and_again_after_reopen(workspace, fake_clock, recorder) -> None:

@@ -7,8 +7,8 @@ The local book stands in for the PSA here (it reassigns like one).
 """
 from __future__ import annotations
 
-from oncall_desktop.services.psa.base import PollResult
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.base import PollResult
 
 
 def _me(ws, name: str = "Chloé Martin") -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import FakeClock, iso
 from oncall_desktop.services.paging.poller import Poller, is_closed
 from oncall_desktop.services.psa.base import PollResult
 from oncall_desktop.services.storage.store import Store
-from oncall_desktop.core.tickets.tickets import Ticket
 
 STATUSES = ("new", "open", "pending", "resolved", "Closed", " closed ", "done")
 

@@ -1,7 +1,6 @@
 """One pop-up per page, and it follows the page: replaced by reminders, closed once the page is settled."""
 from __future__ import annotations
 
-from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -9,9 +8,9 @@ import pytest
 from jeepney import DBusAddress, MessageType, new_signal
 from jeepney.low_level import HeaderFields
 
-from oncall_desktop.services.paging.notifier import DBUS_NAME, DBUS_PATH, FreedesktopBackend, Notification, Notifier
 from oncall_desktop.services.app.workspace import Workspace
-from tests.services.paging.test_pages import demo_workspace, open_p1
+from oncall_desktop.services.paging.notifier import DBUS_NAME, DBUS_PATH, FreedesktopBackend, Notification, Notifier
+from tests.services.paging.test_pages import demo_workspace
 from tests.services.paging.test_shared_pages import ANA, CHLOE, ERIN, Team, outage
 
 SERVER = ":1.7"

@@ -5,8 +5,8 @@ import pytest
 
 from oncall_desktop.core.paging.escalation import default_rules
 from oncall_desktop.core.paging.rules_toml import RulesFileError
-from oncall_desktop.services.paging.rules_store import RulesStore, validate
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.paging.rules_store import RulesStore, validate
 
 STRICT = """# only ransomware wakes anyone
 page_at = "P1"

@@ -5,7 +5,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from oncall_desktop.core.time.clock import FakeClock
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.retry import RetryPolicy
 from tests.services.psa.fakes import NOW, READ_TIMEOUT, Sleeps
 
 

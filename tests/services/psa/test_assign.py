@@ -14,18 +14,19 @@ from datetime import datetime, timezone
 import pytest
 
 from oncall_desktop.core.time.clock import FakeClock
+from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
+from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.retry import RetryPolicy
 from oncall_desktop.services.psa.vendors.autotask import AutotaskAdapter
 from oncall_desktop.services.psa.vendors.autotask import to_ticket as at_ticket
-from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.psa.vendors.connectwise import ConnectWiseAdapter
 from oncall_desktop.services.psa.vendors.connectwise import to_ticket as cw_ticket
 from oncall_desktop.services.psa.vendors.freshdesk import FreshdeskAdapter
 from oncall_desktop.services.psa.vendors.halopsa import HaloPSAAdapter
 from oncall_desktop.services.psa.vendors.halopsa import to_ticket as halo_ticket
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
 from oncall_desktop.services.psa.vendors.jira import JiraAdapter
 from oncall_desktop.services.psa.vendors.jira import to_ticket as jira_ticket
-from oncall_desktop.services.psa.mapping import field_map
 from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter
 from oncall_desktop.services.psa.vendors.redmine import to_ticket as redmine_ticket
 

@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 import msgspec
 import pytest
 
-from oncall_desktop.services.psa.vendors.autotask import TICKET_PAGE, AutotaskAdapter, to_ticket
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.vendors.autotask import TICKET_PAGE, AutotaskAdapter, to_ticket
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 API = "/ATServicesRest/V1.0"
@@ -43,7 +43,8 @@ def at(httpserver, options):
 def test_poll_follows_next_page_url_and_names_companies(httpserver, at):
     next_url = httpserver.url_for(f"{API}/Tickets/query/next?paging=abc")
     httpserver.expect_request(f"{API}/Tickets/query", method="POST").respond_with_json(
-        page([at_ticket(1, "2026-01-05T08:10:00.000Z"), at_ticket(2, "2026-01-05T08:20:00.000Z", priority=3, status=5)], next_url))
+        page([at_ticket(1, "2026-01-05T08:10:00.000Z"),
+              at_ticket(2, "2026-01-05T08:20:00.000Z", priority=3, status=5)], next_url))
     httpserver.expect_request(f"{API}/Tickets/query/next", method="GET").respond_with_json(
         page([at_ticket(3, "2026-01-05T08:00:00.000Z", priority=1)], None))
     httpserver.expect_request(f"{API}/Companies/query", method="POST").respond_with_json(
@@ -53,8 +54,10 @@ def test_poll_follows_next_page_url_and_names_companies(httpserver, at):
     assert {t.client for t in result.tickets} == {"Acme Ltd"}
     assert result.cursor == "2026-01-05T08:20:00Z"
     first = httpserver.log[0][0]
-    assert first.get_json() == {"MaxRecords": 500, "filter": [{"op": "gte", "field": "lastActivityDate", "value": "2026-01-05T08:00:00Z"}]}
-    assert (first.headers["ApiIntegrationCode"], first.headers["UserName"], first.headers["Secret"]) == ("IC", "api@msp.example", "S3CRET")
+    assert first.get_json() == {
+        "MaxRecords": 500, "filter": [{"op": "gte", "field": "lastActivityDate", "value": "2026-01-05T08:00:00Z"}]}
+    assert (first.headers["ApiIntegrationCode"], first.headers["UserName"], first.headers["Secret"]) == (
+        "IC", "api@msp.example", "S3CRET")
     # a second poll does not ask for the company again
     httpserver.clear_log()
     at.poll("2026-01-05T08:20:00Z")
@@ -73,7 +76,7 @@ def test_the_page_shape_holds_everything_the_mapping_and_paging_read():
     assert shaped["pageDetails"]["nextPageUrl"] == next_url
     fmap, names, resources = field_map("autotask"), {"29683": "Acme Ltd"}, {"29682885": "Ana Souza"}
     assert len(shaped["items"]) == len(full["items"])
-    for whole, part in zip(full["items"], shaped["items"]):
+    for whole, part in zip(full["items"], shaped["items"], strict=True):
         assert to_ticket(part, fmap, names, resources) == to_ticket(whole, fmap, names, resources)
 
 

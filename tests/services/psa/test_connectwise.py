@@ -13,8 +13,8 @@ import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.vendors.connectwise import TICKET_LIST, ConnectWiseAdapter, to_ticket
 from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.vendors.connectwise import TICKET_LIST, ConnectWiseAdapter, to_ticket
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 API = "/v4_6_release/apis/3.0"
@@ -75,7 +75,7 @@ def test_the_list_shape_holds_everything_the_mapping_reads():
     shaped = msgspec.json.Decoder(TICKET_LIST).decode(json.dumps(full).encode())
     assert len(json.dumps(shaped)) < len(json.dumps(full))  # the rest went unparsed (the sample is trimmed already)
     fmap = field_map("connectwise", {"priorities": {"7": 2}, "statuses": {"17": "pending"}})
-    for whole, part in zip(full, shaped):
+    for whole, part in zip(full, shaped, strict=True):
         assert to_ticket(part, fmap) == to_ticket(whole, fmap)
 
 

@@ -13,7 +13,8 @@ import pytest
 from oncall_desktop.services.platform import credentials
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.psa.factory import Unusable, build
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.retry import RetryPolicy
 from oncall_desktop.services.psa.ticket_systems import SYSTEMS, Connection, check, secret_for
 
 KEY = "redmine-api-key-0b1c"

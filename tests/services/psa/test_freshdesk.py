@@ -15,8 +15,8 @@ import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, FreshdeskAdapter, to_ticket
 from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, FreshdeskAdapter, to_ticket
 from tests.services.psa.fakes import answer_live, save_then_stall, sent, stall
 
 
@@ -112,7 +112,7 @@ def test_the_list_shape_holds_everything_the_mapping_reads():
     shaped = msgspec.json.Decoder(TICKET_LIST).decode(json.dumps(full).encode())
     assert len(json.dumps(shaped)) < len(json.dumps(full)) / 2  # the rest really went unparsed
     fmap, names, agents = field_map("freshdesk"), {"1": "Acme Ltd"}, {"1": "Ana Souza"}
-    for whole, part in zip(full, shaped):
+    for whole, part in zip(full, shaped, strict=True):
         assert to_ticket(part, fmap, names, agents) == to_ticket(whole, fmap, names, agents)
 
 

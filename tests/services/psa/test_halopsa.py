@@ -13,9 +13,9 @@ import msgspec
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.vendors.halopsa import TICKET_PAGE, HaloPSAAdapter, to_ticket
 from oncall_desktop.services.psa.http import HttpOptions
 from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.vendors.halopsa import TICKET_PAGE, HaloPSAAdapter, to_ticket
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 
@@ -43,7 +43,8 @@ def test_token_then_pages_to_the_end(httpserver, halo, clock):
         {"record_count": 3, "tickets": [halo_ticket(3, "2026-01-05T07:00:00", 2)]})
     result = halo.poll(None)
     assert [(t.remote_id, t.priority, t.client, t.contact) for t in result.tickets] == [
-        ("1", 1, "Acme Ltd", "lou@acme.example"), ("2", 4, "Acme Ltd", "lou@acme.example"), ("3", 2, "Acme Ltd", "lou@acme.example")]
+        ("1", 1, "Acme Ltd", "lou@acme.example"), ("2", 4, "Acme Ltd", "lou@acme.example"),
+        ("3", 2, "Acme Ltd", "lou@acme.example")]
     assert result.cursor == "2026-01-05T08:30:00Z"
     token_request = httpserver.log[0][0]
     assert token_request.args["tenant"] == "acme"
@@ -73,7 +74,7 @@ def test_the_page_shape_holds_everything_the_mapping_reads():
     assert len(json.dumps(shaped)) < len(json.dumps(full))  # the rest went unparsed (the sample is trimmed already)
     fmap, agents = field_map("halopsa"), {"6": "Bo Berg"}
     assert len(shaped["tickets"]) == len(full["tickets"])
-    for whole, part in zip(full["tickets"], shaped["tickets"]):
+    for whole, part in zip(full["tickets"], shaped["tickets"], strict=True):
         assert to_ticket(part, fmap, agents) == to_ticket(whole, fmap, agents)
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
+from oncall_desktop.services.psa.mapping import Expect, convert_all
 from oncall_desktop.services.psa.vendors.connectwise import ConnectWiseAdapter
 from oncall_desktop.services.psa.vendors.freshdesk import FreshdeskAdapter
 from oncall_desktop.services.psa.vendors.jira import JiraAdapter
-from oncall_desktop.services.psa.mapping import Expect, convert_all
 from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter
 from tests.services.psa.test_freshdesk import fd_ticket
 from tests.services.psa.test_redmine_fake import issue

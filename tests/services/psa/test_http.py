@@ -15,8 +15,9 @@ from werkzeug import Request, Response
 
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.psa.http import (HttpClient, RetryPolicy, api_base, backoff_delay, by_offset,
-                                              by_page_number, parse_retry_after, post_once, walk_pages)
+from oncall_desktop.services.psa.http import HttpClient, api_base
+from oncall_desktop.services.psa.pagination import by_offset, by_page_number, walk_pages
+from oncall_desktop.services.psa.retry import RetryPolicy, backoff_delay, parse_retry_after, post_once
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 

@@ -19,7 +19,8 @@ from pytest_httpserver import HTTPServer
 
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
-from oncall_desktop.services.psa.http import HttpClient, HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpClient, HttpOptions
+from oncall_desktop.services.psa.retry import RetryPolicy
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 DEADLINE = 1.0

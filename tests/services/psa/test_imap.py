@@ -11,8 +11,8 @@ import pytest
 
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError
-from oncall_desktop.services.psa.vendors.imap import ImapAdapter, message_to_ticket, parse_cursor
 from oncall_desktop.services.psa.mapping import field_map
+from oncall_desktop.services.psa.vendors.imap import ImapAdapter, message_to_ticket, parse_cursor
 
 FMAP = field_map("imap", {"clients": {"acme.example": "Acme Ltd"}})
 

@@ -40,12 +40,14 @@ def jira(httpserver, options):
 
 def test_poll_follows_next_page_token_to_is_last(httpserver, jira):
     httpserver.expect_ordered_request(SEARCH, method="POST").respond_with_json(
-        {"issues": [jira_issue("ACME-3", "2026-01-05T08:59:10.000+0000"), jira_issue("ACME-2", "2026-01-05T08:40:00.000+0000", "Low")],
+        {"issues": [jira_issue("ACME-3", "2026-01-05T08:59:10.000+0000"),
+                    jira_issue("ACME-2", "2026-01-05T08:40:00.000+0000", "Low")],
          "nextPageToken": "tok-2", "isLast": False})
     httpserver.expect_ordered_request(SEARCH, method="POST").respond_with_json(
         {"issues": [jira_issue("ACME-1", "2026-01-05T08:30:00.000+0000", category="done")], "isLast": True})
     result = jira.poll("2026-01-05T08:30:00Z")
-    assert [(t.remote_id, t.priority, t.status) for t in result.tickets] == [("ACME-3", 1, "new"), ("ACME-2", 4, "new"), ("ACME-1", 1, "closed")]
+    assert [(t.remote_id, t.priority, t.status) for t in result.tickets] == [
+        ("ACME-3", 1, "new"), ("ACME-2", 4, "new"), ("ACME-1", 1, "closed")]
     first = result.tickets[0]
     assert first.client == "Acme Holdings" and first.contact == "kim@acme.example"
     assert first.body == "Users cannot send mail\nsince 8:00"
@@ -90,7 +92,8 @@ def test_search_timeout_is_retried_then_network_error(httpserver, jira, sleeps):
 
 
 def test_internal_note_goes_through_service_desk(httpserver, jira):
-    httpserver.expect_request("/rest/servicedeskapi/request/ACME-3/comment", method="POST").respond_with_json({"id": "1"}, status=201)
+    httpserver.expect_request("/rest/servicedeskapi/request/ACME-3/comment", method="POST").respond_with_json(
+        {"id": "1"}, status=201)
     jira.add_note("ACME-3", "Acknowledged")
     assert httpserver.log[0][0].get_json() == {"body": "Acknowledged", "public": False}
 

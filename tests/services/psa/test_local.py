@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError, TimeEntryRequest
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError, TimeEntryRequest
 
 
 def test_local_book_is_a_ticket_system(workspace) -> None:

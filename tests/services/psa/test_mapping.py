@@ -5,10 +5,17 @@ from datetime import datetime, timezone
 
 import pytest
 
-from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.mapping import (NameCache, convert_all, entry_text, field_map, instant,
-                                                 make_ticket, next_cursor)
 from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.mapping import (
+    NameCache,
+    convert_all,
+    entry_text,
+    field_map,
+    instant,
+    make_ticket,
+    next_cursor,
+)
 
 
 @pytest.mark.parametrize("vendor, keys, expected", [

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from oncall_desktop.core.tickets.tickets import Ticket, TicketError
 from oncall_desktop.core.time.clock import UTC, parse_instant
 from oncall_desktop.services.psa.mapping import FieldMap, field_map, instant, make_ticket
-from oncall_desktop.core.tickets.tickets import Ticket, TicketError
 
 
 @pytest.mark.parametrize("text", [

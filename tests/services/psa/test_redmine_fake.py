@@ -66,7 +66,7 @@ def test_the_page_shape_holds_everything_the_mapping_and_paging_read():
     assert shaped["total_count"] == 3
     fmap = field_map("redmine", {"priorities": {"9": 2}, "statuses": {"12": "pending"}})
     assert len(shaped["issues"]) == len(full["issues"])
-    for whole, part in zip(full["issues"], shaped["issues"]):
+    for whole, part in zip(full["issues"], shaped["issues"], strict=True):
         assert to_ticket(part, fmap) == to_ticket(whole, fmap)
 
 

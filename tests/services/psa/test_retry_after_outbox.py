@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from oncall_desktop.services.delivery.outbox import Outbox
-from oncall_desktop.services.psa.http import HttpOptions, RetryPolicy
+from oncall_desktop.services.psa.http import HttpOptions
+from oncall_desktop.services.psa.retry import RetryPolicy
 from oncall_desktop.services.psa.vendors.redmine import RedmineAdapter
 
 T0 = datetime(2026, 11, 25, 23, 0, tzinfo=timezone.utc)

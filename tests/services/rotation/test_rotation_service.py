@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from oncall_desktop.core.time.clock import iso
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, RotationError, Schedule
 from oncall_desktop.core.rotation.rotation import shifts
 from oncall_desktop.core.rotation.rotation_ical import export_ics
+from oncall_desktop.core.rotation.rotation_model import Layer, Override, RotationError, Schedule
+from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.rotation.rotation_service import RotationService, country_for_zone
 
 BERLIN = ZoneInfo("Europe/Berlin")

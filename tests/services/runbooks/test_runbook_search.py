@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_scores_are_normalised_best_first(index: RunbookIndex) -> None:
     hits = index.search("server down", limit=5)
     assert len(hits) == 5
     assert hits[0].score == 1.0
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in pairwise(hits))
     assert all(0.0 <= h.score <= 1.0 for h in hits)
     assert hits[0].to_dict() == {"id": "server-down", "title": hits[0].title, "score": 1.0}
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+
 import pytest
 
 from oncall_desktop.core.shift.handoff import Handoff, HandoffError
+from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.demo.demo import seed_demo
 from oncall_desktop.services.paging.notifier import Notifier
-from oncall_desktop.services.app.workspace import Workspace
 
 
 @pytest.fixture

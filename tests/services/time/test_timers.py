@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from oncall_desktop.core.time.clock import parse_instant
+from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.time.billing_service import BillingServiceError
 from oncall_desktop.services.time.timers import TimerError
-from oncall_desktop.services.app.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[3]
 

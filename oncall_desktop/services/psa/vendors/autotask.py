@@ -26,14 +26,16 @@ only assumed) and ``noteType`` — both configurable; the throttle status code
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, walk_pages
+from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, NameCache, convert_all, entry_text, make_ticket
-from oncall_desktop.core.time.clock import iso
-from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.pagination import walk_pages
 
 _COMPLETE = 5
 

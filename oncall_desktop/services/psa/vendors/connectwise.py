@@ -21,14 +21,16 @@ read every change so the poller sees closes.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_page_number, walk_pages
+from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
-from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.pagination import by_page_number, walk_pages
 
 API_PATH = "/v4_6_release/apis/3.0"
 

@@ -24,16 +24,17 @@ closes included, so the poller learns when a ticket was resolved.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Mapping, TypedDict
+from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
-from oncall_desktop.services.psa.http import (HttpOptions, RestAdapter, api_base, by_page_number,
-                                              walk_pages)
+from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, NameCache, convert_all, entry_text, make_ticket
-from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.pagination import by_page_number, walk_pages
 
 _DONE = {"4", "5"}  # Resolved, Closed
 

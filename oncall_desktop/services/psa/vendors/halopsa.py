@@ -23,13 +23,15 @@ cached) and whether the agent search answers a list or ``{agents}`` (both accept
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping, TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_page_number, walk_pages
+from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
-from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.pagination import by_page_number, walk_pages
 
 _TOKEN_MARGIN = 60.0  # renew a minute before expiry
 

@@ -37,6 +37,7 @@ import re
 import socket
 import ssl
 import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -44,12 +45,12 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.policy import Compat32
 from email.utils import parseaddr, parsedate_to_datetime
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import Clock, SystemClock, as_utc
 from oncall_desktop.services.psa.base import LOCAL_HOSTS, ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
 from oncall_desktop.services.psa.mapping import FieldMap, field_map
-from oncall_desktop.core.tickets.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ _BODY_LIMIT = 20_000
 _HEADER_LIMIT = 2_000  # characters of one header value; real Subject/From/Content-Type lines are far shorter
 _PART_LIMIT = 50       # MIME parts searched for the text body; the text is among the first few in real mail
 _BATCH = 100
+_IMAP_PORT = 143  # imaplib's IMAP4_PORT and IMAP4_SSL_PORT, which its stubs do not declare
+_IMAPS_PORT = 993
 _TAGS = re.compile(r"<[^>]+>")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -214,7 +217,7 @@ class _WatchedIMAP4(imaplib.IMAP4):
         self._watchdog = watchdog
         super().__init__(host, port, timeout=timeout)
 
-    def open(self, host: str = "", port: int = imaplib.IMAP4_PORT, timeout: float | None = None) -> None:
+    def open(self, host: str = "", port: int = _IMAP_PORT, timeout: float | None = None) -> None:
         super().open(host, port, timeout)
         self._watchdog.watch(self.sock)
 
@@ -224,7 +227,7 @@ class _WatchedIMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 — imaplib's spelling
         self._watchdog = watchdog
         super().__init__(host, port, ssl_context=ssl.create_default_context(), timeout=timeout)
 
-    def open(self, host: str = "", port: int = imaplib.IMAP4_SSL_PORT, timeout: float | None = None) -> None:
+    def open(self, host: str = "", port: int | None = _IMAPS_PORT, timeout: float | None = None) -> None:
         super().open(host, port, timeout)
         self._watchdog.watch(self.sock)
 
@@ -351,7 +354,8 @@ class ImapAdapter:
     def _fetch(self, conn: imaplib.IMAP4, uids: list[int], validity: int, skipped: list[str]) -> list[Ticket]:
         typ, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
         if typ != "OK":
-            raise TicketSystemError(ErrorKind.BAD_RESPONSE, f"IMAP: {self.host} refused to hand out messages {uids[0]}–{uids[-1]}.")
+            raise TicketSystemError(ErrorKind.BAD_RESPONSE,
+                                    f"IMAP: {self.host} refused to hand out messages {uids[0]}–{uids[-1]}.")
         out: list[Ticket] = []
         for item in data:
             if not isinstance(item, tuple):

@@ -8,12 +8,19 @@ escalation flow works with no PSA at all.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.psa.base import (
-    ErrorKind, PollResult, TicketSystemError, TimeEntryRequest, has_stamp, stamp,
+    ErrorKind,
+    PollResult,
+    TicketSystemError,
+    TimeEntryRequest,
+    has_stamp,
+    stamp,
 )
 from oncall_desktop.services.storage.store import Store
-from oncall_desktop.core.tickets.tickets import Ticket
 
 SOURCE = "local"
 
@@ -129,7 +136,7 @@ def _int_id(remote_id: str) -> int:
         raise TicketSystemError(ErrorKind.NOT_FOUND, f"'{remote_id}' is not a local ticket number") from None
 
 
-def _ticket(row: tuple) -> Ticket:
+def _ticket(row: tuple[Any, ...]) -> Ticket:  # a sqlite3 row: its columns are untyped
     return Ticket(
         source=SOURCE, remote_id=str(row[0]), client=row[1], title=row[2], body=row[3],
         priority=row[4], status=row[5], contact=row[6],

@@ -24,14 +24,16 @@ the note is shortened *before* stamping.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping, TypedDict
+from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base, by_offset, walk_pages
+from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
-from oncall_desktop.core.tickets.tickets import Ticket
+from oncall_desktop.services.psa.pagination import by_offset, walk_pages
 
 _COMMENT_LIMIT = 1024
 
