@@ -13,12 +13,13 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableWidget,
-    QTableWidgetItem, QToolButton, QVBoxLayout, QWidget,
+    QToolButton, QVBoxLayout, QWidget,
 )
 
 from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.shift.maintenance_dialog import suppressed_text
+from oncall_desktop.ui.widgets.table_cells import cell, clear_style
 
 COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State", "SLA left")
 SLA_COLUMN = 6
@@ -165,12 +166,10 @@ class NowTab(QWidget):
                 state += f" · {page['person']}"
             values = (text, page["client"], page["title"], page["reason"], page["severity"], state, sla_text)
             for col, value in enumerate(values):
-                item = self._cell(row, col)
+                item = cell(self.table, row, col)
                 item.setText(str(value))
                 item.setData(Qt.ItemDataRole.UserRole, page["id"])
-                item.setData(Qt.ItemDataRole.BackgroundRole, None)
-                item.setData(Qt.ItemDataRole.ForegroundRole, None)
-                item.setToolTip("")
+                clear_style(item)
                 if col == 0 and left is not None:
                     if left <= 60:
                         item.setBackground(QBrush(RED))
@@ -196,21 +195,6 @@ class NowTab(QWidget):
         running = snapshot.get("timer")
         self.timer_button.setText("Stop ti&mer" if running else "Start ti&mer")
         self._sync_buttons()
-
-    def _cell(self, row: int, col: int) -> QTableWidgetItem:
-        """The table's item at (row, col), made once and then updated in place.
-
-        Why not a new item each second: replacing an item makes Qt delete the
-        old one, and PySide 6.11 takes a reference to None each time it does
-        (about 5 per page per second with the window open).  Harmless to None,
-        but the soak bench measures the count; updating in place also spares
-        the allocations.
-        """
-        item = self.table.item(row, col)
-        if item is None:
-            item = QTableWidgetItem()
-            self.table.setItem(row, col, item)
-        return item
 
     def _sync_buttons(self) -> None:
         page = self.selected_page()

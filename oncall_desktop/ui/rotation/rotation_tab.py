@@ -25,6 +25,7 @@ from oncall_desktop.services.storage.paths import write_private
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.rotation.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.rotation.schedule_editor import ScheduleEditor
+from oncall_desktop.ui.widgets.table_cells import bold_font, cell, clear_style
 
 FAIRNESS_COLUMNS = ("Person", "Shifts", "Hours", "Night h", "Weekend h", "Holiday h")
 
@@ -260,16 +261,15 @@ class RotationTab(QWidget):
         for row, shift in enumerate(shifts):
             values = (shift["schedule"], shift["person"], shift["start_local"], shift["end_local"])
             for col, value in enumerate(values):
-                item = QTableWidgetItem(value)
+                item = cell(self.table, row, col)
+                clear_style(item)
+                item.setText(value)
                 if shift.get("override"):
                     item.setBackground(QBrush(QColor("#fde7c2")))
                     item.setForeground(QBrush(QColor("black")))
                     item.setToolTip("Override")
                 if me and shift["person"] == me:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.table.setItem(row, col, item)
+                    item.setFont(bold_font())
 
     def _draw_swaps(self) -> None:
         swaps = self._rotation().get("swaps", [])
@@ -279,13 +279,12 @@ class RotationTab(QWidget):
             values = (swap["schedule"], swap["from_person"], swap["to_person"],
                       f"{_local(swap['start'])} → {_local(swap['end'])}", _local(swap["proposed_at"]))
             for col, value in enumerate(values):
-                item = QTableWidgetItem(value)
+                item = cell(self.swaps, row, col)
+                clear_style(item)
+                item.setText(value)
                 item.setData(Qt.ItemDataRole.UserRole, swap["id"])
                 if swap["to_person"] == me:
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
-                self.swaps.setItem(row, col, item)
+                    item.setFont(bold_font())
         self.pages.setTabText(1, f"Swaps ({len(swaps)})" if swaps else "Swaps")
 
     def _selected_swap(self) -> dict[str, Any] | None:

@@ -15,12 +15,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QFrame, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QVBoxLayout, QWidget,
 )
 
 from oncall_desktop.core.time.clock import STAMP, local_time, parse_instant
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.time.time_entry_dialog import ExportDialog, TimeEntryDialog
+from oncall_desktop.ui.widgets.table_cells import cell, clear_style
 
 SYNC_COLOURS = {"synced": "#1e7e34", "failed": "#a50e0e", "pending": "#8a6d00"}
 
@@ -189,10 +190,10 @@ class TimeTab(QWidget):
                 values = (row["client"], f"{row['worked_minutes']} min", f"{row['after_hours_minutes']} min",
                           f"{row['billable_minutes']} min")
                 for c, value in enumerate(values):
-                    item = QTableWidgetItem(value)
+                    item = cell(table, r, c)
+                    item.setText(value)
                     if c:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                    table.setItem(r, c, item)
             label.setText(f"Worked {sum(x['worked_minutes'] for x in rows)} min · after hours "
                           f"{sum(x['after_hours_minutes'] for x in rows)} min · billable "
                           f"{sum(x['billable_minutes'] for x in rows)} min" if rows else "Nothing billed yet.")
@@ -202,12 +203,13 @@ class TimeTab(QWidget):
             values = (_local(e["start"]), e["ticket"], e["client"], str(e["worked_minutes"]),
                       str(e["after_hours_minutes"]), str(e["billable_minutes"]), f"{e['multiplier']:g}", e["sync"])
             for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
+                item = cell(self.table, r, c)
+                clear_style(item)
+                item.setText(value)
                 item.setToolTip("; ".join(e["reasons"]) or "no adjustments")
                 if c == 7:
                     item.setForeground(_colour(SYNC_COLOURS.get(e["state"], "#000000")))
                     item.setToolTip(e["sync"])
-                self.table.setItem(r, c, item)
         sync = time.get("sync", {})
         waiting, failed = sync.get("pending", 0), sync.get("failed", 0)
         text = f"Ticket system: {sync.get('sent', 0)} sent, {waiting} waiting, {failed} failed."
