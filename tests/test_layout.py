@@ -6,10 +6,15 @@ from another module ties the two together behind the reader's back; either
 way, moving or splitting a module breaks callers far away and the tree stops
 reading as the architecture.  Checked on the source (ast): no run-time cost.
 Past 600 lines a module holds more than one thing; split it where it divides.
+And no import cycle: a module that is imported while its importer is still half
+initialised fails with an ImportError that depends on which module came first.
 """
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -88,3 +93,67 @@ def test_no_private_name_is_imported_from_another_module() -> None:
 def test_no_module_is_over_600_lines() -> None:
     sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in PKG.rglob("*.py")}
     assert {path: lines for path, lines in sizes.items() if lines > 600} == {}
+
+
+def _module_level_imports(module: str) -> set[str]:
+    """Our modules this one imports while it is being imported (not in functions, not for type checkers)."""
+    found: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+            elif isinstance(node, ast.If) and not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.Try):
+                for block in (node.body, *(h.body for h in node.handlers), node.orelse, node.finalbody):
+                    visit(block)
+
+    visit(_tree(MODULES[module]).body)
+    return {name for name in found if name in MODULES and name != module}
+
+
+def test_module_level_imports_form_no_cycle() -> None:
+    graph = {module: _module_level_imports(module) for module in MODULES}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    cycles: list[list[str]] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for imported in sorted(graph[module]):
+            if state.get(imported) == 1:
+                cycles.append(path[path.index(imported):] + [imported])
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+FRESH_IMPORTS = """
+import importlib, json, pkgutil, sys
+import oncall_desktop
+failed = {}
+for info in pkgutil.walk_packages(oncall_desktop.__path__, "oncall_desktop."):
+    for name in [m for m in sys.modules if m.split(".")[0] == "oncall_desktop"]:
+        del sys.modules[name]
+    try:
+        importlib.import_module(info.name)
+    except Exception as exc:
+        failed[info.name] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(failed))
+"""
+
+
+def test_every_module_imports_on_its_own_first() -> None:
+    """Each module imported first, with none of ours loaded: the order a lazy import or a script meets."""
+    done = subprocess.run([sys.executable, "-c", FRESH_IMPORTS], capture_output=True, text=True, timeout=300,
+                          check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {}

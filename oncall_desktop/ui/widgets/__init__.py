@@ -1,1 +1,1 @@
-"""Widgets and drawings shared by the tray and the tabs."""
+"""Widgets and drawings shared by the tray and the tabs: icons, reusable table cells."""
