@@ -136,6 +136,35 @@ def test_failed_sync_shows_the_error_and_retry(qtbot, tab, controller, fake_cloc
     assert tab.table.item(0, 7).text().startswith("failed")  # still not there; retried and said so again
 
 
+def test_retry_sends_from_the_network_pool_not_the_store_thread(qtbot, tab, controller, fake_clock,
+                                                                monkeypatch) -> None:
+    """Retry failed waits on the ticket system: on the store thread it would hold every acknowledgement."""
+    start = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
+    controller.act(lambda ws: ws.timers.add_manual("local:77", "Acme Dental", start, start + timedelta(minutes=30)))
+    controller.act(lambda ws: ws.deliver_outbox())
+    runner, pools, sent_from = controller.runner, [], []
+    def marked(verb):
+        real = getattr(runner, verb)
+
+        def wrapped(fn, *args, **kwargs):
+            def job():
+                pools.append(verb)
+                try:
+                    return fn()
+                finally:
+                    pools.pop()
+            return real(job, *args, **kwargs)
+        return wrapped
+
+    for verb in ("db", "net"):
+        monkeypatch.setattr(runner, verb, marked(verb))
+    real_deliver = controller.ws.deliver_outbox
+    monkeypatch.setattr(controller.ws, "deliver_outbox", lambda: (sent_from.append(list(pools)), real_deliver())[1])
+    qtbot.mouseClick(tab.retry_button, LEFT)
+    assert sent_from == [["net"]]
+    assert tab.table.item(0, 7).text().startswith("failed")  # retried, and the view redrew
+
+
 def test_export_csv_per_client_and_period(qtbot, tab, controller, fake_clock, tmp_path: Path) -> None:
     start = datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc)
     controller.act(lambda ws: ws.timers.add_manual("local:1", "Acme Dental", start, start + timedelta(minutes=30)))

@@ -139,8 +139,7 @@ class TimeTab(QWidget):
         self.add_button.clicked.connect(self.add_entry)
         self.edit_button.clicked.connect(self.edit_selected)
         self.delete_button.clicked.connect(self.delete_selected)
-        self.retry_button.clicked.connect(
-            lambda: controller.act(lambda ws: (ws.outbox.retry(), ws.deliver_outbox())))
+        self.retry_button.clicked.connect(self.retry_failed)
         self.export_button.clicked.connect(self.export)
         entry_buttons = QHBoxLayout()
         for button in (self.add_button, self.edit_button, self.delete_button, self.retry_button):
@@ -165,6 +164,14 @@ class TimeTab(QWidget):
         controller.sig_snapshot.connect(self.update_snapshot)
 
     # ------------------------------------------------------------------ draw
+    def retry_failed(self) -> None:
+        """Send the failed entries again: the sending waits on the ticket system, so off the store thread."""
+        def work(ws: Any) -> Any:
+            ws.on_store(ws.outbox.retry)
+            return ws.deliver_outbox()
+
+        self.controller.fetch(work, lambda _result: None, redraw=True)
+
     def update_snapshot(self, snapshot: dict[str, Any]) -> None:
         timer = snapshot.get("timer")
         self._timer = timer
