@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from oncall_desktop.core.paging.escalation_rules import RULE_KINDS
 from oncall_desktop.services.paging.rules_store import RulesStore, Validation, validate
 from oncall_desktop.ui.controller import AppController
 
@@ -40,8 +41,7 @@ class RulesEditor(QDialog):
         self.reset_button = QPushButton("Built-in rules")
         self.reset_button.setToolTip("Replace the text with the built-in rules (saved only when you press Save)")
         self.buttons.addButton(self.reset_button, QDialogButtonBox.ButtonRole.ResetRole)
-        hint = QLabel("One [[rule]] per table, applied in order; kinds: priority, keywords, production, "
-                      "repeat_caller, tier, unanswered, maintenance. Ctrl+S saves.")
+        hint = QLabel(f"One [[rule]] per table, applied in order; kinds: {', '.join(RULE_KINDS)}. Ctrl+S saves.")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(hint)
