@@ -62,11 +62,14 @@ def test_outage_mail_from_a_client_pages_and_a_newsletter_does_not(imap_server: 
     now = datetime.now(timezone.utc)
     paged = evaluate(outage, default_rules(), context, now)
     assert paged.page and paged.severity == "P1"
-    assert paged.reasons == ["P3 at client Acme (gold tier)", "subject contains 'down'",
-                             "gold-tier client Acme: raised P2 → P1"]
+    # the mail gives no priority, so the reasons are the words' and the tier's, not a "P3" nobody said
+    assert paged.reasons == ["broken now ('down', +2)", "many people or a whole site affected ('nobody', +2)",
+                             "a shared system ('file server', +2)",
+                             "work, production or customers affected ('payroll', +2)",
+                             "triage score 8 (pages at 4, P1 at 9): P2", "gold-tier client Acme: raised P2 → P1"]
     quiet = evaluate(newsletter, default_rules(), context, now)
-    assert not quiet.page and quiet.severity == "P3"
-    assert quiet.reasons[-1] == "not paged: P3 is below the paging threshold P2"
+    assert not quiet.page and quiet.severity == "P4"
+    assert quiet.reasons[-1] == "not paged: P4 is below the paging threshold P2"
     assert unseen(imap_server, box) == 2, "polling must not mark the team's mail as read"
 
 

@@ -67,6 +67,16 @@ def test_message_without_subject_or_date():
     assert ticket.title == "(no subject)" and ticket.updated is None and ticket.body == "hi"
 
 
+def test_a_mail_that_says_nothing_of_urgency_gives_no_priority():
+    """Most mail has no X-Priority, Importance or Priority header: the default is not the client's word."""
+    said = message_to_ticket(PLAIN, uid=7, uidvalidity=99, fmap=FMAP)
+    silent = message_to_ticket(MULTIPART, uid=8, uidvalidity=99, fmap=FMAP)
+    important = message_to_ticket(b"From: x@acme.example\nImportance: high\n\nhelp\n", uid=2, uidvalidity=1,
+                                  fmap=FMAP)
+    assert said.priority_given and important.priority_given
+    assert not silent.priority_given
+
+
 def test_cursor_parsing():
     assert parse_cursor("imap:99:120") == (99, 120)
     assert parse_cursor(None) is None

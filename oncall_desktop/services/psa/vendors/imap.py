@@ -164,11 +164,14 @@ def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap)
         except (TypeError, ValueError, IndexError, OverflowError):
             when = None
     urgency = _raw_header(msg, "X-Priority").split(" ")[0] or None
+    importance, priority = _raw_header(msg, "Importance") or None, _raw_header(msg, "Priority") or None
     return Ticket(
         title=_header(msg, "Subject") or "(no subject)", source="imap",
         remote_id=message_id or f"{uidvalidity}-{uid}",
         client=fmap.client(*domains) if domains else "unknown", body=_text_body(msg),
-        priority=fmap.priority(urgency, _raw_header(msg, "Importance") or None, _raw_header(msg, "Priority") or None),
+        priority=fmap.priority(urgency, importance, priority),
+        # most mail says nothing of urgency: the mapped default is then nobody's word, not the client's
+        priority_given=any(h is not None for h in (urgency, importance, priority)),
         status=fmap.default_status, contact=sender, created=when, updated=when,
     )
 
