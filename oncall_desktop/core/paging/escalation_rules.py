@@ -368,6 +368,10 @@ class MaintenanceRule(_Rule):
     kind: ClassVar[str] = "maintenance"
 
 
+#: (weights, page score, P1 score) → ticket text → (level, reasons): shared by the rule sets built each poll
+_TRIAGE_VERDICTS: dict[tuple[tuple[tuple[str, int], ...], int, int], dict[str, tuple[int, tuple[str, ...]]]] = {}
+
+
 @dataclass(frozen=True)
 class TriageRule(_Rule):
     """What the ticket's words say: kind of ticket, scope, impact, security, state (``triage_signals``).
@@ -383,11 +387,17 @@ class TriageRule(_Rule):
     p1_score: int = 9
     weights: Mapping[str, int] = field(default_factory=dict)
     _weights: dict[str, int] = field(init=False, repr=False, compare=False)
-    _said: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False,
-                                                         compare=False, hash=False)
+    _said: dict[str, tuple[int, tuple[str, ...]]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_weights", {**WEIGHTS, **self.weights})
+        weights = {**WEIGHTS, **self.weights}
+        object.__setattr__(self, "_weights", weights)
+        # the poller builds its rule set anew each poll: verdicts are kept per set of parameters, not per
+        # instance, so the tickets a poll sees again are not scored and worded again
+        key = (tuple(sorted(weights.items())), self.page_score, self.p1_score)
+        if key not in _TRIAGE_VERDICTS and len(_TRIAGE_VERDICTS) >= 8:
+            _TRIAGE_VERDICTS.clear()
+        object.__setattr__(self, "_said", _TRIAGE_VERDICTS.setdefault(key, {}))
 
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
         said, severity, reasons = self._said, batch.severity, batch.reasons
@@ -414,7 +424,7 @@ class TriageRule(_Rule):
         if not why:
             return 4, ()
         level = 1 if total >= self.p1_score else 2 if total >= self.page_score else 3 if total > 0 else 4
-        verdict = f"{level_name(level)}" if level < 4 else "no floor"
+        verdict = level_name(level) if level < 4 else "no floor"
         why.append(f"triage score {total} (pages at {self.page_score}, P1 at {self.p1_score}): {verdict}")
         return level, tuple(why)
 
@@ -433,8 +443,8 @@ class TriageRule(_Rule):
                 raise RuleError(f"weight of '{k}' must be a whole number from -20 to 20, not {v!r}", key="weights")
             weights[str(k)] = v
         scores: dict[str, int] = {}
-        for key, default in (("page_score", 4), ("p1_score", 9)):
-            value = data.get(key, default)
+        for key in ("page_score", "p1_score"):
+            value = data.get(key, getattr(cls, key))
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
                 raise RuleError(f"'{key}' must be a whole number from 1 to 50, not {value!r}", key=key)
             scores[key] = value

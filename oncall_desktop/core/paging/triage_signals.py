@@ -17,18 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import product
 
-from oncall_desktop.core.paging.triage_words import (
-    LABELS,
-    MACROS,
-    NEGATABLE,
-    NEGATORS,
-    NOT_AFTER,
-    ONLY_WITH,
-    PHRASES,
-    WEIGHTS,
-)
+from oncall_desktop.core.paging.triage_words import MACROS, NEGATABLE, NEGATORS, NOT_AFTER, ONLY_WITH, PHRASES
 
-__all__ = ["KINDS", "LABELS", "WEIGHTS", "Reading", "read", "score"]
+__all__ = ["KINDS", "Reading", "read", "score"]
 
 #: Every signal kind, in the order reasons are listed.
 KINDS: tuple[str, ...] = tuple(PHRASES)

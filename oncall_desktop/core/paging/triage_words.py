@@ -11,7 +11,7 @@ Notation, expanded once at import (see ``triage_signals``):
 * words are matched whole, lower-cased; ``crash*`` also means crashes,
   crashed, crashing (``outage*``: outages);
 * ``{cant}``, ``{access}``… stand for the alternatives in :data:`MACROS`;
-* ``..`` between words allows up to three other words in between
+* ``..`` between words allows up to five other words in between
   ("files were all encrypted" matches ``files .. encrypted``).
 """
 from __future__ import annotations
