@@ -77,17 +77,21 @@ def answer(body: bytes) -> requests.Response:
 
 
 def main() -> None:
-    raw = payload()
+    # a first poll: each pass reads tickets the app has not seen (another seed) with the rule set
+    # built anew, as the poller builds it each poll; texts already judged are cached, so passes over
+    # one answer would time a repeat, not the first poll of a night
+    raws = [payload(seed) for seed in range(7, 14)]
+    raw = raws[0]
     fmap = field_map("freshdesk")
     companies = {str(c): f"Client {c}" for c in range(1, 41)}
     now = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-    rules = default_rules()
     context = Context()
     http = HttpClient("Freshdesk", "https://bench.freshdesk.com/api/v2")
     stages = ("parse", "map", "rules", "gc", "total")
     best = dict.fromkeys(stages, float("inf"))
-    for _ in range(7):
-        resp = answer(raw)
+    for fresh in raws:
+        rules = default_rules()
+        resp = answer(fresh)
         gc.collect()
         t0 = time.process_time()
         items = http.decode(resp, "fetch tickets", TICKET_LIST)  # as FreshdeskAdapter.poll's GET
@@ -106,7 +110,7 @@ def main() -> None:
         del tickets, decisions
     # the best whole pass, not the sum of each stage's best
     total = best["total"]
-    print(f"poll bench: {N} Freshdesk-shaped tickets ({len(raw) / 1e6:.1f} MB JSON), best of 7, CPU time")
+    print(f"poll bench: {N} Freshdesk-shaped tickets ({len(raw) / 1e6:.1f} MB JSON), first poll, best of 7, CPU time")
     print(f"  json parse   {best['parse']:7.1f} ms  (HttpClient.decode)")
     print(f"  map→Ticket   {best['map']:7.1f} ms  (convert_all + freshdesk.to_ticket)")
     print(f"  rules        {best['rules']:7.1f} ms  (evaluate_all, default_rules, empty Context)")
