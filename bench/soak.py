@@ -74,7 +74,10 @@ def pages_report(db_path: Path, ended: datetime) -> dict[str, int]:
               and (ended - e[2]).total_seconds() >= 2 * LATE_S}
     notified = {e[1].get("page") for e in events if e[0] == "notification.sent"}
     failed = {e[1].get("page") for e in events if e[0] == "notification.failed"}
-    settled = {e[1].get("page") for e in events if e[0] in ("page.acknowledged", "page.resolved")}
+    settled: dict[int, datetime] = {}
+    for kind, data, at in events:
+        if kind in ("page.acknowledged", "page.resolved") and "page" in data:
+            settled.setdefault(data["page"], at)
     escalations: dict[int, list[datetime]] = {}
     for kind, data, at in events:
         if kind == "page.escalated" and "page" in data:
@@ -83,9 +86,11 @@ def pages_report(db_path: Path, ended: datetime) -> dict[str, int]:
     worst = 0.0
     for page_id, (_, data, _at) in opened.items():
         deadline = data.get("ack_deadline")
-        if not deadline or page_id in settled:
+        if not deadline:
             continue
         deadline_at = _instant(deadline)
+        if settled.get(page_id, ended) < deadline_at:
+            continue  # settled before it was due: nothing to escalate
         if (ended - deadline_at).total_seconds() < LATE_S:
             continue  # not yet due when the soak ended
         due += 1
@@ -104,10 +109,31 @@ def pages_report(db_path: Path, ended: datetime) -> dict[str, int]:
             "escalations_missed": missed, "worst_lag_s": round(worst, 1)}
 
 
+def _resolve_old_pages(env: dict[str, str], workspace: Path, older_than_min: float, done: set[int]) -> None:
+    """Resolve, from another process as a tech's CLI would, the open pages older than ``older_than_min``.
+
+    A night's pages get closed; without this the page list only grows and any
+    memory it holds reads as drift.  Resolving from outside the app also proves
+    the running app follows changes it did not make (its pop-ups close)."""
+    conn = sqlite3.connect(f"file:{workspace / 'workspace.sqlite3'}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = conn.execute("SELECT data, at FROM events WHERE kind = 'page.opened'").fetchall()
+    finally:
+        conn.close()
+    now = datetime.now().astimezone()
+    for data, at in rows:
+        page = json.loads(data or "{}").get("page")
+        if page is None or page in done or (now - _instant(at)).total_seconds() < older_than_min * 60:
+            continue
+        done.add(page)
+        _cli(env, workspace, "resolve", f"#{page}")
+
+
 def soak(minutes: float, every_minutes: float = 1.0, ack_minutes: int | None = None,
-         keep: Path | None = None) -> dict[str, object]:
+         keep: Path | None = None, resolve_after: float = 0.0) -> dict[str, object]:
     """Run the soak; ``ack_minutes`` shortens the ack window (short runs see escalations too);
-    ``keep``: a folder for the app's log, stats and workspace (default: a temporary one)."""
+    ``keep``: a folder for the app's log, stats and workspace (default: a temporary one);
+    ``resolve_after``: resolve each page this many minutes after it opened (0: never)."""
     from tests.e2e.desktop import start_desktop
 
     root = keep or Path(tempfile.mkdtemp(prefix="oncall-soak-"))
@@ -134,8 +160,13 @@ def soak(minutes: float, every_minutes: float = 1.0, ack_minutes: int | None = N
             app = subprocess.Popen([sys.executable, "-m", "oncall_desktop", "--workspace", str(workspace), "--show"],
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = started + minutes * 60
+        resolved: set[int] = set()
+        next_sweep = started + 30
         while time.monotonic() < deadline and app.poll() is None:
             time.sleep(2)
+            if resolve_after and time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + 30
+                _resolve_old_pages(env, workspace, resolve_after, resolved)
         alive = app.poll() is None
         ran_s = time.monotonic() - started
         ended = datetime.now().astimezone()
@@ -168,6 +199,7 @@ def soak(minutes: float, every_minutes: float = 1.0, ack_minutes: int | None = N
             "rss_mb_last": round(rss_points[-1][1], 1) if rss_points else None,
             "rss_mb_drift_per_hour": round(_slope_per_hour(rss_points), 2),
             "threads_last": steady[-1]["threads"] if steady else None,
+            "resolved_from_cli": len(resolved),
             **pages_report(workspace / "workspace.sqlite3", ended),
             "python": sys.version.split()[0],
         }
@@ -183,10 +215,13 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MINUTES", "60")))
     parser.add_argument("--every", type=float, default=1.0, help="minutes between demo tickets (default 1)")
     parser.add_argument("--ack-minutes", type=int, default=None, help="the ack window (default: the demo's 15)")
+    parser.add_argument("--resolve-after", type=float, default=float(os.environ.get("SOAK_RESOLVE_AFTER", "30")),
+                        help="resolve each page this many minutes after it opened, from the CLI (0: never; "
+                             "default 30, so about 30 stay open as on a bad night)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the app's log, stats and workspace here")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    report = soak(args.minutes, args.every, args.ack_minutes, args.keep)
+    report = soak(args.minutes, args.every, args.ack_minutes, args.keep, args.resolve_after)
     if args.json:
         print(json.dumps(report))
     else:

@@ -17,9 +17,10 @@ def test_a_short_soak_neither_dies_nor_misses_a_page(artifacts: Path) -> None:
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    report = bench.soak(minutes=2.5, every_minutes=0.5, ack_minutes=1, keep=artifacts / "soak")
+    report = bench.soak(minutes=2.5, every_minutes=0.5, ack_minutes=1, keep=artifacts / "soak", resolve_after=1.25)
     assert report["aborts"] == 0, report.get("log_tail")
     assert report["none_refs_drift_per_hour"] >= -bench.LOST_PER_HOUR_NOISE, report
     assert report["opened"] >= 3 and report["notified"] == report["opened"], report
     assert report["escalations_due"] >= 1, report
     assert report["escalated_on_time"] == report["escalations_due"], report
+    assert report["resolved_from_cli"] >= 1, report  # the running app follows a change made outside it
