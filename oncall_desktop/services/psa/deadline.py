@@ -184,8 +184,10 @@ def within(seconds: float, host: str) -> Iterator[_Deadline]:
     try:
         try:
             yield deadline
-        except Exception:
-            if deadline.expired:
+        except Exception as exc:
+            # The socket timeouts are clamped to the deadline, so a read can time out a moment
+            # before the watchdog thread runs (a busy machine delays it): that is the deadline too.
+            if deadline.expired or (isinstance(exc, requests.exceptions.Timeout) and deadline.remaining() <= 0):
                 raise DeadlineExceeded(host, seconds, deadline.sent) from None
             raise
         if deadline.expired:

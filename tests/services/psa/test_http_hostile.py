@@ -120,6 +120,26 @@ def test_a_slow_server_is_cut_at_the_deadline(server, request):
     assert "\n" not in str(error)
 
 
+def test_a_read_timing_out_before_the_watchdog_runs_is_still_the_deadline(silent, monkeypatch):
+    """On a busy machine the watchdog thread can start late: the read, whose timeout is clamped to
+    the deadline, times out first. The tech must still read the deadline, not a 5 s read timeout."""
+    class _StarvedTimer(threading.Timer):
+        def start(self) -> None:  # the watchdog never gets the CPU in time
+            pass
+
+        def join(self, timeout: float | None = None) -> None:
+            pass
+
+    monkeypatch.setattr("oncall_desktop.services.psa.deadline.threading.Timer", _StarvedTimer)
+    http = _client(silent)
+    try:
+        error, took = _timed(lambda: http.get("/things", what="read things"))
+    finally:
+        http.close()
+    assert took < DEADLINE + SLACK
+    assert f"did not answer within {DEADLINE:g} s" in str(error) and "stopped answering" not in str(error)
+
+
 def test_a_post_cut_by_the_deadline_is_uncertain_and_not_resent(trickle):
     http = _client(trickle)
     try:
