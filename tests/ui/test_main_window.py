@@ -9,6 +9,7 @@ from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import countdown
 from oncall_desktop.ui.tray import TrayController, tooltip_text, tray_state
 from oncall_desktop.ui.widgets.icons import TrayState, tray_pixmap
+from oncall_desktop.ui.widgets.table_cells import visible_rows
 
 
 def _window(qtbot, controller, fake_clock) -> MainWindow:
@@ -25,13 +26,13 @@ def test_tabs_and_demo_workspace_render(qtbot, controller, fake_clock) -> None:
     assert titles == ["Now", "Rotation", "Runbooks", "Time", "Insights", "Settings"]
     assert "Ana Souza" in window.now_tab.on_call.text()
     assert window.rotation_tab.table.rowCount() > 0
-    assert window.now_tab.table.rowCount() == 0 and window.now_tab.empty.isVisibleTo(window)
+    assert visible_rows(window.now_tab.table) == 0 and window.now_tab.empty.isVisibleTo(window)
 
 
 def test_check_now_pages_and_acknowledge_button(qtbot, controller, fake_clock, recorder) -> None:
     window = _window(qtbot, controller, fake_clock)
     qtbot.mouseClick(window.now_tab.check_button, Qt.MouseButton.LeftButton)
-    assert window.now_tab.table.rowCount() == 1
+    assert visible_rows(window.now_tab.table) == 1
     assert "Practice server down" in window.now_tab.table.item(0, 2).text()
     assert recorder.sent and "Acme Dental" in recorder.sent[0].title
     window.now_tab.table.selectRow(0)
@@ -61,7 +62,7 @@ def test_resolve_and_timer_buttons(qtbot, controller, fake_clock) -> None:
     qtbot.mouseClick(window.now_tab.resolve_button, Qt.MouseButton.LeftButton)
     assert controller.snapshot["timer"] is None
     assert controller.snapshot["work"][0]["minutes"] == 42
-    assert window.now_tab.table.rowCount() == 0
+    assert visible_rows(window.now_tab.table) == 0
 
 
 def test_countdown_colours(qtbot, controller, fake_clock) -> None:

@@ -10,6 +10,7 @@ from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import SLA_COLUMN, sla_left
 from oncall_desktop.ui.tray import TrayController
 from oncall_desktop.ui.widgets.icons import TrayState
+from oncall_desktop.ui.widgets.table_cells import visible_rows
 
 OPENED = datetime(2026, 11, 25, 22, 10, tzinfo=timezone.utc)
 
@@ -121,6 +122,6 @@ def test_sla_left_words() -> None:
 
 def test_no_action_needed_button_resolves_as_a_false_alarm(qtbot, window, controller) -> None:
     qtbot.mouseClick(window.now_tab.false_alarm_button, Qt.MouseButton.LeftButton)
-    assert window.now_tab.table.rowCount() == 0
+    assert visible_rows(window.now_tab.table) == 0
     resolved = controller.ws.store.events(kind="page.resolved")
     assert resolved[-1]["data"]["outcome"] == "no action needed"

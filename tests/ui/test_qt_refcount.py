@@ -115,3 +115,57 @@ def test_every_view_redrawn_from_fresh_snapshots_keeps_none_flat(qtbot, make_con
             QApplication.processEvents()
 
     assert _change_per_step(polls, warm=5, steps=40) < 1
+
+
+@immortal
+def test_pages_coming_and_going_keep_none_flat(qtbot, make_controller) -> None:
+    """A night's list moves by one page at a time (one resolved, one opened): the rows are reused.
+
+    Shrinking the table deleted the last row's items and growing it made new
+    ones: about 20 references to None a page, 1,400 an hour in the soak.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from oncall_desktop.ui.now.now_tab import NowTab
+
+    controller = make_controller(start=True)
+    controller.check_now()
+    snapshot = dict(controller.snapshot)
+    template = next(p for p in snapshot["pages"] if p["state"] != "resolved")
+    tab = NowTab(controller, now_fn=controller.now)
+    qtbot.addWidget(tab)
+    tab.show()
+    turn = [0]
+
+    def nights(n: int) -> None:
+        for _ in range(n):
+            first = turn[0]
+            turn[0] += 1
+            count = 6 if first % 2 else 5  # resolved ones leave the list, new ones arrive
+            pages = [{**template, "id": 1000 + i, "title": f"ticket {i}"} for i in range(first, first + count)]
+            tab.update_snapshot({**snapshot, "pages": pages})
+            QApplication.processEvents()
+
+    assert _change_per_step(nights, warm=4, steps=40) < 1
+    assert tab.table.rowCount() == 6  # bounded by the longest list shown
+    visible = [r for r in range(tab.table.rowCount()) if not tab.table.isRowHidden(r)]
+    assert len(visible) == len(tab.pages)
+
+
+@immortal
+def test_a_hidden_row_leaves_the_selection(qtbot, make_controller) -> None:
+    from oncall_desktop.ui.now.now_tab import NowTab
+
+    controller = make_controller(start=True)
+    controller.check_now()
+    snapshot = dict(controller.snapshot)
+    template = next(p for p in snapshot["pages"] if p["state"] != "resolved")
+    tab = NowTab(controller, now_fn=controller.now)
+    qtbot.addWidget(tab)
+    pages = [{**template, "id": 2000 + i, "title": f"ticket {i}"} for i in range(3)]
+    tab.update_snapshot({**snapshot, "pages": pages})
+    last = tab.pages[-1]["id"]
+    tab._select_id(last)
+    assert tab.selected_page_id() == last
+    tab.update_snapshot({**snapshot, "pages": [p for p in pages if p["id"] != last]})  # resolved elsewhere
+    assert tab.selected_page_id() in {p["id"] for p in tab.pages}  # the next page, not a hidden row

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.shift.maintenance_dialog import suppressed_text
-from oncall_desktop.ui.widgets.table_cells import cell, clear_style
+from oncall_desktop.ui.widgets.table_cells import cell, clear_style, show_rows
 
 COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State", "SLA left")
 SLA_COLUMN = 6
@@ -165,7 +165,7 @@ class NowTab(QWidget):
         selected = self.selected_page_id()
         self.pages = sorted((p for p in snapshot.get("pages", []) if p["state"] != "resolved"), key=_order)
         now = self.now_fn()
-        self.table.setRowCount(len(self.pages))
+        show_rows(self.table, len(self.pages))
         for row, page in enumerate(self.pages):
             text, left = countdown(page.get("ack_deadline") if page["state"] in WAITING else None, now)
             sla_text, sla_seconds = sla_left(page, now)
@@ -196,9 +196,8 @@ class NowTab(QWidget):
         self.empty.setVisible(not self.pages)
         self.suppressed.setText(suppressed_text(snapshot))
         self.suppressed.setVisible(bool(self.suppressed.text()))
-        if selected is not None:
-            self._select_id(selected)
-        elif self.pages and not self.table.selectedItems():
+        # the page that was selected may have left (resolved elsewhere): the most urgent one takes its place
+        if (selected is None or not self._select_id(selected)) and self.pages and not self.table.selectedItems():
             self.table.selectRow(0)
         running = snapshot.get("timer")
         self.timer_button.setText("Stop ti&mer" if running else "Start ti&mer")
@@ -229,11 +228,12 @@ class NowTab(QWidget):
         page_id = self.selected_page_id()
         return next((p for p in self.pages if p["id"] == page_id), None)
 
-    def _select_id(self, page_id: int) -> None:
+    def _select_id(self, page_id: int) -> bool:
         for row, page in enumerate(self.pages):
             if page["id"] == page_id:
                 self.table.selectRow(row)
-                return
+                return True
+        return False
 
     def _pick(self, index: int) -> None:
         if 0 <= index < len(self.pages):
