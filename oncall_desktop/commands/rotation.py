@@ -28,7 +28,13 @@ def register(add: AddCommand) -> None:
     p.add_argument("--schedule", required=True, metavar="NAME")
     p.add_argument("--tz", metavar="ZONE", help="IANA zone for floating and all-day times (default: the schedule's)")
     p.add_argument("--person-pattern", metavar="REGEX",
-                   help="regular expression on the event summary; its 'person' group is the name")
+                   help="only for a house format: a regular expression on the event summary; its 'person' group "
+                        "is the name (PagerDuty, Grafana OnCall and shared calendars are read without one)")
+    p.add_argument("--person", metavar="NAME",
+                   help="every event is NAME's shift: for a feed of one person's own shifts that names the "
+                        "schedule, not the person (GoAlert's calendar subscription)")
+    p.add_argument("--from", dest="since", metavar="ISO",
+                   help="keep events from this date (default: the first of last month)")
     p.add_argument("--json", action="store_true")
 
     p = rotation("show", cmd_show, "who is on call at an instant, their shift, and the backup")
@@ -118,9 +124,12 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    since = instant_arg(args.since, "--from") if args.since else None
+    if args.person is not None and not args.person.strip():
+        raise UsageError("--person needs a name")
     ws = open_workspace(args)
     result = ws.rotation.import_ics(args.source, args.schedule, time_zone=args.tz,
-                                    person_pattern=args.person_pattern, by=ws.me)
+                                    person_pattern=args.person_pattern, person=args.person, since=since, by=ws.me)
     if args.json:
         print_json(result.to_dict())
         return 0
