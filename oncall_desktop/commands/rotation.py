@@ -32,7 +32,8 @@ def register(add: AddCommand) -> None:
                         "is the name (PagerDuty, Grafana OnCall and shared calendars are read without one)")
     p.add_argument("--person", metavar="NAME",
                    help="every event is NAME's shift: for a feed of one person's own shifts that names the "
-                        "schedule, not the person (GoAlert's calendar subscription)")
+                        "schedule, not the person (GoAlert's calendar subscription). Kept for the next import "
+                        "of the same calendar; --person '' goes back to the names in the events")
     p.add_argument("--from", dest="since", metavar="ISO",
                    help="keep events from this date (default: the first of last month)")
     p.add_argument("--json", action="store_true")
@@ -125,8 +126,6 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     since = instant_arg(args.since, "--from") if args.since else None
-    if args.person is not None and not args.person.strip():
-        raise UsageError("--person needs a name")
     ws = open_workspace(args)
     result = ws.rotation.import_ics(args.source, args.schedule, time_zone=args.tz,
                                     person_pattern=args.person_pattern, person=args.person, since=since, by=ws.me)

@@ -311,8 +311,8 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
     if schedule_only and not found:
         names = ", ".join(sorted({f"'{x.schedule}'" for _, x in schedule_only}))
         raise RotationError(f"the calendar names the schedule ({names}), not a person: it lists one person's own "
-                            "shifts (as a GoAlert subscription does). Import it as that person's shifts "
-                            "(rotation import --person NAME); nothing was imported")
+                            "shifts (as a GoAlert subscription does). Import it as one person's shifts (the "
+                            "import's \"All are one person's shifts\", or --person NAME); nothing was imported")
     problems += [f"{where} names the schedule '{x.schedule}', not a person; skipped" for where, x in schedule_only]
     found.sort()
     for (s1, e1, p1, _), (s2, _e2, p2, _) in pairwise(found):

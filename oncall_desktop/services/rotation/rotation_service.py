@@ -232,8 +232,9 @@ class RotationService:
         (a feed that no longer lists last month has not cancelled it).  The
         import reads from the first of last month (``since`` reaches further
         back) to a year ahead.  ``person`` makes every event that person's (a
-        feed of one person's own shifts); it and the pattern are remembered
-        for the next import of the same calendar.  Any error leaves the
+        feed of one person's own shifts; "" goes back to the names in the
+        events, None keeps what the last import of this calendar chose); it
+        and the pattern are remembered for the next import of the calendar.  Any error leaves the
         workspace as it was.  The download and the parse run on the caller's
         thread; the store is read and written through ``on_store``
         (services/storage/store_thread.py).
@@ -253,7 +254,7 @@ class RotationService:
         same = stored if stored and stored["source"] == source else None
         pattern = person_pattern or (stored or {}).get("person_pattern") or None
         pattern = None if pattern == OLD_DEFAULT_PATTERN else pattern
-        who = person if person is not None else ((same or {}).get("person") or None)
+        who = (person.strip() or None) if person is not None else ((same or {}).get("person") or None)
         fetched = read_calendar(source, same, self._http_get)
         now = self.clock.now()
         window = import_window(now, zone_of(time_zone or fallback), since)

@@ -379,6 +379,25 @@ class RotationTab(QWidget):
             return ""
         return me if choice.startswith("Only") else None
 
+    def ask_import_person(self, me: str) -> str | None:
+        """Whose shifts a calendar lists: "", each event names its person; a name, all are that person's.
+
+        A feed of one person's own shifts (GoAlert's calendar subscription) names the schedule, not the
+        person.  None means the tech cancelled.
+        """
+        named = "Each event names its person (PagerDuty, Grafana OnCall, shared calendars)"
+        choices = [named] + ([f"All are my shifts ({me})"] if me else []) + ["All are one person's shifts…"]
+        choice, ok = QInputDialog.getItem(self, "Import calendar", "Whose shifts does this calendar list?", choices,
+                                          0, False)
+        if not ok:
+            return None
+        if choice == named:
+            return ""
+        if me and choice.startswith("All are my"):
+            return me
+        name, ok = QInputDialog.getText(self, "Import calendar", "Whose shifts are they? (their name)")
+        return name.strip() if ok and name.strip() else None
+
     def import_file(self) -> None:
         path = self.ask_open_path()
         if path:
@@ -396,8 +415,11 @@ class RotationTab(QWidget):
             if not ok or not name.strip():
                 return
             name = name.strip()
-        self.say(f"Importing into '{name}'…")
         me = self.snapshot.get("me") or ""
+        person = self.ask_import_person(me)
+        if person is None:
+            return
+        self.say(f"Importing into '{name}'…")
 
         def done(result: Any) -> None:
             text = f"Imported {result.events} on-call event(s) into '{name}' ({result.origin})."
@@ -409,8 +431,8 @@ class RotationTab(QWidget):
             self.say(text)
 
         # a calendar link downloads on a network thread: an acknowledgement never waits behind it
-        self.controller.fetch(lambda ws: ws.rotation.import_ics(source, name, by=me, on_store=ws.on_store), done,
-                              redraw=True)
+        self.controller.fetch(lambda ws: ws.rotation.import_ics(source, name, person=person, by=me,
+                                                                on_store=ws.on_store), done, redraw=True)
 
     def export_file(self) -> None:
         name = self.current()
