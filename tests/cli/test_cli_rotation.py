@@ -246,3 +246,14 @@ def test_import_from_must_be_a_date(capsys, ws, tmp_path) -> None:
     code, out, err = run(capsys, "--workspace", ws, "rotation", "import", str(tmp_path / "x.ics"), "--schedule",
                          "X", "--from", "last spring")
     assert code == 2 and "--from: " in err and "Traceback" not in err
+
+
+def test_refresh_interval_and_refresh_now(capsys, ws, tmp_path) -> None:
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "refresh", "--every", "30")
+    assert code == 0 and out == "Calendar links refresh every 30 minutes.\n"
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "refresh", "--every", "2")
+    assert code == 1 and "0 (never) or 5 to 1440" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "refresh", "--json")
+    assert code == 0 and json.loads(out) == []  # the test workspace has no calendar link
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "refresh", "--schedule", "Nope")
+    assert code == 1 and "no schedule called 'Nope'" in err

@@ -245,3 +245,26 @@ def test_tray_shows_who_is_on_call_and_my_next_shift(qtbot, controller, fake_clo
     mine = controller.snapshot["rotation"]["my_next"]
     assert mine["schedule"] in ("Primary", "Backup") and not mine["now"]
     assert "Your next shift: " in tip and f"({mine['schedule']})" in tip
+
+
+def test_the_tab_says_when_the_calendar_link_refreshed_and_that_it_failed(qtbot, tab, controller, httpserver,
+                                                                         fake_clock) -> None:
+    """A PagerDuty-shaped feed (tests/core/rotation/data) served on 127.0.0.1."""
+    feed = (Path(__file__).parents[1] / "core" / "rotation" / "data" / "pagerduty_schedule.ics").read_bytes()
+    httpserver.expect_request("/feed").respond_with_data(feed, content_type="text/calendar")
+    controller.ws.rotation.import_ics(httpserver.url_for("/feed"), "Backup")
+    tab.picker.setCurrentText("Primary")
+    assert tab.feed_status.isHidden()  # not kept from a link
+    tab.picker.setCurrentText("Backup")
+    qtbot.waitUntil(lambda: tab.feed_status.isVisible())
+    assert tab.feed_status.text().startswith("Calendar link (localhost): refreshed ")
+    assert "; next " in tab.feed_status.text()
+
+    httpserver.clear()
+    httpserver.expect_request("/feed").respond_with_data("busy", status=503)
+    fake_clock.advance(minutes=61)
+    controller.ws.rotation.refresh_feeds()
+    tab.feed_status.reload()
+    qtbot.waitUntil(lambda: "failed" in tab.feed_status.text())
+    assert "the calendar server answered HTTP 503" in tab.feed_status.text()
+    assert "Showing the copy from" in tab.feed_status.text()

@@ -46,7 +46,13 @@ class Fetched:
 
 
 def is_remote(source: str) -> bool:
-    return source.lower().startswith(("https://", "http://"))
+    return source.lower().startswith(("https://", "http://", "webcal://"))
+
+
+def normalized(source: str) -> str:
+    """A ``webcal://`` link (PagerDuty's and Google's subscribe buttons) is the same calendar over https."""
+    text = source.strip()
+    return "https://" + text[len("webcal://"):] if text.lower().startswith("webcal://") else text
 
 
 def import_window(now: datetime, zone: ZoneInfo, since: datetime | None = None) -> tuple[datetime, datetime]:

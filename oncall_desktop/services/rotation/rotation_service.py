@@ -27,7 +27,7 @@ from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule,
 from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 from oncall_desktop.core.time.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.app.now import local_stamp
-from oncall_desktop.services.rotation.calendar_source import HttpGet, import_window, read_calendar
+from oncall_desktop.services.rotation.calendar_source import HttpGet, import_window, normalized, read_calendar
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
 
 if TYPE_CHECKING:
@@ -241,6 +241,8 @@ class RotationService:
         """
         from oncall_desktop.core.rotation.rotation_ical import OLD_DEFAULT_PATTERN, import_ics
 
+        source = normalized(source)
+
         def prepare() -> tuple[dict[str, Any] | None, str, dict[str, str]]:
             existing = next((s for s in self.schedules() if s.name == schedule), None)
             stored = self._source(schedule)
@@ -264,6 +266,10 @@ class RotationService:
         if not events:
             raise RotationError("the calendar has no on-call events to import, nothing was changed:\n  - "
                                 + "\n  - ".join(result.problems))
+        # the offline copy is as old as it was; the attempt that fell back to it is what failed
+        offline = fetched.origin == "offline cache"
+        fetched_at = str(same["fetched_at"]) if offline and same else iso(now)
+        problem = fetched.note if offline else ""
         # past shifts the feed no longer lists (before its first event) are history, not cancellations
         cut = min(now, max(window[0], min(o.start for o in events)))
 
@@ -282,12 +288,14 @@ class RotationService:
                 self.directory.save_schedule(merged)
                 self.store.db.conn.execute(
                     "INSERT INTO rotation_sources (schedule, source, time_zone, person_pattern, person, etag, "
-                    "last_modified, body, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schedule) DO "
+                    "last_modified, body, fetched_at, checked_at, refresh_problem) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schedule) DO "
                     "UPDATE SET source=excluded.source, time_zone=excluded.time_zone, "
                     "person_pattern=excluded.person_pattern, person=excluded.person, etag=excluded.etag, "
-                    "last_modified=excluded.last_modified, body=excluded.body, fetched_at=excluded.fetched_at",
+                    "last_modified=excluded.last_modified, body=excluded.body, fetched_at=excluded.fetched_at, "
+                    "checked_at=excluded.checked_at, refresh_problem=excluded.refresh_problem",
                     (schedule, source, result.schedule.time_zone, pattern or "", who or "", fetched.etag,
-                     fetched.last_modified, fetched.body, iso(now)))
+                     fetched.last_modified, fetched.body, fetched_at, iso(now), problem))
                 self.store.log("rotation.imported", f"schedule:{schedule}",
                                {"source": source, "origin": fetched.origin, "events": len(events),
                                 "kept_history": len(history), "person": who or "",
@@ -296,6 +304,19 @@ class RotationService:
 
         merged = on_store(save)
         return ImportResult(merged, len(events), result.problems, fetched.origin, fetched.note)
+
+    def refresh_feeds(self, *, on_store: OnStore = run_here, force: bool = False,
+                      only: str | None = None) -> list[Any]:
+        """Import again the subscribed links that are due (services/rotation/feed_refresh.py)."""
+        from oncall_desktop.services.rotation.feed_refresh import refresh_feeds
+
+        return refresh_feeds(self, on_store=on_store, force=force, only=only)
+
+    def feed_statuses(self) -> list[Any]:
+        """Each subscribed link: last good copy, last attempt, why it failed, next refresh."""
+        from oncall_desktop.services.rotation.feed_refresh import feed_statuses
+
+        return feed_statuses(self.store)
 
     def sources(self) -> list[dict[str, Any]]:
         rows = self.store.db.conn.execute(

@@ -38,6 +38,7 @@ from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.services.app.now import local_stamp
 from oncall_desktop.services.storage.paths import write_private
 from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.rotation.feed_status import FeedStatusLabel
 from oncall_desktop.ui.rotation.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.rotation.schedule_editor import ScheduleEditor
 from oncall_desktop.ui.widgets.table_cells import bold_font, cell, clear_style
@@ -123,6 +124,7 @@ class RotationTab(QWidget):
         for b in (self.import_button, self.import_url_button, self.export_button):
             bar.addWidget(b)
 
+        self.feed_status = FeedStatusLabel(controller, self)
         self.summary = QLabel("Opening workspace…")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -186,12 +188,14 @@ class RotationTab(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.feed_status)
         layout.addWidget(self.summary)
         layout.addWidget(self.timeline)
         layout.addWidget(self.message)
         layout.addWidget(self.pages, 1)
 
         self.picker.currentTextChanged.connect(self._picked)
+        self.picker.currentTextChanged.connect(self.feed_status.set_schedule)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.current()))
         self.import_button.clicked.connect(self.import_file)
@@ -428,6 +432,7 @@ class RotationTab(QWidget):
             if result.problems:
                 text += f" {len(result.problems)} skipped: " + "; ".join(result.problems[:3])
             self.picker.setCurrentText(name)
+            self.feed_status.reload()
             self.say(text)
 
         # a calendar link downloads on a network thread: an acknowledgement never waits behind it

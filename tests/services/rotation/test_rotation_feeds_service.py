@@ -129,3 +129,25 @@ def test_link_sends_etag_and_last_modified_back(workspace, httpserver) -> None:
     second = rot.import_ics(httpserver.url_for("/feed"), "Primary")
     assert (second.origin, second.events) == ("not modified", 6)
     httpserver.check_assertions()
+
+
+def test_a_webcal_link_is_read_over_https(workspace) -> None:
+    """PagerDuty's and Google's subscribe buttons hand out webcal:// links (bizneo-oncall's tests)."""
+    seen: list[str] = []
+
+    class Answer:
+        status_code = 200
+        headers = {"Content-Type": "text/calendar; charset=utf-8", "ETag": '"w1"'}
+        encoding = "utf-8"
+        content = (DATA / "pagerduty_schedule.ics").read_bytes()
+
+    def get(url, **kwargs):
+        seen.append(url)
+        return Answer()
+
+    from oncall_desktop.services.rotation.rotation_service import RotationService
+
+    rot = RotationService(workspace.store, workspace.directory_service, workspace.clock, http_get=get)
+    rot.import_ics("webcal://msp-example.pagerduty.com/private/abc123/feed/P7Q2R9T", "Primary")
+    assert seen == ["https://msp-example.pagerduty.com/private/abc123/feed/P7Q2R9T"]
+    assert rot.sources()[0]["source"].startswith("https://")
