@@ -57,8 +57,9 @@ from oncall_desktop.core.time.clock import as_utc, iso
 OLD_DEFAULT_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 PRODID = "-//oncall-desktop//rotation export//EN"
-#: Events one import may expand to: a 397-day window of two-hour shifts is 4,764; real rotas are
-#: daily or weekly (a few hundred).  It also keeps ``now`` and the timeline fast afterwards.
+#: Events one import may expand to: the service's window (the first of last month to a year ahead,
+#: up to 428 days) of three-hour shifts is 3,424; real rotas are daily or weekly (a few hundred).
+#: It also keeps ``now`` and the timeline fast afterwards.
 MAX_IMPORTED_SHIFTS = 5_000
 #: Steps of one repeat rule from its DTSTART to the window's end (a daily rule since 1990 is 13,500).
 MAX_RULE_STEPS = 100_000

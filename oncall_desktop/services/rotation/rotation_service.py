@@ -43,6 +43,7 @@ END_NOTICE_GRACE = timedelta(hours=12)
 #: swaps.  Every ``now``, timeline and notice walks them, so the bound keeps those fast.
 MAX_SCHEDULE_OVERRIDES = 10_000
 
+
 @dataclass(frozen=True)
 class ImportResult:
     """What an import did, in words for the tech (``origin`` says where the calendar came from)."""
@@ -234,10 +235,10 @@ class RotationService:
         back) to a year ahead.  ``person`` makes every event that person's (a
         feed of one person's own shifts; "" goes back to the names in the
         events, None keeps what the last import of this calendar chose); it
-        and the pattern are remembered for the next import of the calendar.  Any error leaves the
-        workspace as it was.  The download and the parse run on the caller's
-        thread; the store is read and written through ``on_store``
-        (services/storage/store_thread.py).
+        and the pattern are remembered for the next import of the calendar.
+        Any error leaves the workspace as it was.  The download and the parse
+        run on the caller's thread; the store is read and written through
+        ``on_store`` (services/storage/store_thread.py).
         """
         from oncall_desktop.core.rotation.rotation_ical import OLD_DEFAULT_PATTERN, import_ics
 
@@ -320,10 +321,9 @@ class RotationService:
 
     def sources(self) -> list[dict[str, Any]]:
         rows = self.store.db.conn.execute(
-            "SELECT schedule, source, time_zone, person_pattern, etag, fetched_at, person FROM rotation_sources "
-            "ORDER BY schedule")
+            "SELECT schedule, source, time_zone, person_pattern, etag, fetched_at FROM rotation_sources ORDER BY schedule")
         return [{"schedule": r[0], "source": r[1], "time_zone": r[2], "person_pattern": r[3], "etag": r[4],
-                 "fetched_at": r[5], "person": r[6]} for r in rows]
+                 "fetched_at": r[5]} for r in rows]
 
     def _source(self, schedule: str) -> dict[str, Any] | None:
         r = self.store.db.conn.execute(

@@ -69,7 +69,7 @@ def test_goalert_feed_needs_a_person_then_remembers_it(workspace) -> None:
     assert state(workspace) == before
     result = rot.import_ics(source, "Primary", person="Priya Raman")
     assert result.events == 2 and "does not say when this shift ends" in result.problems[0]
-    assert rot.sources()[0]["person"] == "Priya Raman"
+    assert workspace.store.db.conn.execute("SELECT person FROM rotation_sources").fetchone()[0] == "Priya Raman"
     again = rot.import_ics(source, "Primary")  # a refresh of the same calendar keeps whose shifts they are
     assert again.events == 2 and set(people(workspace)) == {"Priya Raman"}
     assert workspace.store.events(kind="rotation.imported")[-1]["data"]["person"] == "Priya Raman"
