@@ -28,7 +28,20 @@ def register(add: AddCommand) -> None:
     p.add_argument("--schedule", required=True, metavar="NAME")
     p.add_argument("--tz", metavar="ZONE", help="IANA zone for floating and all-day times (default: the schedule's)")
     p.add_argument("--person-pattern", metavar="REGEX",
-                   help="regular expression on the event summary; its 'person' group is the name")
+                   help="only for a house format: a regular expression on the event summary; its 'person' group "
+                        "is the name (PagerDuty, Grafana OnCall and shared calendars are read without one)")
+    p.add_argument("--person", metavar="NAME",
+                   help="every event is NAME's shift: for a feed of one person's own shifts that names the "
+                        "schedule, not the person (GoAlert's calendar subscription). Kept for the next import "
+                        "of the same calendar; --person '' goes back to the names in the events")
+    p.add_argument("--from", dest="since", metavar="ISO",
+                   help="keep events from this date (default: the first of last month)")
+    p.add_argument("--json", action="store_true")
+
+    p = rotation("refresh", cmd_refresh, "download the subscribed calendar links again now, or set how often")
+    p.add_argument("--schedule", metavar="NAME", help="only this schedule's link")
+    p.add_argument("--every", metavar="MINUTES",
+                   help="refresh links on their own every MINUTES (5–1440; 0: never) instead of now")
     p.add_argument("--json", action="store_true")
 
     p = rotation("show", cmd_show, "who is on call at an instant, their shift, and the backup")
@@ -118,9 +131,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    since = instant_arg(args.since, "--from") if args.since else None
     ws = open_workspace(args)
     result = ws.rotation.import_ics(args.source, args.schedule, time_zone=args.tz,
-                                    person_pattern=args.person_pattern, by=ws.me)
+                                    person_pattern=args.person_pattern, person=args.person, since=since, by=ws.me)
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -130,6 +144,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(f"  note: {problem}")
     return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    ws = open_workspace(args)
+    if args.every is not None:
+        from oncall_desktop.services.rotation.feed_refresh import REFRESH_SETTING, check_refresh_minutes
+
+        minutes = check_refresh_minutes(args.every)
+        with ws.store.transaction():
+            ws.store.set_setting(REFRESH_SETTING, minutes)
+            ws.store.log("settings.changed", REFRESH_SETTING, {"value": minutes})
+        print(f"Calendar links refresh every {minutes} minutes." if minutes else "Calendar links refresh only "
+              "when you import them or run 'rotation refresh'.")
+        return 0
+    if args.schedule is not None:
+        ws.rotation.schedule(args.schedule)  # an unknown name lists the schedules
+    tried = ws.rotation.refresh_feeds(force=True, only=args.schedule)
+    if args.json:
+        print_json([s.to_dict() for s in tried])
+        return 0
+    if not tried:
+        print("No schedule is kept from a calendar link ('rotation import https://… --schedule NAME').")
+    for s in tried:
+        print(f"{s.schedule}: refresh failed ({s.problem})" if s.problem else
+              f"{s.schedule}: refreshed from {s.host} at {s.checked_at}")
+    return 1 if any(s.problem for s in tried) else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -177,3 +177,83 @@ def test_swap_propose_accept_list(capsys, ws) -> None:
     code, out, _ = run(capsys, "--workspace", ws, "events", "--json")
     kinds = [e["kind"] for e in json.loads(out)]
     assert kinds[-2:] == ["rotation.swap_proposed", "rotation.swap_accepted"]
+
+
+def _feed(*events: tuple[str, datetime, datetime], goalert: bool = False) -> str:
+    """PagerDuty's schedule feed (ri_cal's shape, SUMMARY folded past 75 octets), or GoAlert's subscription.
+
+    Shapes as described in tests/core/rotation/test_rotation_feeds.py; dates relative to today,
+    because the command reads the real clock.
+    """
+    fmt = "%Y%m%dT%H%M%SZ"
+    body = ""
+    for i, (person, start, end) in enumerate(events):
+        summary = ("SUMMARY:On-Call (GoAlert: MSP Primary)" if goalert else
+                   f"SUMMARY:On Call - {person} - MSP Primary (Managed Network Services\r\n  EMEA)")
+        body += (f"BEGIN:VEVENT\r\nDTEND;VALUE=DATE-TIME:{end:{fmt}}\r\nDTSTART;VALUE=DATE-TIME:{start:{fmt}}\r\n"
+                 f"UID:Q{i:012d}\r\nDTSTAMP:20260101T000000Z\r\n{summary}\r\nEND:VEVENT\r\n")
+    prodid = "-//GoAlert//v0.33.0//EN" if goalert else "-//com.denhaven2/NONSGML ri_cal gem//EN"
+    return f"BEGIN:VCALENDAR\r\nPRODID:{prodid}\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n"
+
+
+def test_import_pagerduty_feed_gives_plain_names_and_keeps_last_month(capsys, ws, tmp_path) -> None:
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    month = now.replace(day=1, hour=15)
+    last_month = (month - timedelta(days=1)).replace(day=1)
+    ics = tmp_path / "pd.ics"
+    ics.write_text(_feed(("Tomás Herrera", last_month + timedelta(days=1), last_month + timedelta(days=2)),
+                         ("Priya Raman", now - timedelta(days=1), now + timedelta(days=6))), encoding="utf-8")
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "import", str(ics), "--schedule", "MSP")
+    assert code == 0 and out.startswith("Imported 2 on-call event(s) into 'MSP'")
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "show", "--schedule", "MSP", "--json")
+    assert json.loads(out)["on_call"] == "Priya Raman"
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "shifts", "--schedule", "MSP", "--from",
+                       iso(last_month), "--to", iso(month), "--json")
+    assert [s["person"] for s in json.loads(out)] == ["Tomás Herrera"]
+
+
+def test_import_from_reaches_further_back(capsys, ws, tmp_path) -> None:
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    old = now - timedelta(days=120)
+    ics = tmp_path / "pd.ics"
+    ics.write_text(_feed(("Tomás Herrera", old, old + timedelta(days=7)),
+                         ("Priya Raman", now, now + timedelta(days=7))), encoding="utf-8")
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "import", str(ics), "--schedule", "MSP",
+                       "--from", iso(old - timedelta(days=1)), "--json")
+    assert code == 0 and json.loads(out)["events"] == 2
+
+
+def test_import_one_persons_feed_with_person(capsys, ws, tmp_path) -> None:
+    now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    ics = tmp_path / "goalert.ics"
+    ics.write_text(_feed(("", now - timedelta(hours=1), now + timedelta(days=7)), goalert=True), encoding="utf-8")
+    before = run(capsys, "--workspace", ws, "rotation", "list", "--json")[1]
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "import", str(ics), "--schedule", "Mine")
+    assert code == 1 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "names the schedule ('MSP Primary'), not a person" in err and "--person NAME" in err
+    assert run(capsys, "--workspace", ws, "rotation", "list", "--json")[1] == before
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "import", str(ics), "--schedule", "Mine",
+                       "--person", "Priya Raman")
+    assert code == 0 and out.startswith("Imported 1 on-call event(s)")
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "show", "--schedule", "Mine", "--json")
+    assert json.loads(out)["on_call"] == "Priya Raman"
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "import", str(ics), "--schedule", "Mine",
+                         "--person", "")   # back to the names in the events, which this feed has none of
+    assert code == 1 and "--person NAME" in err
+
+
+def test_import_from_must_be_a_date(capsys, ws, tmp_path) -> None:
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "import", str(tmp_path / "x.ics"), "--schedule",
+                         "X", "--from", "last spring")
+    assert code == 2 and "--from: " in err and "Traceback" not in err
+
+
+def test_refresh_interval_and_refresh_now(capsys, ws, tmp_path) -> None:
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "refresh", "--every", "30")
+    assert code == 0 and out == "Calendar links refresh every 30 minutes.\n"
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "refresh", "--every", "2")
+    assert code == 1 and "0 (never) or 5 to 1440" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--workspace", ws, "rotation", "refresh", "--json")
+    assert code == 0 and json.loads(out) == []  # the test workspace has no calendar link
+    code, out, err = run(capsys, "--workspace", ws, "rotation", "refresh", "--schedule", "Nope")
+    assert code == 1 and "no schedule called 'Nope'" in err

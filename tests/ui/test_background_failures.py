@@ -252,7 +252,7 @@ def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtb
         server.close()
 
 
-def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, threaded) -> None:
+def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, threaded, monkeypatch) -> None:
     from oncall_desktop.ui.rotation.rotation_tab import RotationTab
 
     ctl = threaded
@@ -262,6 +262,7 @@ def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, t
     tab = RotationTab(ctl)
     qtbot.addWidget(tab)
     tab.update_snapshot(ctl.snapshot)
+    monkeypatch.setattr(tab, "ask_import_person", lambda me: "")  # the dialog's first choice
     server = TrickleServer()
     try:
         tab._import(f"http://127.0.0.1:{server.port}/oncall.ics")

@@ -164,6 +164,7 @@ def test_import_and_export_buttons(qtbot, tab, controller, monkeypatch, tmp_path
     before = [s.to_dict() for s in controller.ws.rotation.schedules()]
     bad = tmp_path / "bad.ics"
     bad.write_text("not a calendar", encoding="utf-8")
+    monkeypatch.setattr(tab, "ask_import_person", lambda me: "")  # each event names its person
     monkeypatch.setattr(tab, "ask_open_path", lambda: str(bad))
     qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
     assert "not a readable iCalendar" in tab.message.text()
@@ -173,6 +174,48 @@ def test_import_and_export_buttons(qtbot, tab, controller, monkeypatch, tmp_path
     qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
     assert "Imported" in tab.message.text() and "into 'Primary' (file)" in tab.message.text()
     assert any(o.note.startswith("ics:") for o in controller.ws.rotation.schedule("Primary").overrides)
+
+
+def test_import_dialog_takes_one_persons_feed(qtbot, tab, controller, monkeypatch) -> None:
+    """GoAlert's calendar subscription (shape in tests/core/rotation/test_rotation_feeds.py) names no person."""
+    feed = Path(__file__).parents[1] / "core" / "rotation" / "data" / "goalert_subscription.ics"
+    monkeypatch.setattr(tab, "ask_open_path", lambda: str(feed))
+    asked: list[str] = []
+    monkeypatch.setattr(tab, "ask_import_person", lambda me: asked.append(me) or "")
+    before = [s.to_dict() for s in controller.ws.rotation.schedules()]
+    qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Ana Souza"]
+    assert "not a person" in tab.message.text() and "--person" in tab.message.text()
+    assert [s.to_dict() for s in controller.ws.rotation.schedules()] == before
+
+    monkeypatch.setattr(tab, "ask_import_person", lambda me: me)  # "All are my shifts (Ana Souza)"
+    qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    assert "Imported 2 on-call event(s) into 'Primary'" in tab.message.text()
+    imported = [o for o in controller.ws.rotation.schedule("Primary").overrides if o.note.startswith("ics:")]
+    assert {o.person for o in imported} == {"Ana Souza"}
+
+    monkeypatch.setattr(tab, "ask_import_person", lambda me: None)  # cancelled: nothing happens
+    qtbot.mouseClick(tab.import_button, Qt.MouseButton.LeftButton)
+    assert len(controller.ws.rotation.schedule("Primary").overrides) == len(imported) + 1
+
+
+def test_import_person_question_offers_me_first(qtbot, tab, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    seen: list[list[str]] = []
+
+    def pick(parent, title, label, items, current, editable):
+        seen.append(list(items))
+        return items[1], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick))
+    assert tab.ask_import_person("Ana Souza") == "Ana Souza"
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a: ("  Dev Patel ", True)))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda parent, title, label, items, c, e: (items[-1], True)))
+    assert tab.ask_import_person("Ana Souza") == "Dev Patel"
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda parent, title, label, items, c, e: (items[0], True)))
+    assert tab.ask_import_person("") == ""
+    assert seen[0][1] == "All are my shifts (Ana Souza)"
 
 
 def test_fairness_report_and_csv(qtbot, tab, monkeypatch, tmp_path: Path) -> None:
@@ -202,3 +245,26 @@ def test_tray_shows_who_is_on_call_and_my_next_shift(qtbot, controller, fake_clo
     mine = controller.snapshot["rotation"]["my_next"]
     assert mine["schedule"] in ("Primary", "Backup") and not mine["now"]
     assert "Your next shift: " in tip and f"({mine['schedule']})" in tip
+
+
+def test_the_tab_says_when_the_calendar_link_refreshed_and_that_it_failed(qtbot, tab, controller, httpserver,
+                                                                         fake_clock) -> None:
+    """A PagerDuty-shaped feed (tests/core/rotation/data) served on 127.0.0.1."""
+    feed = (Path(__file__).parents[1] / "core" / "rotation" / "data" / "pagerduty_schedule.ics").read_bytes()
+    httpserver.expect_request("/feed").respond_with_data(feed, content_type="text/calendar")
+    controller.ws.rotation.import_ics(httpserver.url_for("/feed"), "Backup")
+    tab.picker.setCurrentText("Primary")
+    assert tab.feed_status.isHidden()  # not kept from a link
+    tab.picker.setCurrentText("Backup")
+    qtbot.waitUntil(lambda: tab.feed_status.isVisible())
+    assert tab.feed_status.text().startswith("Calendar link (localhost): refreshed ")
+    assert "; next " in tab.feed_status.text()
+
+    httpserver.clear()
+    httpserver.expect_request("/feed").respond_with_data("busy", status=503)
+    fake_clock.advance(minutes=61)
+    controller.ws.rotation.refresh_feeds()
+    tab.feed_status.reload()
+    qtbot.waitUntil(lambda: "failed" in tab.feed_status.text())
+    assert "the calendar server answered HTTP 503" in tab.feed_status.text()
+    assert "Showing the copy from" in tab.feed_status.text()

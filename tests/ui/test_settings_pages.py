@@ -189,6 +189,20 @@ def test_notice_days_validated_and_saved(qtbot, tab, controller) -> None:
     assert page.notice_status.text() == "✓ you hear about a shift 14 days and 3 days and 1 day before it starts"
 
 
+def test_calendar_refresh_interval_validated_and_saved(qtbot, tab, controller) -> None:
+    _show(tab, "Rotation")
+    page = tab.rotation
+    assert page.calendar_refresh.text() == "60"
+    _type(qtbot, page.calendar_refresh, "2")
+    assert page.refresh_status.text().startswith("✗ the calendar refresh interval must be 0 (never) or 5 to 1440")
+    assert _setting(controller, "rotation_refresh_minutes") is None
+    _type(qtbot, page.calendar_refresh, "30")
+    assert _setting(controller, "rotation_refresh_minutes") == 30
+    assert page.refresh_status.text() == "✓ calendar links are downloaded again every 30 minutes"
+    _type(qtbot, page.calendar_refresh, "0")
+    assert page.refresh_status.text() == "✓ calendar links are downloaded only when you import them"
+
+
 def test_holiday_country_per_schedule_and_paging_schedule(qtbot, tab, controller) -> None:
     _show(tab, "Rotation")
     page = tab.rotation

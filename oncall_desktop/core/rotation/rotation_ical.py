@@ -1,11 +1,16 @@
 """iCalendar in and out for rotations, from and to text (no file or network I/O here).
 
-Import reads what PagerDuty, Opsgenie, Grafana OnCall or a shared team
-calendar publish: each event (recurrences, EXDATEs and moved occurrences
-expanded by ``recurring-ical-events``) becomes an :class:`Override` for the
-person named in its summary or attendee.  A schedule made only of overrides
-keeps the calendar's exact times and lets local layers sit underneath if a
-lead ever adds them.
+Import reads what PagerDuty, Grafana OnCall, GoAlert or a shared Google or
+Exchange calendar publish: each event (recurrences, RDATE periods, EXDATEs and
+moved occurrences expanded by ``recurring-ical-events``) becomes an
+:class:`Override` for the person its summary or attendee names, read the way
+that tool writes it (:mod:`rotation_feeds`), or for the one person a feed of
+someone's own shifts belongs to.  Floating times and all-day dates are in the
+calendar's X-WR-TIMEZONE unless the tech names a zone; Windows zone names
+(Outlook, Exchange) are read as their IANA zones.  An event that ends before
+it starts is listed and skipped, never turned round.  A schedule made only of
+overrides keeps the calendar's exact times and lets local layers sit
+underneath if a lead ever adds them.
 
 Import is bounded: a calendar may expand to at most :data:`MAX_IMPORTED_SHIFTS`
 events in the import window.  Repeat rules are counted lazily (dateutil's
@@ -25,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
@@ -36,19 +41,30 @@ import recurring_ical_events
 from dateutil.rrule import rrulestr
 
 from oncall_desktop.core.rotation.rotation import shifts
+from oncall_desktop.core.rotation.rotation_feeds import (
+    Feed,
+    ScheduleOnly,
+    attendees,
+    feed_of,
+    person_by_pattern,
+    person_in_summary,
+)
 from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule, Shift, zone_of
 from oncall_desktop.core.time.clock import as_utc, iso
 
-#: Takes "On call: Ana", "On-call Ana" or just "Ana".
-DEFAULT_PERSON_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"
+#: What imports before the feed shapes were known stored as the person pattern: reading it as "no
+#: pattern" lets those calendars take the feed shapes of :mod:`rotation_feeds` on their next import.
+OLD_DEFAULT_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 PRODID = "-//oncall-desktop//rotation export//EN"
-#: Events one import may expand to: a 397-day window of two-hour shifts is 4,764; real rotas are
-#: daily or weekly (a few hundred).  It also keeps ``now`` and the timeline fast afterwards.
+#: Events one import may expand to: the service's window (the first of last month to a year ahead,
+#: up to 428 days) of three-hour shifts is 3,424; real rotas are daily or weekly (a few hundred).
+#: It also keeps ``now`` and the timeline fast afterwards.
 MAX_IMPORTED_SHIFTS = 5_000
 #: Steps of one repeat rule from its DTSTART to the window's end (a daily rule since 1990 is 13,500).
 MAX_RULE_STEPS = 100_000
 _SUB_HOURLY = {"SECONDLY": "every second", "MINUTELY": "every minute"}
+_BACKWARDS = "X-ONCALL-DESKTOP-BACKWARDS"  # set on an event that ends before it starts; never written out
 _MARGIN = timedelta(days=2)  # time-zone slack: the count compares naive wall times with the UTC window
 
 
@@ -67,30 +83,30 @@ def _person_regex(pattern: str) -> re.Pattern[str]:
         raise RotationError(f"the person pattern {pattern!r} is not a valid regular expression: {err}") from None
 
 
-def _attendees(event: Any) -> list[str]:
-    raw = event.get("ATTENDEE")
-    if raw is None:
-        return []
-    names = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        cn = getattr(item, "params", {}).get("CN")
-        names.append(str(cn) if cn else re.sub(r"^mailto:", "", str(item), flags=re.IGNORECASE))
-    return [n.strip() for n in names if n.strip()]
+@dataclass(frozen=True)
+class _Reader:
+    """How one import finds the person of an event (the options of :func:`import_ics`)."""
 
+    feed: Feed
+    regex: re.Pattern[str] | None
+    source: str
+    aliases: Mapping[str, str]
 
-def _person(event: Any, regex: re.Pattern[str], source: str) -> str | None:
-    """The pattern reads the summary; an attendee (its CN, else its address) is a person as it stands."""
-    def from_summary() -> str | None:
-        match = regex.search(str(event.get("SUMMARY") or "").strip())
-        if not match:
-            return None
-        found = match.groupdict().get("person") or (match.group(1) if regex.groups else match.group(0))
-        return found.strip() if found and found.strip() else None
+    def person(self, event: Any) -> str | ScheduleOnly | None:
+        """The pattern (or the feed shapes) read the summary; an attendee is a person as it stands."""
+        summary = str(event.get("SUMMARY") or "")
+        people = attendees(event)
+        if self.source == "attendee" and people:
+            return self.alias(people[0])
+        found = person_by_pattern(summary, self.regex) if self.regex else person_in_summary(summary, self.feed)
+        if isinstance(found, ScheduleOnly):
+            return self.alias(people[0]) if people else found
+        found = found or (people[0] if people else None)
+        return self.alias(found) if found else None
 
-    attendees = _attendees(event)
-    if source == "attendee" and attendees:
-        return attendees[0]
-    return from_summary() or (attendees[0] if attendees else None)
+    def alias(self, name: str) -> str:
+        """An address the directory knows becomes that person's name."""
+        return self.aliases.get(name.lower(), name)
 
 
 def _when(value: Any, zone: Any) -> datetime:
@@ -168,23 +184,7 @@ def _check_expansion(calendar: Any, a: datetime, b: datetime) -> None:
             raise _too_many(a, b, f"counted up to {label}")
 
 
-def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, time_zone: str = "UTC",
-               person_pattern: str = DEFAULT_PERSON_PATTERN, person_from: str = "summary") -> IcsImport:
-    """Read an .ics text into a schedule of overrides covering [start, end).
-
-    ``person_from`` is "summary" (``person_pattern`` applied to SUMMARY, its
-    ``person`` group or else the whole match) or "attendee" (the first
-    ATTENDEE's CN or address); the other is the fallback.  Events with no recognisable person
-    are skipped and listed in ``problems``; a file that cannot be read raises
-    :class:`RotationError` listing everything wrong, and nothing is imported.
-    """
-    zone = zone_of(time_zone)
-    if person_from not in ("summary", "attendee"):
-        raise RotationError(f"person_from must be 'summary' or 'attendee', not {person_from!r}")
-    regex = _person_regex(person_pattern)
-    a, b = as_utc(start), as_utc(end)
-    if b <= a:
-        raise RotationError(f"the import window ends ({iso(b)}) before it starts ({iso(a)})")
+def _parse(data: str | bytes) -> Any:
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except (ValueError, IndexError, KeyError) as err:
@@ -194,38 +194,127 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
     broken = _structural_errors(calendar)
     if broken:
         raise RotationError("the calendar has errors, nothing was imported:\n  - " + "\n  - ".join(broken))
+    return calendar
+
+
+def _span(event: Any, zone: Any) -> tuple[datetime, datetime]:
+    """Start and end as UTC; no DTEND is a day for an all-day event and nothing for a timed one (RFC 5545 §3.6.1)."""
+    s = _when(event["DTSTART"].dt, zone)
+    if event.get("DTEND") is not None:
+        return s, _when(event["DTEND"].dt, zone)
+    if event.get("DURATION") is not None:
+        return s, s + event["DURATION"].dt
+    return s, (s + timedelta(days=1) if not isinstance(event["DTSTART"].dt, datetime) else s)
+
+
+def _label(event: Any) -> str:
+    return f"event '{' '.join(str(event.get('SUMMARY') or '').split())}' ({event.get('UID') or '?'})"
+
+
+def _check_events(calendar: Any, zone: Any, zone_name: str) -> list[str]:
+    """Mark events that end before they start (the expansion would turn them round) and name unknown zones.
+
+    A marked event is skipped and listed: a calendar whose end is before its start is a mistake in
+    the calendar, and swapping the two would put someone on call at a time nobody chose.
+    """
+    problems: list[str] = []
+    unknown: set[str] = set()
+    for event in calendar.walk("VEVENT"):
+        for key in ("DTSTART", "DTEND"):
+            prop = event.get(key)
+            tzid = str(getattr(prop, "params", {}).get("TZID") or "")
+            value = getattr(prop, "dt", None)
+            if tzid and isinstance(value, datetime) and value.tzinfo is None and tzid not in unknown:
+                unknown.add(tzid)
+                problems.append(f"the time zone {tzid!r} is neither a known zone nor defined in the calendar "
+                                f"(VTIMEZONE); times in it were read as {zone_name}")
+        try:
+            s, e = _span(event, zone)
+        except (KeyError, ValueError, TypeError, AttributeError):
+            continue  # listed as unreadable where its occurrences are read
+        if e < s:
+            event.add(_BACKWARDS, "1")
+            every = " (every occurrence)" if event.get("RRULE") is not None or event.get("RDATE") is not None else ""
+            problems.append(f"{_label(event)} ends ({iso(e)}) before it starts ({iso(s)}); skipped{every}. "
+                            "Fix the event in the calendar")
+    return problems
+
+
+def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, time_zone: str | None = None,
+               fallback_zone: str = "UTC", person_pattern: str | None = None, person: str | None = None,
+               person_from: str = "summary", aliases: Mapping[str, str] | None = None) -> IcsImport:
+    """Read an .ics text into a schedule of overrides covering [start, end).
+
+    The person of each event is read from the feed shapes of :mod:`rotation_feeds` (PagerDuty,
+    Grafana OnCall, shared calendars), or with ``person_pattern`` (a house format: its ``person``
+    group, or else the whole match); ``person_from="attendee"`` takes the first ATTENDEE first.
+    ``person`` makes every event that person's (a feed of one person's own shifts, such as
+    GoAlert's).  ``aliases`` maps addresses (lower case) to the directory's names.  Floating
+    times and all-day dates are in ``time_zone``, else the feed's X-WR-TIMEZONE, else
+    ``fallback_zone``; that zone is the schedule's.  Events with no recognisable person are skipped
+    and listed in ``problems``; a file that cannot be read raises :class:`RotationError` listing
+    everything wrong, and nothing is imported.
+    """
+    if person_from not in ("summary", "attendee"):
+        raise RotationError(f"person_from must be 'summary' or 'attendee', not {person_from!r}")
+    if person is not None and not person.strip():
+        raise RotationError("say whose shifts these are: the person's name is empty")
+    regex = _person_regex(person_pattern) if person_pattern else None
+    a, b = as_utc(start), as_utc(end)
+    if b <= a:
+        raise RotationError(f"the import window ends ({iso(b)}) before it starts ({iso(a)})")
+    zone_of(fallback_zone)
+    if time_zone is not None:
+        zone_of(time_zone)
+    calendar = _parse(data)
+    feed = feed_of(calendar)
+    zone_name = time_zone or feed.zone or fallback_zone
+    zone = zone_of(zone_name)
+    problems = [feed.zone_problem] if feed.zone_problem and time_zone is None else []
+    # the zone of floating times is settled above; the expansion library would apply X-WR-TIMEZONE
+    # itself, and refuse the whole calendar when it names no known zone ("Eastern Time (US & Canada)")
+    calendar.pop("X-WR-TIMEZONE", None)
+    problems += _check_events(calendar, zone, zone_name)
     _check_expansion(calendar, a, b)
     try:
         occurrences = recurring_ical_events.of(calendar).between(a, b)
     except Exception as err:  # noqa: BLE001 — the library raises several unrelated types for bad rules
         raise RotationError(f"the calendar's repeating events cannot be expanded ({type(err).__name__}: {err}); "
                             "nothing was imported") from None
-    problems: list[str] = []
+    reader = _Reader(feed, regex, person_from, {k.lower(): v for k, v in (aliases or {}).items()})
     found: list[tuple[datetime, datetime, str, str]] = []
+    schedule_only: list[tuple[str, ScheduleOnly]] = []
     for event in occurrences:
         uid = str(event.get("UID") or "?")
-        label = f"event '{event.get('SUMMARY') or ''}' ({uid})"
-        if str(event.get("STATUS") or "").upper() == "CANCELLED":
+        label = _label(event)
+        if str(event.get("STATUS") or "").upper() == "CANCELLED" or event.get(_BACKWARDS) is not None:
             continue
-        person = _person(event, regex, person_from)
         try:
-            s = _when(event["DTSTART"].dt, zone)
-            if event.get("DTEND") is not None:
-                e = _when(event["DTEND"].dt, zone)
-            elif event.get("DURATION") is not None:
-                e = s + event["DURATION"].dt
-            else:
-                e = s + timedelta(days=1) if not isinstance(event["DTSTART"].dt, datetime) else s
+            s, e = _span(event, zone)
         except (KeyError, ValueError, TypeError) as err:
             problems.append(f"{label}: unreadable start or end ({err}); skipped")
             continue
-        if person is None:
-            problems.append(f"{label} at {iso(s)}: no person matches the pattern {person_pattern!r}; skipped")
+        shape = person_in_summary(str(event.get("SUMMARY") or ""), feed)
+        who = person.strip() if person else reader.person(event)
+        if isinstance(who, ScheduleOnly):
+            schedule_only.append((f"{label} at {iso(s)}", who))
+            continue
+        if who is None:
+            how = f"the pattern {person_pattern!r}" if person_pattern else "a person's name"
+            problems.append(f"{label} at {iso(s)}: no person matches {how}; skipped")
             continue
         if e <= s:
             problems.append(f"{label} at {iso(s)} has no length; skipped")
             continue
-        found.append((s, e, person, uid))
+        if isinstance(shape, ScheduleOnly) and shape.open_ended:
+            problems.append(f"{label}: the feed does not say when this shift ends; it is imported up to {iso(e)}")
+        found.append((s, e, who, uid))
+    if schedule_only and not found:
+        names = ", ".join(sorted({f"'{x.schedule}'" for _, x in schedule_only}))
+        raise RotationError(f"the calendar names the schedule ({names}), not a person: it lists one person's own "
+                            "shifts (as a GoAlert subscription does). Import it as one person's shifts (the "
+                            "import's \"All are one person's shifts\", or --person NAME); nothing was imported")
+    problems += [f"{where} names the schedule '{x.schedule}', not a person; skipped" for where, x in schedule_only]
     found.sort()
     for (s1, e1, p1, _), (s2, _e2, p2, _) in pairwise(found):
         if s2 < e1 and p1 != p2:
@@ -234,7 +323,7 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
     if not found:
         problems.append(f"no on-call events between {iso(a)} and {iso(b)}")
     overrides = tuple(Override(p, s, e, f"ics:{uid}") for s, e, p, uid in found)
-    return IcsImport(Schedule(name, time_zone, (), overrides), tuple(problems))
+    return IcsImport(Schedule(name, zone_name, (), overrides), tuple(problems))
 
 
 def _merged_by_person(items: Sequence[Shift]) -> list[Shift]:

@@ -105,6 +105,7 @@ class Preferences:
             "timer_after_crash": str(get("timer_after_crash", "resume")),
             "timer_gap_minutes": int(ws.timers.gap_minutes()),
             "notice_days": list(ws.rotation.notice_days()),
+            "calendar_refresh_minutes": _refresh_minutes(self.store),
             "schedules": [{"name": s.name, "time_zone": s.time_zone,
                            "holiday_country": _country_for(countries, s.name) or "",
                            "zone_country": _zone_country(s.time_zone) or ""} for s in schedules],
@@ -148,6 +149,17 @@ class Preferences:
         days = parse_notice_days(text)
         self._set("rotation_notice_days", list(days))
         return days
+
+    def set_calendar_refresh(self, text: str) -> int:
+        """How often subscribed calendar links refresh on their own (0: never)."""
+        from oncall_desktop.core.rotation.rotation_model import RotationError
+        from oncall_desktop.services.rotation.feed_refresh import REFRESH_SETTING, check_refresh_minutes
+
+        try:
+            minutes = check_refresh_minutes(text or "0")
+        except RotationError as exc:
+            raise SettingsError(str(exc)) from None
+        return self._set(REFRESH_SETTING, minutes)
 
     def set_holiday_country(self, schedule: str, country: str) -> str:
         """Per schedule; empty text goes back to the country of the schedule's time zone."""
@@ -311,6 +323,12 @@ class Preferences:
             self.store.set_setting(key, value)
             self.store.log("settings.changed", key, {"value": value})
         return value
+
+
+def _refresh_minutes(store: Any) -> int:
+    from oncall_desktop.services.rotation.feed_refresh import refresh_minutes
+
+    return refresh_minutes(store)
 
 
 def _read(path: str, what: str) -> str:

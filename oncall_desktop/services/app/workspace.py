@@ -293,6 +293,8 @@ class Workspace:
         result = poller.poll_once()
         notes = self.on_store(lambda: self._after_poll(result))
         self.deliver_outbox()
+        # after the pages are out: a slow calendar server delays only the next poll, never a notification
+        self.rotation.refresh_feeds(on_store=self.on_store)
         return result, notes
 
     def _poller_for_poll(self) -> Poller:

@@ -8,19 +8,18 @@ replaces only what the calendar owns.  Every failure is a
 on, raised before anything is written, so a bad file or a dead link changes
 nothing.
 
-Calendar URLs are fetched with ``requests`` (If-None-Match with the stored
-ETag) and the last good copy is kept in the workspace, so a laptop that wakes
-up offline still knows who is on call.
+Calendars are read by :mod:`calendar_source` (files, and links with their
+ETag and offline copy); the last good copy is kept in the workspace, so a
+laptop that wakes up offline still knows who is on call.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from oncall_desktop.core.rotation.rotation import backup_for, next_shift_for, on_call, shifts
 from oncall_desktop.core.rotation.rotation_fairness import FairnessReport, fairness
@@ -28,7 +27,7 @@ from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule,
 from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 from oncall_desktop.core.time.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.app.now import local_stamp
-from oncall_desktop.services.psa.base import LOCAL_HOSTS
+from oncall_desktop.services.rotation.calendar_source import HttpGet, import_window, normalized, read_calendar
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
 
 if TYPE_CHECKING:
@@ -38,17 +37,11 @@ if TYPE_CHECKING:
 
 #: Days before a shift at which the tech hears about it (setting ``rotation_notice_days``).
 DEFAULT_NOTICE_DAYS = (14, 1)
-#: How far back an import keeps calendar events (recent history for reports), and forward.
-IMPORT_BACK = timedelta(days=31)
-IMPORT_AHEAD = timedelta(days=366)
 #: A shift that ended longer ago than this gets no "shift ended" notice (the app was off).
 END_NOTICE_GRACE = timedelta(hours=12)
-FETCH_TIMEOUT = (5, 30)
 #: Overrides one stored schedule may hold: a bounded calendar import (5,000) plus years of local
 #: swaps.  Every ``now``, timeline and notice walks them, so the bound keeps those fast.
 MAX_SCHEDULE_OVERRIDES = 10_000
-
-HttpGet = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -76,10 +69,6 @@ class ShiftNotice:
     title: str
     body: str
     also_done: tuple[str, ...] = field(default=())  # keys that this notice makes pointless
-
-
-def is_remote(source: str) -> bool:
-    return source.lower().startswith(("https://", "http://"))
 
 
 def country_for_zone(zone_name: str) -> str | None:
@@ -234,57 +223,101 @@ class RotationService:
 
     # ------------------------------------------------------------- calendars
     def import_ics(self, source: str, schedule: str, *, time_zone: str | None = None,
-                   person_pattern: str | None = None, by: str = "", on_store: OnStore = run_here) -> ImportResult:
+                   person_pattern: str | None = None, person: str | None = None, since: datetime | None = None,
+                   by: str = "", on_store: OnStore = run_here) -> ImportResult:
         """Read a calendar (file path or URL) into ``schedule``'s calendar overrides.
 
         Layers, backup, lead and local overrides (swaps) of an existing
         schedule are kept; the overrides a previous import of a calendar made
-        are replaced.  Any error leaves the workspace as it was.  The download
-        and the parse run on the caller's thread; the store is read and
-        written through ``on_store`` (services/storage/store_thread.py).
+        are replaced, except past ones from before this import's first event
+        (a feed that no longer lists last month has not cancelled it).  The
+        import reads from the first of last month (``since`` reaches further
+        back) to a year ahead.  ``person`` makes every event that person's (a
+        feed of one person's own shifts; "" goes back to the names in the
+        events, None keeps what the last import of this calendar chose); it
+        and the pattern are remembered for the next import of the calendar.
+        Any error leaves the workspace as it was.  The download and the parse
+        run on the caller's thread; the store is read and written through
+        ``on_store`` (services/storage/store_thread.py).
         """
-        from oncall_desktop.core.rotation.rotation_ical import DEFAULT_PERSON_PATTERN, import_ics
+        from oncall_desktop.core.rotation.rotation_ical import OLD_DEFAULT_PATTERN, import_ics
 
-        def prepare() -> tuple[dict[str, Any] | None, str, str]:
+        source = normalized(source)
+
+        def prepare() -> tuple[dict[str, Any] | None, str, dict[str, str]]:
             existing = next((s for s in self.schedules() if s.name == schedule), None)
             stored = self._source(schedule)
-            zone = time_zone or (existing.time_zone if existing else None) or (stored or {}).get("time_zone") or "UTC"
-            zone_of(zone)
-            pattern = person_pattern or (stored or {}).get("person_pattern") or DEFAULT_PERSON_PATTERN
-            return stored, zone, pattern
+            fallback = (existing.time_zone if existing else None) or (stored or {}).get("time_zone") or "UTC"
+            aliases = {p["email"].lower(): p["name"] for p in self.directory.people() if p.get("email")}
+            return stored, fallback, aliases
 
-        stored, zone, pattern = on_store(prepare)
-        body, origin, etag, note = self._read(source, stored if stored and stored["source"] == source else None)
+        stored, fallback, aliases = on_store(prepare)
+        if time_zone is not None:
+            zone_of(time_zone)
+        same = stored if stored and stored["source"] == source else None
+        pattern = person_pattern or (stored or {}).get("person_pattern") or None
+        pattern = None if pattern == OLD_DEFAULT_PATTERN else pattern
+        who = (person.strip() or None) if person is not None else ((same or {}).get("person") or None)
+        fetched = read_calendar(source, same, self._http_get)
         now = self.clock.now()
-        result = import_ics(body, name=schedule, start=now - IMPORT_BACK, end=now + IMPORT_AHEAD,
-                            time_zone=zone, person_pattern=pattern)
+        window = import_window(now, zone_of(time_zone or fallback), since)
+        result = import_ics(fetched.body, name=schedule, start=window[0], end=window[1], time_zone=time_zone,
+                            fallback_zone=fallback, person_pattern=pattern, person=who, aliases=aliases)
         events = result.schedule.overrides
         if not events:
             raise RotationError("the calendar has no on-call events to import, nothing was changed:\n  - "
                                 + "\n  - ".join(result.problems))
+        # the offline copy is as old as it was; the attempt that fell back to it is what failed
+        offline = fetched.origin == "offline cache"
+        fetched_at = str(same["fetched_at"]) if offline and same else iso(now)
+        problem = fetched.note if offline else ""
+        # past shifts the feed no longer lists (before its first event) are history, not cancellations
+        cut = min(now, max(window[0], min(o.start for o in events)))
 
         def save() -> Schedule:
             # the schedule as it is now: an edit made while the calendar downloaded is kept
             existing = next((s for s in self.schedules() if s.name == schedule), None)
-            kept = [o for o in (existing.overrides if existing else ()) if not o.note.startswith("ics:")]
-            merged = Schedule(schedule, zone, existing.layers if existing else (), tuple(events) + tuple(kept),
+            before = existing.overrides if existing else ()
+            history = [o for o in before if o.note.startswith("ics:") and o.end <= cut]
+            kept = [o for o in before if not o.note.startswith("ics:")]
+            zone = existing.time_zone if existing and time_zone is None else result.schedule.time_zone
+            merged = Schedule(schedule, zone, existing.layers if existing else (),
+                              tuple(history) + tuple(events) + tuple(kept),
                               existing.backup if existing else None, existing.lead if existing else None)
             _check_size(merged)
             with self.store.transaction():
                 self.directory.save_schedule(merged)
                 self.store.db.conn.execute(
-                    "INSERT INTO rotation_sources (schedule, source, time_zone, person_pattern, etag, body, "
-                    "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schedule) DO UPDATE SET "
-                    "source=excluded.source, time_zone=excluded.time_zone, person_pattern=excluded.person_pattern, "
-                    "etag=excluded.etag, body=excluded.body, fetched_at=excluded.fetched_at",
-                    (schedule, source, zone, pattern, etag, body, iso(now)))
+                    "INSERT INTO rotation_sources (schedule, source, time_zone, person_pattern, person, etag, "
+                    "last_modified, body, fetched_at, checked_at, refresh_problem) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schedule) DO "
+                    "UPDATE SET source=excluded.source, time_zone=excluded.time_zone, "
+                    "person_pattern=excluded.person_pattern, person=excluded.person, etag=excluded.etag, "
+                    "last_modified=excluded.last_modified, body=excluded.body, fetched_at=excluded.fetched_at, "
+                    "checked_at=excluded.checked_at, refresh_problem=excluded.refresh_problem",
+                    (schedule, source, result.schedule.time_zone, pattern or "", who or "", fetched.etag,
+                     fetched.last_modified, fetched.body, fetched_at, iso(now), problem))
                 self.store.log("rotation.imported", f"schedule:{schedule}",
-                               {"source": source, "origin": origin, "events": len(events),
+                               {"source": source, "origin": fetched.origin, "events": len(events),
+                                "kept_history": len(history), "person": who or "",
                                 "problems": list(result.problems), "by": by})
             return merged
 
         merged = on_store(save)
-        return ImportResult(merged, len(events), result.problems, origin, note)
+        return ImportResult(merged, len(events), result.problems, fetched.origin, fetched.note)
+
+    def refresh_feeds(self, *, on_store: OnStore = run_here, force: bool = False,
+                      only: str | None = None) -> list[Any]:
+        """Import again the subscribed links that are due (services/rotation/feed_refresh.py)."""
+        from oncall_desktop.services.rotation.feed_refresh import refresh_feeds
+
+        return refresh_feeds(self, on_store=on_store, force=force, only=only)
+
+    def feed_statuses(self) -> list[Any]:
+        """Each subscribed link: last good copy, last attempt, why it failed, next refresh."""
+        from oncall_desktop.services.rotation.feed_refresh import feed_statuses
+
+        return feed_statuses(self.store)
 
     def sources(self) -> list[dict[str, Any]]:
         rows = self.store.db.conn.execute(
@@ -294,60 +327,12 @@ class RotationService:
 
     def _source(self, schedule: str) -> dict[str, Any] | None:
         r = self.store.db.conn.execute(
-            "SELECT source, time_zone, person_pattern, etag, body, fetched_at FROM rotation_sources WHERE schedule = ?",
-            (schedule,)).fetchone()
+            "SELECT source, time_zone, person_pattern, etag, body, fetched_at, person, last_modified "
+            "FROM rotation_sources WHERE schedule = ?", (schedule,)).fetchone()
         if r is None:
             return None
         return {"source": r[0], "time_zone": r[1], "person_pattern": r[2], "etag": r[3], "body": r[4],
-                "fetched_at": r[5]}
-
-    def _read(self, source: str, cached: dict[str, Any] | None) -> tuple[str, str, str, str]:
-        """(calendar text, origin, etag, note) from a file or a URL (conditional GET, offline fallback)."""
-        if not is_remote(source):
-            path = Path(source).expanduser()
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise RotationError(f"cannot read the calendar file {path}: {exc.strerror or exc}; "
-                                    "check the path") from None
-            return raw.decode("utf-8", errors="replace"), "file", "", ""
-        from oncall_desktop.services.psa.base import USERINFO_REFUSED, has_userinfo, redact_url
-
-        parts = urlsplit(source)
-        if has_userinfo(source):  # refused before anything is stored or logged
-            raise RotationError(f"the calendar link {redact_url(source)} {USERINFO_REFUSED}")
-        if parts.scheme.lower() != "https" and (parts.hostname or "") not in LOCAL_HOSTS:
-            raise RotationError(f"calendar links must use https:// (got {source}); ask for the secure link")
-        headers = {"Accept": "text/calendar, */*;q=0.5"}
-        if cached and cached.get("etag"):
-            headers["If-None-Match"] = cached["etag"]
-        import requests
-
-        from oncall_desktop.services.psa import deadline
-
-        get = self._http_get or deadline.get_within  # an overall deadline and a size bound
-        try:
-            response = get(source, headers=headers, timeout=FETCH_TIMEOUT)
-        except requests.RequestException as exc:
-            why = str(exc) if isinstance(exc, deadline.WORDED) else type(exc).__name__
-            if cached:
-                return (cached["body"], "offline cache", cached["etag"],
-                        f"could not reach the calendar ({why}); using the copy from {cached['fetched_at']}")
-            raise RotationError(f"could not reach the calendar at {parts.hostname} ({why}); "
-                                "nothing was imported. Check the link and your connection") from None
-        if response.status_code == 304 and cached:
-            return cached["body"], "not modified", cached["etag"], "the calendar has not changed since the last import"
-        if response.status_code != 200:
-            if cached and response.status_code >= 500:
-                return (cached["body"], "offline cache", cached["etag"],
-                        f"the calendar server answered HTTP {response.status_code}; using the copy from "
-                        f"{cached['fetched_at']}")
-            hint = " (the link may have expired or need a new token)" if response.status_code in (401, 403, 404) else ""
-            raise RotationError(f"the calendar server answered HTTP {response.status_code}{hint}; nothing was imported")
-        # requests guesses ISO-8859-1 for any text/* without a charset; iCalendar is UTF-8 (RFC 5545 §3.1.4)
-        charset = response.encoding if "charset" in response.headers.get("Content-Type", "").lower() else "utf-8"
-        body = response.content.decode(charset or "utf-8", errors="replace")
-        return body, "downloaded", response.headers.get("ETag", ""), ""
+                "fetched_at": r[5], "person": r[6], "last_modified": r[7]}
 
     # ------------------------------------------------------------------ swaps
     def propose_swap(self, schedule: str, from_person: str, to_person: str, start: datetime,

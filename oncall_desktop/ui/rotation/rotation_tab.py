@@ -38,6 +38,7 @@ from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.services.app.now import local_stamp
 from oncall_desktop.services.storage.paths import write_private
 from oncall_desktop.ui.controller import AppController
+from oncall_desktop.ui.rotation.feed_status import FeedStatusLabel
 from oncall_desktop.ui.rotation.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.rotation.schedule_editor import ScheduleEditor
 from oncall_desktop.ui.widgets.table_cells import bold_font, cell, clear_style
@@ -123,6 +124,7 @@ class RotationTab(QWidget):
         for b in (self.import_button, self.import_url_button, self.export_button):
             bar.addWidget(b)
 
+        self.feed_status = FeedStatusLabel(controller, self)
         self.summary = QLabel("Opening workspace…")
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -186,12 +188,14 @@ class RotationTab(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.feed_status)
         layout.addWidget(self.summary)
         layout.addWidget(self.timeline)
         layout.addWidget(self.message)
         layout.addWidget(self.pages, 1)
 
         self.picker.currentTextChanged.connect(self._picked)
+        self.picker.currentTextChanged.connect(self.feed_status.set_schedule)
         self.new_button.clicked.connect(lambda: self.open_editor(None))
         self.edit_button.clicked.connect(lambda: self.open_editor(self.current()))
         self.import_button.clicked.connect(self.import_file)
@@ -379,6 +383,25 @@ class RotationTab(QWidget):
             return ""
         return me if choice.startswith("Only") else None
 
+    def ask_import_person(self, me: str) -> str | None:
+        """Whose shifts a calendar lists: "", each event names its person; a name, all are that person's.
+
+        A feed of one person's own shifts (GoAlert's calendar subscription) names the schedule, not the
+        person.  None means the tech cancelled.
+        """
+        named = "Each event names its person (PagerDuty, Grafana OnCall, shared calendars)"
+        choices = [named] + ([f"All are my shifts ({me})"] if me else []) + ["All are one person's shifts…"]
+        choice, ok = QInputDialog.getItem(self, "Import calendar", "Whose shifts does this calendar list?", choices,
+                                          0, False)
+        if not ok:
+            return None
+        if choice == named:
+            return ""
+        if me and choice.startswith("All are my"):
+            return me
+        name, ok = QInputDialog.getText(self, "Import calendar", "Whose shifts are they? (their name)")
+        return name.strip() if ok and name.strip() else None
+
     def import_file(self) -> None:
         path = self.ask_open_path()
         if path:
@@ -396,8 +419,11 @@ class RotationTab(QWidget):
             if not ok or not name.strip():
                 return
             name = name.strip()
-        self.say(f"Importing into '{name}'…")
         me = self.snapshot.get("me") or ""
+        person = self.ask_import_person(me)
+        if person is None:
+            return
+        self.say(f"Importing into '{name}'…")
 
         def done(result: Any) -> None:
             text = f"Imported {result.events} on-call event(s) into '{name}' ({result.origin})."
@@ -406,11 +432,12 @@ class RotationTab(QWidget):
             if result.problems:
                 text += f" {len(result.problems)} skipped: " + "; ".join(result.problems[:3])
             self.picker.setCurrentText(name)
+            self.feed_status.reload()
             self.say(text)
 
         # a calendar link downloads on a network thread: an acknowledgement never waits behind it
-        self.controller.fetch(lambda ws: ws.rotation.import_ics(source, name, by=me, on_store=ws.on_store), done,
-                              redraw=True)
+        self.controller.fetch(lambda ws: ws.rotation.import_ics(source, name, person=person, by=me,
+                                                                on_store=ws.on_store), done, redraw=True)
 
     def export_file(self) -> None:
         name = self.current()

@@ -33,6 +33,11 @@ class RotationPage(SettingsPage):
         self.notice_days = QLineEdit()
         self.notice_days.setPlaceholderText("e.g. 14, 1 — days before a shift; empty: no advance notice")
         self.notice_status = Status()
+        self.calendar_refresh = QLineEdit()
+        self.calendar_refresh.setPlaceholderText("minutes between downloads of calendar links; 0: never")
+        self.calendar_refresh.setToolTip("Schedules imported from an https link (PagerDuty, Google, Outlook …) are "
+                                         "downloaded again this often, 5 to 1440 minutes")
+        self.refresh_status = Status()
         self.page_schedule = QComboBox()
         self.page_schedule.setToolTip("Level 1 of every page is whoever is on call in this schedule")
         self.page_status = Status()
@@ -42,6 +47,8 @@ class RotationPage(SettingsPage):
         form.addRow("", self.notice_status)
         form.addRow("&Schedule paged first", self.page_schedule)
         form.addRow("", self.page_status)
+        form.addRow("Refresh calendar &links every", self.calendar_refresh)
+        form.addRow("", self.refresh_status)
         self.holidays = QTableWidget(0, 3)
         self.holidays.setHorizontalHeaderLabels(("Schedule", "Time zone", "Holiday country"))
         self.holidays.verticalHeader().setVisible(False)
@@ -71,11 +78,14 @@ class RotationPage(SettingsPage):
         layout.addStretch(1)
         self.notice_days.editingFinished.connect(self._save_notice_days)
         self.page_schedule.activated.connect(self._save_page_schedule)
+        self.calendar_refresh.editingFinished.connect(self._save_calendar_refresh)
         self.load_button.clicked.connect(self._load_file)
 
     def fill(self, values: dict[str, Any]) -> None:
         if not self.notice_days.hasFocus():
             self.notice_days.setText(", ".join(str(d) for d in values.get("notice_days", [])))
+        if not self.calendar_refresh.hasFocus():
+            self.calendar_refresh.setText(str(values.get("calendar_refresh_minutes", "")))
         schedules = values.get("schedules", [])
         self.page_schedule.clear()
         auto = values.get("paging_schedule") if not values.get("page_schedule") else ""
@@ -102,6 +112,12 @@ class RotationPage(SettingsPage):
                   lambda days: ("you hear about a shift " + " and ".join(f"{d} day{'s' if d != 1 else ''}"
                                                                           for d in days) + " before it starts")
                   if days else "no advance notice; you still hear when a shift starts and ends")
+
+    def _save_calendar_refresh(self) -> None:
+        text = self.calendar_refresh.text().strip()
+        self.save(lambda p: p.set_calendar_refresh(text), self.refresh_status,
+                  lambda minutes: f"calendar links are downloaded again every {minutes} minutes" if minutes
+                  else "calendar links are downloaded only when you import them")
 
     def _save_page_schedule(self, index: int) -> None:
         name = str(self.page_schedule.itemData(index) or "")
