@@ -326,6 +326,15 @@ def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
     return clean_chain(chain_of(schedules, schedule, at))
 
 
+def paging_person(ws: Workspace) -> str:
+    """Who the paging schedule has on call now ("" for nobody): the holder of a page opened now."""
+    from oncall_desktop.services.app.now import on_call_now
+
+    paging = ws.paging_schedule()
+    person: str = next((e["person"] for e in on_call_now(ws) if e["schedule"] == paging), "")
+    return person
+
+
 def sla_contract(ws: Workspace, client: str) -> sla.Contract:
     """The client's SLA (its ``sla`` table, else the workspace setting ``sla``, else the defaults)."""
     from oncall_desktop.core.billing.calendar_hours import Calendar
