@@ -33,6 +33,8 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.paging.notifier import Notifier
     from oncall_desktop.services.paging.pages import PageService
     from oncall_desktop.services.paging.poller import Poller, SyncResult
+    from oncall_desktop.services.psa.base import TicketSystem
+    from oncall_desktop.services.psa.ticket_systems import Connection
     from oncall_desktop.services.psa.vendors.local import LocalBook
     from oncall_desktop.services.rotation.rotation_service import RotationService
     from oncall_desktop.services.runbooks.runbook_store import RunbookStore
@@ -216,7 +218,7 @@ class Workspace:
                    lambda: offline_notice.follow(self)],
             deliver=self.deliver_outbox, on_store=lambda fn: self.on_store(fn))
 
-    def ticket_system(self) -> Any:
+    def ticket_system(self) -> TicketSystem:
         """The configured ticket system; the local book when none is set up.
 
         Built once (the secret is read from the keyring then); a system that
@@ -228,16 +230,17 @@ class Workspace:
             conn = self.connection()
             self.__dict__["_system"] = build_or_unusable(conn, local=self.book,
                                                          domain_clients=self._domain_clients())
-        return self.__dict__["_system"]
+        system: TicketSystem = self.__dict__["_system"]
+        return system
 
-    def connection(self) -> Any:
+    def connection(self) -> Connection:
         """The stored ``ticket_systems.Connection`` (kind, URL, user; never the secret)."""
         from oncall_desktop.services.psa import ticket_systems
 
         return ticket_systems.load(self.store)
 
     def connect(self, kind: str, *, url: str = "", user: str = "", company: str = "", secret: str | None = None,
-                options: dict[str, Any] | None = None) -> Any:
+                options: dict[str, Any] | None = None) -> Connection:
         """Store a new ticket system (secret to the keyring); the next poll uses it."""
         from oncall_desktop.services.psa import ticket_systems
 
@@ -252,26 +255,31 @@ class Workspace:
         self.__dict__.pop("poller", None)
         return conn
 
-    def test_connection(self, conn: Any = None, secret: str | None = None) -> str:
+    def test_connection(self, conn: Connection | None = None, secret: str | None = None) -> str:
         """Sign in to ``conn`` (default: the stored one) and say so; raises TicketSystemError."""
+        from oncall_desktop.services.psa.base import ChecksConnection, Closes
         from oncall_desktop.services.psa.factory import build
 
         on_store = self.on_store
-        system = on_store(lambda: build(conn or self.connection(), secret=secret, local=self.book,
-                                        domain_clients=self._domain_clients()))
+        system: TicketSystem = on_store(lambda: build(conn or self.connection(), secret=secret, local=self.book,
+                                                      domain_clients=self._domain_clients()))
         try:
+            if not isinstance(system, ChecksConnection):
+                return f"{system.name} needs no connection"
             if uses_store(system):
                 return str(on_store(system.test_connection))
             return str(system.test_connection())  # the network wait: on the caller's thread
         finally:
-            if system is not self.book and hasattr(system, "close"):
+            if system is not self.book and isinstance(system, Closes):
                 system.close()
 
     def forget_ticket_system(self) -> None:
         """Build the ticket system again on next use (e.g. the clients' mail domains changed)."""
+        from oncall_desktop.services.psa.base import Closes
+
         system = self.__dict__.pop("_system", None)
         self.__dict__.pop("poller", None)
-        if system is not None and system is not self.__dict__.get("book") and hasattr(system, "close"):
+        if system is not None and system is not self.book and isinstance(system, Closes):
             system.close()
 
     def _domain_clients(self) -> dict[str, str]:
