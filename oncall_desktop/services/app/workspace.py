@@ -216,7 +216,7 @@ class Workspace:
                    lambda: intake.shift_notices_after_poll(self.rotation, self.notifier, self.store,
                                                            self.readiness.at_shift_start),
                    lambda: offline_notice.follow(self)],
-            deliver=self.deliver_outbox, on_store=lambda fn: self.on_store(fn))
+            deliver=lambda: self.deliver_outbox(), on_store=lambda fn: self.on_store(fn))
 
     def ticket_system(self) -> TicketSystem:
         """The configured ticket system; the local book when none is set up.

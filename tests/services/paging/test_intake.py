@@ -184,3 +184,18 @@ def test_an_unreachable_redmine_pages_nobody_and_the_cycle_still_ends(wired, htt
     assert result.errors and "Redmine" in result.errors[0]
     assert wired.store.get_setting("offline_since") == "2026-11-25T22:10:00Z"
     assert wired.calls == ["before", "after", "deliver"]
+
+
+def test_the_workspace_wiring_uses_what_was_replaced_after_it_was_built(workspace, recorder) -> None:
+    """The app installs its notifier, Settings a new connection, a test its own verb, after the intake exists."""
+    from oncall_desktop.core.tickets.tickets import Ticket
+
+    assert workspace.intake is workspace.intake  # built once, here, before anything is replaced
+    later = type(recorder)()
+    workspace.notifier = Notifier(backends=[later])
+    delivered: list[str] = []
+    workspace.deliver_outbox = lambda: delivered.append("delivered")
+    workspace.book.add(Ticket(title="Exchange outage", client="Acme", priority=1))
+    result, _ = workspace.poll()
+    assert result.paged == 1 and len(later.sent) == 1 and recorder.sent == []
+    assert delivered == ["delivered"]
