@@ -23,6 +23,7 @@ from oncall_desktop.services.app.now import local_stamp
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace
+    from oncall_desktop.services.rotation.rotation_service import ShiftNotice
 
 #: Below this the store (WAL, backups) may fail mid-shift.
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -84,7 +85,7 @@ class Readiness:
         self._record(report, trigger)
         return report
 
-    def at_shift_start(self, notices: Sequence[Any]) -> ReadinessReport | None:
+    def at_shift_start(self, notices: Sequence[ShiftNotice]) -> ReadinessReport | None:
         """Run the check by itself when one of ``notices`` (just sent) says my shift starts.
 
         Why on the notice: the rotation service sends the "you are on call now"
@@ -98,7 +99,7 @@ class Readiness:
         the shift notice.  The check must never stop the poll that runs it,
         so an unexpected failure is logged instead of raised.
         """
-        starts = [n for n in notices if getattr(n, "kind", "") == "start"]
+        starts = [n for n in notices if n.kind == "start"]
         if not starts:
             return None
         try:
