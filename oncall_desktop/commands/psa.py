@@ -147,7 +147,7 @@ def _rules_test_lines(args: argparse.Namespace) -> int:
     rules = RulesStore(ws.store).rules()
     out = []
     for number, ticket in enumerate(tickets, 1):
-        decision = evaluate(ticket, rules, ws._context([ticket]), now)
+        decision = evaluate(ticket, rules, ws.intake.context([ticket]), now)
         if args.json:
             import json
 
@@ -169,7 +169,7 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
     ws = open_workspace(args)
     now = ws.clock.now()
     ticket = _load_ticket(args.file, now)
-    decision = evaluate(ticket, RulesStore(ws.store).rules(), ws._context([ticket]), now)
+    decision = evaluate(ticket, RulesStore(ws.store).rules(), ws.intake.context([ticket]), now)
     if args.json:
         print_json(decision.to_json())
     else:

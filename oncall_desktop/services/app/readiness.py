@@ -23,6 +23,7 @@ from oncall_desktop.services.app.now import local_stamp
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace
+    from oncall_desktop.services.rotation.rotation_service import ShiftNotice
 
 #: Below this the store (WAL, backups) may fail mid-shift.
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -84,7 +85,7 @@ class Readiness:
         self._record(report, trigger)
         return report
 
-    def at_shift_start(self, notices: Sequence[Any]) -> ReadinessReport | None:
+    def at_shift_start(self, notices: Sequence[ShiftNotice]) -> ReadinessReport | None:
         """Run the check by itself when one of ``notices`` (just sent) says my shift starts.
 
         Why on the notice: the rotation service sends the "you are on call now"
@@ -98,7 +99,7 @@ class Readiness:
         the shift notice.  The check must never stop the poll that runs it,
         so an unexpected failure is logged instead of raised.
         """
-        starts = [n for n in notices if getattr(n, "kind", "") == "start"]
+        starts = [n for n in notices if n.kind == "start"]
         if not starts:
             return None
         try:
@@ -162,14 +163,7 @@ class Readiness:
 
         title = "Ticket system reachable, credentials valid"
         try:
-            if hasattr(self.ws, "test_connection"):
-                answer = self.ws.test_connection()
-            else:
-                system = self.ws.ticket_system()
-                if not hasattr(system, "test_connection"):
-                    return CheckItem("ticket_system", title, True,
-                                     f"{getattr(system, 'name', 'the ticket system')} needs no connection")
-                answer = system.test_connection()
+            answer = self.ws.test_connection()  # "… needs no connection" for a system that signs in to nothing
         except TicketSystemError as exc:
             fixes = {ErrorKind.AUTH: "enter a new API key / password in Settings → Ticket system",
                      ErrorKind.NETWORK: "check the internet connection or VPN, then check again",

@@ -4,6 +4,9 @@ Why one place: the CLI, the tray app and the tests build services the same
 way, so a feature wired here works everywhere.  Construction is cheap and lazy;
 nothing touches the network until asked.
 
+What the services do lives in them: the poll → judge → page → notify path is
+``services/paging/intake.py`` (``intake``); here it is only wired to the rest.
+
 Threads: ``poll``, ``deliver_outbox`` and ``test_connection`` wait on the
 network on the caller's thread and reach the store only through
 ``on_store`` (services/storage/store_thread.py).  The app runs them on a network
@@ -17,20 +20,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.core.time.clock import Clock, SystemClock, local_tzinfo
+from oncall_desktop.core.time.clock import Clock, SystemClock
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
-    from oncall_desktop.core.paging.escalation import Context, Decision
     from oncall_desktop.core.rotation.rotation_model import Schedule
-    from oncall_desktop.core.tickets.tickets import Ticket
     from oncall_desktop.services.app.readiness import Readiness
-    from oncall_desktop.services.delivery.outbox import Outbox
+    from oncall_desktop.services.delivery.outbox import DeliveryReport, Outbox
     from oncall_desktop.services.paging.ack_clock import ClockService
+    from oncall_desktop.services.paging.intake import Intake
     from oncall_desktop.services.paging.maintenance_service import MaintenanceService
     from oncall_desktop.services.paging.notifier import Notifier
     from oncall_desktop.services.paging.pages import PageService
-    from oncall_desktop.services.paging.poller import Poller
+    from oncall_desktop.services.paging.poller import Poller, SyncResult
+    from oncall_desktop.services.psa.base import TicketSystem
+    from oncall_desktop.services.psa.ticket_systems import Connection
     from oncall_desktop.services.psa.vendors.local import LocalBook
     from oncall_desktop.services.rotation.rotation_service import RotationService
     from oncall_desktop.services.runbooks.runbook_store import RunbookStore
@@ -62,7 +66,7 @@ class Workspace:
     def close(self) -> None:
         self.store.close()
 
-    # ------------------------------------------------- shift life (issue 8)
+    # ------------------------------------------------------------- shift life
     @cached_property
     def maintenance(self) -> MaintenanceService:
         from oncall_desktop.services.paging.maintenance_service import MaintenanceService
@@ -80,14 +84,6 @@ class Workspace:
         from oncall_desktop.services.app.readiness import Readiness
 
         return Readiness(self)
-
-    def _shift_life_after_poll(self) -> None:
-        """Maintenance reminders and ticket notes ride on the poll cycle (they also fire after sleep)."""
-        from oncall_desktop.services.paging.notifier import Notification
-
-        self.maintenance.remind_ended(lambda title, body: self.notifier.publish(Notification(title, body, urgent=False)))
-        self.maintenance.annotate_suppressed(self.outbox.enqueue_note)
-        self.handoffs.import_folder()
 
     # --------------------------------------------------------------- services
     @cached_property
@@ -154,9 +150,7 @@ class Workspace:
     def team_pack(self) -> TeamPack:
         from oncall_desktop.services.runbooks.team_pack import TeamPack
 
-        rotation = getattr(type(self), "rotation", None)  # the rotation service, when this build has one
-        save_schedule = (lambda s: self.rotation.save(s, by="team pack")) if rotation is not None else None
-        return TeamPack(self.store, self.directory_service, save_schedule=save_schedule)
+        return TeamPack(self.store, self.directory_service, save_schedule=lambda s: self.rotation.save(s, by="team pack"))
 
     @cached_property
     def outbox(self) -> Outbox:
@@ -191,14 +185,40 @@ class Workspace:
 
     @cached_property
     def poller(self) -> Poller:
+        """The configured ticket system's poller (built again after ``connect``), paging through ``intake``."""
         from oncall_desktop.services.paging.ack_clock import follow_ticket
         from oncall_desktop.services.paging.poller import Poller
 
-        return Poller(self.store, self.ticket_system(), self._open_page, self._context, self._assigned_to_me,
+        intake = self.intake
+        return Poller(self.store, self.ticket_system(), intake.open_page, intake.context, intake.assigned_to_me,
                       elsewhere=lambda ticket, was: follow_ticket(self, ticket, was),
                       on_store=lambda fn: self.on_store(fn))
 
-    def ticket_system(self) -> Any:
+    @cached_property
+    def intake(self) -> Intake:
+        """Poll → judge → page → notify, and what rides on each poll cycle, in that order."""
+        from oncall_desktop.services.paging import ack_clock, intake, offline_notice
+
+        def demo_feed() -> None:
+            from oncall_desktop.services.demo.demo_feed import maybe_drop
+
+            maybe_drop(self)
+
+        return intake.Intake(
+            self.store, self.clock, poller=lambda: self.poller, pages=self.pages, notifier=lambda: self.notifier,
+            directory=self.directory_service, maintenance=self.maintenance, me=lambda: self.me,
+            on_call=lambda: ack_clock.paging_person(self),
+            caught_up=lambda page, ticket: ack_clock.caught_up(self, page, ticket),
+            take_over=lambda page, ticket: ack_clock.take_over(self, page, ticket),
+            before=[demo_feed],
+            after=[lambda: intake.maintenance_after_poll(self.maintenance, self.notifier, self.outbox.enqueue_note),
+                   lambda: self.handoffs.import_folder(),
+                   lambda: intake.shift_notices_after_poll(self.rotation, self.notifier, self.store,
+                                                           self.readiness.at_shift_start),
+                   lambda: offline_notice.follow(self)],
+            deliver=lambda: self.deliver_outbox(), on_store=lambda fn: self.on_store(fn))
+
+    def ticket_system(self) -> TicketSystem:
         """The configured ticket system; the local book when none is set up.
 
         Built once (the secret is read from the keyring then); a system that
@@ -210,16 +230,17 @@ class Workspace:
             conn = self.connection()
             self.__dict__["_system"] = build_or_unusable(conn, local=self.book,
                                                          domain_clients=self._domain_clients())
-        return self.__dict__["_system"]
+        system: TicketSystem = self.__dict__["_system"]
+        return system
 
-    def connection(self) -> Any:
+    def connection(self) -> Connection:
         """The stored ``ticket_systems.Connection`` (kind, URL, user; never the secret)."""
         from oncall_desktop.services.psa import ticket_systems
 
         return ticket_systems.load(self.store)
 
     def connect(self, kind: str, *, url: str = "", user: str = "", company: str = "", secret: str | None = None,
-                options: dict[str, Any] | None = None) -> Any:
+                options: dict[str, Any] | None = None) -> Connection:
         """Store a new ticket system (secret to the keyring); the next poll uses it."""
         from oncall_desktop.services.psa import ticket_systems
 
@@ -234,26 +255,31 @@ class Workspace:
         self.__dict__.pop("poller", None)
         return conn
 
-    def test_connection(self, conn: Any = None, secret: str | None = None) -> str:
+    def test_connection(self, conn: Connection | None = None, secret: str | None = None) -> str:
         """Sign in to ``conn`` (default: the stored one) and say so; raises TicketSystemError."""
+        from oncall_desktop.services.psa.base import ChecksConnection, Closes
         from oncall_desktop.services.psa.factory import build
 
         on_store = self.on_store
-        system = on_store(lambda: build(conn or self.connection(), secret=secret, local=self.book,
-                                        domain_clients=self._domain_clients()))
+        system: TicketSystem = on_store(lambda: build(conn or self.connection(), secret=secret, local=self.book,
+                                                      domain_clients=self._domain_clients()))
         try:
+            if not isinstance(system, ChecksConnection):
+                return f"{system.name} needs no connection"
             if uses_store(system):
                 return str(on_store(system.test_connection))
             return str(system.test_connection())  # the network wait: on the caller's thread
         finally:
-            if system is not self.book and hasattr(system, "close"):
+            if system is not self.book and isinstance(system, Closes):
                 system.close()
 
     def forget_ticket_system(self) -> None:
         """Build the ticket system again on next use (e.g. the clients' mail domains changed)."""
+        from oncall_desktop.services.psa.base import Closes
+
         system = self.__dict__.pop("_system", None)
         self.__dict__.pop("poller", None)
-        if system is not None and system is not self.__dict__.get("book") and hasattr(system, "close"):
+        if system is not None and system is not self.book and isinstance(system, Closes):
             system.close()
 
     def _domain_clients(self) -> dict[str, str]:
@@ -287,32 +313,14 @@ class Workspace:
         return by_name.get(self.paging_schedule(schedules) or ""), by_name
 
     # ------------------------------------------------------------------ verbs
-    def poll(self) -> tuple[Any, list[dict[str, Any]]]:
-        """One poll, then the notifications for the pages it opened."""
-        poller = self.on_store(self._poller_for_poll)
-        result = poller.poll_once()
-        notes = self.on_store(lambda: self._after_poll(result))
-        self.deliver_outbox()
+    def poll(self) -> tuple[SyncResult, list[dict[str, Any]]]:
+        """One poll, then the notifications for the pages it opened (``Intake.poll``), then the calendar links."""
+        outcome = self.intake.poll()
         # after the pages are out: a slow calendar server delays only the next poll, never a notification
         self.rotation.refresh_feeds(on_store=self.on_store)
-        return result, notes
+        return outcome
 
-    def _poller_for_poll(self) -> Poller:
-        from oncall_desktop.services.demo.demo_feed import maybe_drop
-
-        maybe_drop(self)
-        return self.poller
-
-    def _after_poll(self, result: Any) -> list[dict[str, Any]]:
-        from oncall_desktop.services.paging import offline_notice
-
-        notes = [self._notify(page) for page in result.pages]
-        self._shift_life_after_poll()
-        self._rotation_notices()
-        offline_notice.follow(self)
-        return notes
-
-    def deliver_outbox(self) -> Any:
+    def deliver_outbox(self) -> DeliveryReport:
         """Send the outbox's due rows to the configured ticket system (each row's fate is logged)."""
         def prepare() -> Any:
             self.billing.bill_pending()  # work finished but not billed (a crash mid-stop, an older version)
@@ -321,17 +329,6 @@ class Workspace:
         system = self.on_store(prepare)
         self.last_delivery = self.outbox.deliver(system, self.clock.now(), on_store=self.on_store)
         return self.last_delivery
-
-    def _rotation_notices(self) -> None:
-        """Shift heads-ups ride on the poll cycle, so they also fire after the laptop sleeps."""
-        from oncall_desktop.core.rotation.rotation_model import RotationError
-
-        try:
-            sent = self.rotation.send_notices(self.notifier)
-        except RotationError as exc:  # a broken schedule must not stop paging
-            self.store.log("rotation.notice_failed", "", {"problem": str(exc)})
-            return
-        self.readiness.at_shift_start(sent)  # the pre-shift check runs by itself once my shift starts
 
     def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         _, notes = self.poll()
@@ -382,49 +379,3 @@ class Workspace:
     def _ticket_field(self, ticket_id: str, name: str) -> Any:
         row = self.store.db.conn.execute(f"SELECT {name} FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
         return row[0] if row else None
-
-    def _open_page(self, ticket: Ticket, decision: Decision) -> dict[str, Any]:
-        from oncall_desktop.services.app.now import on_call_now
-        from oncall_desktop.services.paging.ack_clock import caught_up
-
-        paging = self.paging_schedule()
-        person = next((e["person"] for e in on_call_now(self) if e["schedule"] == paging), "")
-        reason = "; ".join(r for r in decision.reasons if not r.startswith("not paged"))
-        page, escalated = caught_up(self, self.pages.open(ticket, decision.severity, reason, person), ticket)
-        return {"page_id": page.id, "ticket": ticket, "reason": f"{escalated}; {reason}" if escalated else reason,
-                "severity": decision.severity, "ack_deadline": page.ack_deadline, "person": page.person}
-
-    def _assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> dict[str, Any]:
-        """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""
-        from oncall_desktop.services.paging.ack_clock import take_over
-
-        page = take_over(self, self.pages.open(ticket, decision.severity, reason, self.me), ticket)  # at my level
-        return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": page.severity,
-                "ack_deadline": page.ack_deadline, "person": self.me}
-
-    def _notify(self, opened: dict[str, Any]) -> dict[str, Any]:
-        from oncall_desktop.core.time.clock import local_time
-        from oncall_desktop.services.paging.notifier import Notification
-
-        ticket = opened["ticket"]
-        title = f"{opened['severity']} · {ticket.client}: {ticket.title}"
-        deadline = local_time(opened["ack_deadline"]) if opened["ack_deadline"] else "—"
-        body = f"Paged because {opened['reason']}. Acknowledge by {deadline}."
-        delivery = self.notifier.publish(Notification(title, body, opened["page_id"], ticket.id))
-        self.store.log("notification.sent" if delivery.delivered else "notification.failed", ticket.id,
-                       {"page": opened["page_id"], "backend": delivery.backend, "problem": delivery.problem})
-        return {"title": title, "body": body, "page_id": opened["page_id"], "delivered": delivery.delivered,
-                "problem": delivery.problem}
-
-    def _context(self, tickets: list[Ticket]) -> Context:
-        from oncall_desktop.core.paging.escalation import Context
-        from oncall_desktop.services.paging.poller import recent_by_contact
-
-        clients = self.directory_service.clients()
-        tiers = {name: str(data["tier"]) for name, data in clients.items() if data.get("tier")}
-        production = {name: list(data.get("production_systems", [])) for name, data in clients.items()
-                      if data.get("production_systems")}
-        return Context(tiers=tiers, production=production,
-                       recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()),
-                       maintenance=self.maintenance.active(self.clock.now()),
-                       display_tz=local_tzinfo(self.clock.now()))

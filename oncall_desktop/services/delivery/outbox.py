@@ -21,15 +21,14 @@ idempotency key), then delivered by :meth:`Outbox.deliver`, which
 
 Notes and the "never twice" rule: the ``TicketSystem`` protocol has no way to
 look a note up.  A note's key is stamped into its text (``base.stamp``); when
-the system can list notes (``find_note(remote_id, key)`` or
-``notes(remote_id)``, as the local book can) the key is looked up before a
-repeat, like a time entry.  Where it cannot, notes are delivered *at least
+the system can find or list notes (``base.FindsNotes``, ``base.ListsNotes``, as
+the local book can) the key is looked up before a repeat, like a time entry.  Where it cannot, notes are delivered *at least
 once*: after an attempt whose outcome is unknown the note is sent again, and a
 rare duplicate carries the same visible stamp.  Losing an "acknowledged by"
 note is worse than showing it twice; losing or doubling billed time is not
 acceptable, which is why time entries always get the lookup.
 
-Reassignment ("assign", ``system.assign(remote_id, person)``) is idempotent by
+Reassignment ("assign", ``base.Reassigns``) is idempotent by
 nature — giving the ticket to the person who already holds it changes nothing
 — so it is simply sent again after an attempt whose outcome is unknown.  It is
 how an escalation reaches the backup's own app, which polls the same system
@@ -49,8 +48,14 @@ from typing import Any
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.psa.base import (
     ErrorKind,
+    FindsNotes,
+    ListsNotes,
+    NamesItsSource,
+    Reassigns,
+    TicketSystem,
     TicketSystemError,
     TimeEntryRequest,
+    Vendored,
     has_stamp,
     stamp,
 )
@@ -140,9 +145,13 @@ def remote_ticket_id(ticket_id: str) -> str:
     return ticket_id.split(":", 1)[1] if ":" in ticket_id else ticket_id
 
 
-def system_source(system: Any) -> str:
+def system_source(system: TicketSystem) -> str:
     """The ``Ticket.source`` of tickets that came from ``system`` (adapters' ``vendor``; the local book)."""
-    return str(getattr(system, "source", "") or getattr(system, "vendor", "") or "local")
+    if isinstance(system, NamesItsSource) and system.source:
+        return str(system.source)
+    if isinstance(system, Vendored) and system.vendor:
+        return str(system.vendor)
+    return "local"
 
 
 class Outbox:
@@ -190,7 +199,7 @@ class Outbox:
                 self.store.log("outbox.queued", ticket_id, {"key": key, "kind": kind})
 
     # ---------------------------------------------------------------- deliver
-    def deliver(self, system: Any, now: datetime | None = None, on_store: OnStore = run_here) -> DeliveryReport:
+    def deliver(self, system: TicketSystem, now: datetime | None = None, on_store: OnStore = run_here) -> DeliveryReport:
         """Send what is due to ``system``; in order per ticket; never the same row twice remotely.
 
         The remote calls run on the caller's thread; each store read and write
@@ -222,7 +231,7 @@ class Outbox:
                 halted = True
         return report
 
-    def _attempt(self, system: Any, row: OutboxRow, now: datetime, report: DeliveryReport,
+    def _attempt(self, system: TicketSystem, row: OutboxRow, now: datetime, report: DeliveryReport,
                  on_store: OnStore = run_here) -> str:
         if not on_store(lambda: self._claim(row, now)):
             report.waiting += 1
@@ -231,15 +240,14 @@ class Outbox:
         looked_up = False
         try:
             if row.kind == "assign":  # idempotent: a repeat after an unknown outcome is harmless
-                assign = getattr(system, "assign", None)
-                if not callable(assign):
-                    raise TicketSystemError(ErrorKind.REJECTED, f"{getattr(system, 'name', 'the ticket system')} "
+                if not isinstance(system, Reassigns):
+                    raise TicketSystemError(ErrorKind.REJECTED, f"{_named(system)} "
                                             "cannot reassign tickets; tell the new owner another way")
                 email = str(row.payload.get("email") or "")
                 if email:
-                    assign(remote, str(row.payload["person"]), email=email)
-                else:
-                    assign(remote, str(row.payload["person"]))
+                    system.assign(remote, str(row.payload["person"]), email=email)
+                else:  # no e-mail: the call without it, as an adapter written before ``email`` expects
+                    system.assign(remote, str(row.payload["person"]))
                 remote_id = ""
             elif row.kind == "time_entry":
                 found = None
@@ -259,7 +267,7 @@ class Outbox:
             return on_store(lambda: self._failed(row, now, failure, report))  # type: ignore[no-any-return]
         except Exception as exc:  # noqa: BLE001 — an adapter bug must not stop the poll; it is kept in words
             failure = TicketSystemError(
-                ErrorKind.BAD_RESPONSE, f"{getattr(system, 'name', 'the ticket system')}: unexpected problem "
+                ErrorKind.BAD_RESPONSE, f"{_named(system)}: unexpected problem "
                 f"({type(exc).__name__}: {exc}); it will be retried", uncertain=True)
             return on_store(lambda: self._failed(row, now, failure, report))  # type: ignore[no-any-return]
         already_there = bool(looked_up and found is not None)
@@ -319,14 +327,12 @@ class Outbox:
         return "retry"
 
     @staticmethod
-    def _find_note(system: Any, remote: str, row: OutboxRow) -> str | None:
-        finder = getattr(system, "find_note", None)
-        if callable(finder):
-            found = finder(remote, row.key)
+    def _find_note(system: TicketSystem, remote: str, row: OutboxRow) -> str | None:
+        if isinstance(system, FindsNotes):
+            found = system.find_note(remote, row.key)
             return None if found is None else str(found)
-        lister = getattr(system, "notes", None)
-        if callable(lister):
-            return "note" if any(has_stamp(text, row.key) for text in lister(remote)) else None
+        if isinstance(system, ListsNotes):
+            return "note" if any(has_stamp(text, row.key) for text in system.notes(remote)) else None
         return None  # no lookup possible: at least once (see the module docstring)
 
     # ------------------------------------------------------------------ read
@@ -435,6 +441,11 @@ def _request(row: OutboxRow, remote: str) -> TimeEntryRequest:
         worked_minutes=int(p["worked_minutes"]), billable_minutes=int(p["billable_minutes"]),
         multiplier=float(p.get("multiplier", 1.0)), billable=bool(p.get("billable", True)),
         note=str(p.get("note", "")), person=str(p.get("person", "")), extra=dict(p.get("extra") or {}))
+
+
+def _named(system: TicketSystem) -> str:
+    """The system's name for a message ("the ticket system" when it has an empty one)."""
+    return str(system.name or "the ticket system")
 
 
 def last_assignee(store: Store, ticket_id: str) -> str:

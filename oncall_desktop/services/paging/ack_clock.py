@@ -28,7 +28,7 @@ The ticket system is the one shared truth, and the page's *holder*
 Where there is no shared truth to coordinate through, every app runs every
 page, as a lone app must: ``me`` is not set (a single-user workspace, the
 CLI's ``tick`` in scripts and tests), the ticket system cannot reassign (an
-IMAP inbox, a system without ``assign``), or it is the workspace's own local
+IMAP inbox, a system that is not ``base.Reassigns``), or it is the workspace's own local
 book (no other app sees it).  Several technicians on such a system each
 write their own escalation note — the duplicate-note risk is accepted there,
 because a page that nobody escalates is worse.  A page no rotation gave a
@@ -37,7 +37,7 @@ holder ("level 1") is run by every app too.
 This module also turns the transitions' *effects* into real work
 (:class:`WorkspaceEffects`): notes go to the outbox, timers to the timer
 service, notifications to the notifier, reassignments to the outbox (kind
-"assign") where the ticket system can reassign (``assign``) — that is how the
+"assign") where the ticket system can reassign (``Reassigns``) — that is how the
 backup's own app, polling the same system, learns it must page them.  A system
 that cannot reassign gets the limitation logged (``page.assign_not_supported``);
 the note still says who has the page.
@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.paging import ack, ack_events, sla
 from oncall_desktop.core.time.clock import as_utc, iso
+from oncall_desktop.services.psa.base import HasPeopleDirectory, Reassigns
 
 if TYPE_CHECKING:
     from oncall_desktop.core.tickets.tickets import Page, Ticket
@@ -185,7 +186,7 @@ def shares_pages(ws: Workspace) -> bool:
     travels as an assignment.  The workspace's own book is nobody else's.
     """
     system = ws.ticket_system()
-    return callable(getattr(system, "assign", None)) and system is not ws.__dict__.get("book")
+    return system is not ws.book and isinstance(system, Reassigns)
 
 
 def person_named(ws: Workspace, assignee: str) -> str:
@@ -196,9 +197,10 @@ def person_named(ws: Workspace, assignee: str) -> str:
     for person in ws.directory_service.people():
         if wanted in (str(person.get("name", "")).casefold(), str(person.get("email") or "").casefold()):
             return str(person["name"])
-    for person, user in dict(getattr(ws.ticket_system(), "people", None) or {}).items():
+    system = ws.ticket_system()
+    for ours, user in dict((system.people or {}) if isinstance(system, HasPeopleDirectory) else {}).items():
         if str(user).strip().casefold() == wanted:
-            return str(person)
+            return str(ours)
     return assignee.strip()
 
 
@@ -326,6 +328,15 @@ def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
     return clean_chain(chain_of(schedules, schedule, at))
 
 
+def paging_person(ws: Workspace) -> str:
+    """Who the paging schedule has on call now ("" for nobody): the holder of a page opened now."""
+    from oncall_desktop.services.app.now import on_call_now
+
+    paging = ws.paging_schedule()
+    person: str = next((e["person"] for e in on_call_now(ws) if e["schedule"] == paging), "")
+    return person
+
+
 def sla_contract(ws: Workspace, client: str) -> sla.Contract:
     """The client's SLA (its ``sla`` table, else the workspace setting ``sla``, else the defaults)."""
     from oncall_desktop.core.billing.calendar_hours import Calendar
@@ -394,9 +405,9 @@ class WorkspaceEffects:
     def _assign(self, page: Page, person: str, key: str) -> None:
         """Queue the reassignment (same transaction as the page), or log that the system cannot do it."""
         system = self.ws.ticket_system()
-        if not person or not hasattr(system, "assign"):
+        if not person or not isinstance(system, Reassigns):
             self.ws.store.log("page.assign_not_supported", page.ticket_id, {
-                "page": page.id, "person": person, "system": getattr(system, "name", "")})
+                "page": page.id, "person": person, "system": system.name})
             return
         email = next((p["email"] for p in self.ws.directory_service.people()
                       if p["name"].casefold() == person.casefold() and p.get("email")), "")

@@ -40,7 +40,13 @@ from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.delivery.outbox import last_assignee
 from oncall_desktop.services.paging.rules_store import RulesStore
 from oncall_desktop.services.platform.gc_pause import gc_paused
-from oncall_desktop.services.psa.base import TicketSystem, TicketSystemError
+from oncall_desktop.services.psa.base import (
+    HasPeopleDirectory,
+    NamesItsSource,
+    PollResult,
+    TicketSystem,
+    TicketSystemError,
+)
 from oncall_desktop.services.storage.store import Store
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 
@@ -109,7 +115,8 @@ class Poller:
         #: told about a ticket with an active page here that was closed or given to someone else (was: old assignee)
         self.elsewhere = elsewhere
         self.context = context or (lambda tickets: Context())
-        self.source = str(getattr(system, "source", None) or getattr(system, "name", "system"))
+        #: the cursor's key: the ``Ticket.source`` the system names, else its name
+        self.source = str((system.source if isinstance(system, NamesItsSource) else "") or system.name or "system")
 
     def rules(self) -> RuleSet:
         return RulesStore(self.store).rules()
@@ -130,10 +137,10 @@ class Poller:
             return result
         return on_store(lambda: self._apply(polled, result))  # type: ignore[no-any-return]
 
-    def _apply(self, polled: Any, result: SyncResult) -> SyncResult:
+    def _apply(self, polled: PollResult, result: SyncResult) -> SyncResult:
         """Store and judge one poll's answer (on the store thread)."""
         self._came_online()
-        for line in getattr(polled, "skipped", ()):  # left out of the answer (a broken mail): said, not lost
+        for line in polled.skipped:  # left out of the answer (a broken mail): said, not lost
             self.store.log("poller.skipped", self.source, {"problem": line})
             result.errors.append(line)
         now = self.store.clock.now()
@@ -275,7 +282,8 @@ class Poller:
         row = self.store.db.conn.execute("SELECT email FROM people WHERE name = ? COLLATE NOCASE", (me,)).fetchone()
         if row and row[0]:
             names.add(row[0])
-        for person, user in dict(getattr(self.system, "people", None) or {}).items():
+        people = self.system.people if isinstance(self.system, HasPeopleDirectory) else None
+        for person, user in dict(people or {}).items():
             if str(person).casefold() == me.casefold():
                 names.add(str(user))
         return {n.strip().casefold() for n in names if n.strip()}

@@ -4,11 +4,20 @@ Why a protocol and not a base class: adapters differ in everything but these
 four verbs, and the poller, clock and outbox must not care which vendor is
 behind them.  Writes (notes, time entries) are only ever called by the outbox,
 which relies on ``find_time_entry`` to never post the same entry twice.
+
+What only some systems can do is declared here too, one runtime-checkable
+protocol per capability (``Reassigns``, ``HasPeopleDirectory``, ``FindsNotes``,
+``ListsNotes``, ``ChecksConnection``, ``Closes``, ``NamesItsSource``, ``Vendored``).  A caller
+asks ``isinstance(system, Reassigns)`` rather than probing for a name, and an
+adapter that has a capability names it among its bases, so mypy checks its
+method against the declaration (and refuses to build an adapter that names one
+it does not implement).  tests/services/psa/test_capabilities.py lists which
+vendor has which.
 """
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -110,6 +119,77 @@ class TicketSystem(Protocol):
     def find_time_entry(self, remote_id: str, key: str) -> str | None:
         """The remote id of the entry stamped with ``key``, or None."""
         ...
+
+
+# ------------------------------------------------------- optional capabilities --
+
+@runtime_checkable
+class Reassigns(Protocol):
+    """Gives a ticket to another person: how an escalation reaches the backup's own app.
+
+    Without it the team cannot share pages through the system (services/paging/ack_clock.py):
+    every app runs every page, and a reassignment is refused with a sentence.
+    """
+
+    def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
+        """Make ``person`` (ours; ``email`` helps find the vendor's user) the ticket's assignee."""
+        ...
+
+
+@runtime_checkable
+class HasPeopleDirectory(Protocol):
+    """Maps our people to the vendor's users (the connection option ``people``; psa/people.py)."""
+
+    people: Mapping[str, str]
+
+
+@runtime_checkable
+class FindsNotes(Protocol):
+    """Finds the note stamped with an outbox key, so a note whose delivery is in doubt is not sent twice."""
+
+    def find_note(self, remote_id: str, key: str) -> str | None:
+        """The remote id of the note stamped with ``key`` (``stamp``), or None."""
+        ...
+
+
+@runtime_checkable
+class ListsNotes(Protocol):
+    """Lists a ticket's notes: the outbox looks a stamped key up in them (as with ``FindsNotes``)."""
+
+    def notes(self, remote_id: str) -> Sequence[str]:
+        """The text of every note on the ticket, oldest first."""
+        ...
+
+
+@runtime_checkable
+class ChecksConnection(Protocol):
+    """Signs in and says so: Settings' "Test connection" and the pre-shift check."""
+
+    def test_connection(self) -> str:
+        """A sentence for the person ("Connected to … as …"); raises TicketSystemError."""
+        ...
+
+
+@runtime_checkable
+class Closes(Protocol):
+    """Holds a connection (an HTTP session) that must be let go when the system is replaced."""
+
+    def close(self) -> None:
+        ...
+
+
+@runtime_checkable
+class NamesItsSource(Protocol):
+    """Says itself which ``Ticket.source`` its tickets carry (else the vendor's, else its name)."""
+
+    source: str
+
+
+@runtime_checkable
+class Vendored(Protocol):
+    """A REST adapter's vendor key (``RestAdapter.vendor``): its tickets' ``Ticket.source`` and mapping table."""
+
+    vendor: str
 
 
 def stamp(key: str, text: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from oncall_desktop.services.platform.credentials import CredentialError
-from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError
+from oncall_desktop.services.psa.base import ErrorKind, HasPeopleDirectory, TicketSystem, TicketSystemError
 from oncall_desktop.services.psa.http import HttpOptions
 from oncall_desktop.services.psa.ticket_systems import LOCAL, Connection, check, secret_for
 
@@ -56,7 +56,7 @@ def build(conn: Connection, *, secret: str | None = None, local: Any = None,
         "imap": lambda: _imap(conn, key, mapping, domain_clients, http),
     }
     system = makers[conn.kind]()
-    if hasattr(system, "people"):  # person → vendor user overrides for reassignment (psa/people.py)
+    if isinstance(system, HasPeopleDirectory):  # person → vendor user overrides for reassignment (psa/people.py)
         from oncall_desktop.services.psa.people import overrides_from
 
         system.people = overrides_from(conn.options.get("people"))

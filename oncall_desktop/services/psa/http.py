@@ -50,10 +50,14 @@ from oncall_desktop.services.psa import deadline as dl
 from oncall_desktop.services.psa.base import (
     MAX_RETRY_AFTER,
     USERINFO_REFUSED,
+    Closes,
     ErrorKind,
+    HasPeopleDirectory,
     PollResult,
+    TicketSystem,
     TicketSystemError,
     TimeEntryRequest,
+    Vendored,
     has_stamp,
     has_userinfo,
     plain_http_beyond_loopback,
@@ -429,7 +433,7 @@ class HttpOptions:
                           deadline=self.deadline, max_body=self.max_body)
 
 
-class RestAdapter:
+class RestAdapter(TicketSystem, HasPeopleDirectory, Closes, Vendored):
     """The parts of ``TicketSystem`` that are the same for every REST vendor.
 
     Subclasses set ``name``/``vendor``, build ``self.http`` and implement

@@ -30,6 +30,7 @@ from oncall_desktop.services.runbooks.runbook_library import RefusedFolder, Runb
 from oncall_desktop.services.runbooks.runbook_search import Hit, RunbookIndex
 
 if TYPE_CHECKING:
+    from oncall_desktop.services.app.workspace import Workspace
     from oncall_desktop.services.storage.store import Store
 
 KINDS = ("runbook", "tree")
@@ -331,7 +332,7 @@ class RunbookStore:
         })
 
 
-def apply_outcome(ws: Any, page_id: int, tree_id: str, answers: Sequence[str], by: str = "",
+def apply_outcome(ws: Workspace, page_id: int, tree_id: str, answers: Sequence[str], by: str = "",
                   record_walk: bool = True) -> dict[str, Any]:
     """A walk opened from a page: record it, queue its note to the ticket, set the page's severity.
 
@@ -348,16 +349,13 @@ def apply_outcome(ws: Any, page_id: int, tree_id: str, answers: Sequence[str], b
     key = f"triage:{page_id}:{tree_id}:{keys}"
     done: dict[str, Any] = {"page": page_id, "ticket": page.ticket_id, "note": result.note, "key": key,
                             "note_queued": False, "severity": None, "runbook": result.outcome.runbook}
-    outbox = getattr(ws, "outbox", None)
-    if result.note and outbox is not None and hasattr(outbox, "enqueue_note"):
-        outbox.enqueue_note(page.ticket_id, result.note, key)
+    if result.note:
+        ws.outbox.enqueue_note(page.ticket_id, result.note, key)
         done["note_queued"] = True
     severity = result.outcome.severity
     if severity and severity != page.severity:
-        setter = getattr(ws.pages, "set_severity", None)
-        if setter is not None:
-            setter(page_id, severity, by)
-            done["severity"] = severity
+        ws.pages.set_severity(page_id, severity, by)
+        done["severity"] = severity
     ws.store.log("tree.applied", page.ticket_id, {**done, "tree": tree_id, "by": by})
     return done
 

@@ -124,9 +124,8 @@ class HandoffService:
                 "author": handoff.author, "for": handoff.for_person, "open_pages": len(handoff.open_pages),
                 "time_sensitive": len(handoff.time_sensitive), "done": len(handoff.done)})
             ticket = str(self.store.get_setting(TICKET_SETTING, "") or "")
-            outbox = getattr(self.ws, "outbox", None)
-            if ticket and outbox is not None and hasattr(outbox, "enqueue_note"):
-                outbox.enqueue_note(ticket, render_text(handoff), f"handoff:{handoff.id}")
+            if ticket:
+                self.ws.outbox.enqueue_note(ticket, render_text(handoff), f"handoff:{handoff.id}")
         self.share_pending()
         return self.get(handoff.id)
 

@@ -24,7 +24,7 @@ class FakeSystem:
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, TimeEntryRequest]] = []  # (remote id, request)
-        self.notes: list[tuple[str, str]] = []
+        self.posted: list[tuple[str, str]] = []  # not ``notes``: that name would claim ``ListsNotes``
         self.faults: list[str] = []  # consumed one per write call
         self.lookups = 0
 
@@ -59,7 +59,7 @@ class FakeSystem:
         fault = self._fault()
         if fault == "refused":
             raise TicketSystemError(ErrorKind.NETWORK, "fake: refused the connection")
-        self.notes.append((remote_id, text))
+        self.posted.append((remote_id, text))
         if fault == "timeout-after-commit":
             raise TicketSystemError(ErrorKind.NETWORK, "fake: stopped answering", uncertain=True)
 
@@ -109,7 +109,7 @@ def test_deliver_in_order_stamps_notes_and_logs(workspace, outbox: Outbox) -> No
     outbox.enqueue_note("fake:8", "Resolved", "res-8")
     report = outbox.deliver(system, T0)
     assert (report.sent, report.failed, report.waiting, report.errors) == (3, 0, 0, [])
-    assert system.notes == [("7", "Acknowledged by Ana [oncall-key:ack-1]"), ("8", "Resolved [oncall-key:res-8]")]
+    assert system.posted == [("7", "Acknowledged by Ana [oncall-key:ack-1]"), ("8", "Resolved [oncall-key:res-8]")]
     assert [(rid, e.key) for rid, e in system.entries] == [("1", "time-1")]
     assert {r.state for r in outbox.rows()} == {"sent"}
     assert outbox.rows("fake:7")[1].remote_id == "1"
@@ -128,7 +128,7 @@ def test_a_failing_row_holds_back_later_rows_of_its_ticket_only(outbox: Outbox) 
     report = outbox.deliver(system, T0)
     assert (report.sent, report.waiting) == (1, 2)
     assert "stopped answering" in report.errors[0]
-    assert [n[0] for n in system.notes] == ["8"]  # ticket 7's note waits behind its time entry
+    assert [n[0] for n in system.posted] == ["8"]  # ticket 7's note waits behind its time entry
     row = outbox.get("t7-a")
     assert row is not None and row.in_doubt and row.attempts == 1
     assert "checked before it is sent again" in row.status
@@ -139,7 +139,7 @@ def test_a_failing_row_holds_back_later_rows_of_its_ticket_only(outbox: Outbox) 
     assert report.sent == 2
     assert len(system.entries) == 1, "the entry committed before the timeout must not be posted again"
     assert system.lookups == 1
-    assert [n[0] for n in system.notes] == ["8", "7"]
+    assert [n[0] for n in system.posted] == ["8", "7"]
 
 
 @pytest.mark.parametrize("fault", ["timeout-after-commit", "garbage-after-commit"])
@@ -202,7 +202,7 @@ def test_offline_rows_wait_with_growing_backoff(outbox: Outbox) -> None:
         now = row.next_try
     assert delays == [12, 23, 45, 90, 180]
     assert outbox.deliver(system, now).sent == 1
-    assert system.notes == [("1", "hello [oncall-key:k]")]  # a refused connection never arrived: sent once
+    assert system.posted == [("1", "hello [oncall-key:k]")]  # a refused connection never arrived: sent once
 
 
 def test_rejected_entry_fails_in_words_and_can_be_retried(outbox: Outbox) -> None:
@@ -229,7 +229,7 @@ def test_notes_without_lookup_are_at_least_once(outbox: Outbox) -> None:
     outbox.deliver(system, T0)
     outbox.deliver(system, T0 + timedelta(minutes=1))
     # documented choice: the vendor cannot list notes, so an unknown outcome is sent again, same stamp
-    assert [t for _, t in system.notes] == ["Acknowledged [oncall-key:k]"] * 2
+    assert [t for _, t in system.posted] == ["Acknowledged [oncall-key:k]"] * 2
 
 
 def test_notes_are_looked_up_where_the_system_can_list_them(workspace) -> None:

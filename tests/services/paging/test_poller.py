@@ -53,7 +53,7 @@ def test_offline_banner_and_no_lost_or_duplicated_pages(workspace, fake_clock) -
     from oncall_desktop.services.paging.poller import Poller
 
     system = Flaky()
-    poller = Poller(workspace.store, system, workspace._open_page)
+    poller = Poller(workspace.store, system, workspace.intake.open_page)
     result = poller.poll_once()
     assert result.errors == ["cannot reach flaky.example (connection refused)"]
     assert workspace.store.get_setting("offline_since") == "2026-11-25T22:10:00Z"
@@ -96,7 +96,7 @@ def test_a_poll_judges_without_the_cyclic_collector_and_gives_it_back(workspace)
         return Context()
 
     system = Watching()
-    poller = Poller(workspace.store, system, workspace._open_page, context=context)
+    poller = Poller(workspace.store, system, workspace.intake.open_page, context=context)
     assert gc.isenabled()
     poller.poll_once()  # offline: the error path
     system.down = False

@@ -98,7 +98,7 @@ def test_the_skipped_mail_is_in_the_event_log_and_the_sync_result(workspace):
     from oncall_desktop.services.paging.poller import Poller
 
     fake = FakeImap(99, {5: PLAIN, 6: TOO_DEEP})
-    result = Poller(workspace.store, adapter(fake), workspace._open_page).poll_once()
+    result = Poller(workspace.store, adapter(fake), workspace.intake.open_page).poll_once()
     assert result.fetched == 1
     assert any("skipped message UID 6" in e for e in result.errors)
     events = workspace.store.events(kind="poller.skipped")

@@ -32,7 +32,14 @@ from typing import Any, TypedDict
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.base import (
+    ChecksConnection,
+    ErrorKind,
+    PollResult,
+    Reassigns,
+    TicketSystemError,
+    TimeEntryRequest,
+)
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, NameCache, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import walk_pages
@@ -93,7 +100,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, st
     )
 
 
-class AutotaskAdapter(RestAdapter):
+class AutotaskAdapter(RestAdapter, Reassigns, ChecksConnection):
     """One Autotask database (zone URL + API user + integration code)."""
 
     name = "autotask"

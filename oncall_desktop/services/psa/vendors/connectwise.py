@@ -27,7 +27,7 @@ from typing import Any, TypedDict
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
+from oncall_desktop.services.psa.base import ChecksConnection, PollResult, Reassigns, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import by_page_number, walk_pages
@@ -100,7 +100,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
     )
 
 
-class ConnectWiseAdapter(RestAdapter):
+class ConnectWiseAdapter(RestAdapter, Reassigns, ChecksConnection):
     """A ConnectWise Manage site, e.g. ``na.myconnectwise.net``; ``conditions`` narrows the poll."""
 
     name = "connectwise"

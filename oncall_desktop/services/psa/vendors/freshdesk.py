@@ -31,7 +31,7 @@ from typing import Any, TypedDict
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
+from oncall_desktop.services.psa.base import ChecksConnection, PollResult, Reassigns, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, NameCache, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import by_page_number, walk_pages
@@ -89,7 +89,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, st
     )
 
 
-class FreshdeskAdapter(RestAdapter):
+class FreshdeskAdapter(RestAdapter, Reassigns, ChecksConnection):
     """A Freshdesk helpdesk, e.g. ``acme`` or ``https://acme.freshdesk.com``."""
 
     name = "freshdesk"

@@ -28,7 +28,14 @@ from typing import Any, TypedDict
 
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.base import (
+    ChecksConnection,
+    ErrorKind,
+    PollResult,
+    Reassigns,
+    TicketSystemError,
+    TimeEntryRequest,
+)
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import by_page_number, walk_pages
@@ -87,7 +94,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] 
     )
 
 
-class HaloPSAAdapter(RestAdapter):
+class HaloPSAAdapter(RestAdapter, Reassigns, ChecksConnection):
     """A HaloPSA instance (``https://acme.halopsa.com``) with an API application's client id/secret."""
 
     name = "halopsa"

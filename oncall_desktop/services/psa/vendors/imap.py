@@ -49,7 +49,15 @@ from typing import Any
 
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import Clock, SystemClock, as_utc
-from oncall_desktop.services.psa.base import LOCAL_HOSTS, ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.base import (
+    LOCAL_HOSTS,
+    ChecksConnection,
+    ErrorKind,
+    PollResult,
+    TicketSystem,
+    TicketSystemError,
+    TimeEntryRequest,
+)
 from oncall_desktop.services.psa.mapping import FieldMap, field_map
 
 log = logging.getLogger(__name__)
@@ -235,7 +243,7 @@ class _WatchedIMAP4_SSL(imaplib.IMAP4_SSL):  # noqa: N801 — imaplib's spelling
         self._watchdog.watch(self.sock)
 
 
-class ImapAdapter:
+class ImapAdapter(TicketSystem, ChecksConnection):
     """A shared inbox polled by UID; read-only."""
 
     name = "imap"

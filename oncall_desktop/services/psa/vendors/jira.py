@@ -30,7 +30,7 @@ from typing import Any
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import as_utc, parse_instant
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import PollResult, TimeEntryRequest
+from oncall_desktop.services.psa.base import ChecksConnection, PollResult, Reassigns, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import by_offset, walk_pages
@@ -99,7 +99,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None =
     )
 
 
-class JiraAdapter(RestAdapter):
+class JiraAdapter(RestAdapter, Reassigns, ChecksConnection):
     """A Jira Cloud site; ``jql_scope`` (e.g. ``project = OPS``) narrows the poll."""
 
     name = "jira"

@@ -13,8 +13,12 @@ from typing import Any
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.psa.base import (
+    ChecksConnection,
     ErrorKind,
+    ListsNotes,
     PollResult,
+    Reassigns,
+    TicketSystem,
     TicketSystemError,
     TimeEntryRequest,
     has_stamp,
@@ -25,7 +29,7 @@ from oncall_desktop.services.storage.store import Store
 SOURCE = "local"
 
 
-class LocalBook:
+class LocalBook(TicketSystem, Reassigns, ListsNotes, ChecksConnection):
     """Tickets in the workspace's ``local_tickets`` table."""
 
     name = "Local book"

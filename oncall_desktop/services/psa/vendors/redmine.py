@@ -30,7 +30,14 @@ from typing import Any, TypedDict
 
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import ErrorKind, PollResult, TicketSystemError, TimeEntryRequest
+from oncall_desktop.services.psa.base import (
+    ChecksConnection,
+    ErrorKind,
+    PollResult,
+    Reassigns,
+    TicketSystemError,
+    TimeEntryRequest,
+)
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import by_offset, walk_pages
@@ -94,7 +101,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
     )
 
 
-class RedmineAdapter(RestAdapter):
+class RedmineAdapter(RestAdapter, Reassigns, ChecksConnection):
     """A Redmine server; ``project`` (identifier) narrows the poll to one project."""
 
     name = "redmine"
