@@ -8,7 +8,8 @@ below are only a start; a workspace overrides them with a plain dict such as::
      "default_priority": 3, "clients": {"12": "Acme Ltd"}}
 
 Keys are matched case-insensitively against the vendor's id *and* name, so
-either may be used.  Our scale: priority 1–4, 1 most urgent; status one of
+either may be used; a status name not in the table is read by its words
+(``core/tickets/status_words.py``: "Waiting on client" is ``pending``).  Our scale: priority 1–4, 1 most urgent; status one of
 :data:`STATUSES`.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from oncall_desktop.core.tickets.status_words import status_meaning
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import UTC, iso, parse_instant
 from oncall_desktop.services.platform.gc_pause import gc_paused
@@ -104,8 +106,16 @@ class FieldMap:
         return self.default_priority
 
     def _status(self, *keys: object) -> str:
+        """The first key that says something: found in the table, or read by its words; else the default.
+
+        Why the words: statuses are renamed per board ("New (not responded)", "Waiting on client"), and
+        a miss read as the default ``open`` hid a new ticket from the "unanswered" rule.  Keys come
+        most specific first (a status's name before its category), so the name's meaning wins.
+        """
         for key in keys:
             hit = self.statuses.get(_norm(key))
+            if hit is None:
+                hit = status_meaning(key)
             if hit is not None:
                 return hit
         return self.default_status

@@ -75,6 +75,14 @@ def _client_keys(value: Any) -> tuple[object, ...]:
     return (value,)
 
 
+def _status_keys(status: Mapping[str, Any]) -> tuple[object, ...]:
+    """The keys a status is read by: a done category first (final, whatever the name), then the name, then
+    the category (a "Waiting for customer" status sits in the in-progress category but is waiting)."""
+    category = (status.get("statusCategory") or {}).get("key")
+    name = status.get("name")
+    return (category, name) if category == "done" else (name, category)
+
+
 #: the types :func:`to_ticket` relies on
 EXPECT = Expect(objects=("fields", "fields.priority", "fields.status", "fields.status.statusCategory",
                          "fields.project", "fields.reporter", "fields.assignee"), id_key="key")
@@ -91,7 +99,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None =
     return make_ticket(
         "jira", fmap, remote_id=raw["key"], title=f.get("summary"), body=adf_text(f.get("description")),
         priority=(priority.get("name"), priority.get("id")),
-        status=(status.get("name"), (status.get("statusCategory") or {}).get("key")),
+        status=_status_keys(status),
         client=(*clients, project.get("name"), project.get("key")),
         contact=reporter.get("emailAddress") or reporter.get("displayName") or "",
         created=f.get("created"), updated=f.get("updated"),
