@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from oncall_desktop.core.tickets.adf_text import adf_to_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import as_utc, parse_instant
 from oncall_desktop.services.psa import people
@@ -44,27 +45,6 @@ def adf(text: str) -> dict[str, Any]:
     lines = text.split("\n") or [""]
     return {"type": "doc", "version": 1, "content": [
         {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []} for line in lines]}
-
-
-def adf_text(node: Any) -> str:
-    """The readable text of an ADF document (or a plain string, as API v2 returns)."""
-    if node is None:
-        return ""
-    if isinstance(node, str):
-        return node
-    parts: list[str] = []
-
-    def walk(n: Any) -> None:
-        if isinstance(n, dict):
-            if n.get("type") == "text":
-                parts.append(str(n.get("text", "")))
-            for child in n.get("content") or []:
-                walk(child)
-            if n.get("type") in ("paragraph", "heading", "listItem"):
-                parts.append("\n")
-
-    walk(node)
-    return "".join(parts).strip()
 
 
 def _client_keys(value: Any) -> tuple[object, ...]:
@@ -97,7 +77,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None =
     reporter = f.get("reporter") or {}
     clients = _client_keys(f.get(client_field)) if client_field else ()
     return make_ticket(
-        "jira", fmap, remote_id=raw["key"], title=f.get("summary"), body=adf_text(f.get("description")),
+        "jira", fmap, remote_id=raw["key"], title=f.get("summary"), body=adf_to_text(f.get("description")),
         priority=(priority.get("name"), priority.get("id")),
         status=_status_keys(status),
         client=(*clients, project.get("name"), project.get("key")),
@@ -190,7 +170,7 @@ class JiraAdapter(RestAdapter):
             return self._list(data, what, "worklogs"), self._number(data, what, "total")
 
         logs = walk_pages(by_offset(page), system=self.http.system)
-        return self._first_stamped(logs, key, lambda w: adf_text(w.get("comment")), lambda w: w["id"])
+        return self._first_stamped(logs, key, lambda w: adf_to_text(w.get("comment")), lambda w: w["id"])
 
     def test_connection(self) -> str:
         data = self.http.get("/rest/api/3/myself", what="sign in").data
