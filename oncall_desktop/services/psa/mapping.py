@@ -151,11 +151,15 @@ _DEFAULTS: dict[str, FieldMap] = {
                   "waiting customer": "pending", "waiting on client": "pending",
                   "completed": "resolved", "closed": "closed", ">closed": "closed"}),
     # Autotask's default ticket priority picklist: 1 High, 2 Medium, 3 Low, 4 Critical (confirm per
-    # tenant with GET /Tickets/entityInformation/fields); status 1 New, 5 Complete.
+    # tenant with GET /Tickets/entityInformation/fields).  A ticket carries only the status id, so the
+    # system statuses Autotask ships are listed by id: 1 New, 5 Complete, 7 Waiting Customer, 8 In Progress,
+    # 9 Waiting Materials, 10 Dispatched, 11 Escalate, 12 Waiting Vendor, 13 Waiting Approval; higher ids
+    # are each tenant's own (name them in the workspace's mapping).
     "autotask": FieldMap(
         priorities={"4": 1, "critical": 1, "1": 2, "high": 2, "2": 3, "medium": 3, "3": 4, "low": 4},
         statuses={"1": "new", "new": "new", "5": "closed", "complete": "closed",
-                  "7": "pending", "waiting customer": "pending"}),
+                  "7": "pending", "waiting customer": "pending", "8": "open", "9": "pending", "10": "open",
+                  "11": "open", "12": "pending", "13": "pending"}),
     # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (ids are per tenant).
     "halopsa": FieldMap(
         priorities={"1": 1, "2": 2, "3": 3, "4": 4, "critical": 1, "high": 2, "medium": 3, "low": 4},

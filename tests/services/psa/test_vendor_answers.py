@@ -123,3 +123,12 @@ def test_jira_adf_description_reads_mentions_lists_code_links_and_tables():
     assert jira.to_ticket(raw, field_map("jira")).body == (
         "Outage\n\n@Priya Raman mail is down since 2026-01-05\nsee https://status.acme.example 🔥 [BLOCKED]\n\n"
         "- Outlook\n- OWA\n\npostqueue -p\n\nHost\tmx1")
+
+
+def test_autotask_system_status_ids():
+    """Autotask tickets carry only the status id; the system statuses as Autotask ships them (the same ids
+    as in public ATWS scripts' lookups, e.g. 9 Waiting Materials, 12 Waiting Vendor, 13 Waiting Approval)."""
+    fmap = field_map("autotask")
+    assert {sid: fmap.status(sid) for sid in (1, 5, 7, 8, 9, 10, 11, 12, 13)} == {
+        1: "new", 5: "closed", 7: "pending", 8: "open", 9: "pending", 10: "open", 11: "open", 12: "pending",
+        13: "pending"}
