@@ -47,6 +47,7 @@ class _TextParser(HTMLParser):
         self.size = 0
         self.blocks: list[str] = []   # finished text, joined at the end
         self.line: list[str] = []     # text of the current line, white space not yet collapsed
+        self.pending = 0              # its length, already in ``size``
         self.skip = 0                 # depth inside script/style/head…
         self.pre = 0
         self.lists: list[list[int]] = []  # one [next number] per <ol>, [0] per <ul>
@@ -63,7 +64,8 @@ class _TextParser(HTMLParser):
 
     def _flush_line(self) -> None:
         text = _SPACES.sub(" ", "".join(self.line)).strip()
-        self.line = []
+        self.size -= self.pending  # counted as it came in (so one endless line still stops the parse)
+        self.line, self.pending = [], 0
         if text:
             self._emit(text)
             self.breaks = 0
@@ -145,6 +147,7 @@ class _TextParser(HTMLParser):
         words = _SPACES.sub(" ", data.replace("\xa0", " "))
         self.line.append(words)
         self.size += len(words)
+        self.pending += len(words)
 
     def text(self) -> str:
         self._flush_line()
