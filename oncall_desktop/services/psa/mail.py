@@ -121,19 +121,26 @@ def _part_text(part: Message) -> str:
 
 
 class _Found:
-    """What the walk over a message's parts found: its first plain and HTML texts, and the forwards."""
+    """What the walk over a message's parts found: its inline texts in order, and the forwards.
 
-    def __init__(self) -> None:
-        self.plain: str | None = None
-        self.html: str | None = None
-        self.forwarded: list[Message] = []
+    Why every inline text and not the first: Apple Mail and phones split a message around an
+    inline picture into text, image, text.  A multipart/alternative counts as one text (its plain
+    version, or its HTML one when the plain is missing or blank).
+    """
+
+    def __init__(self, forwarded: list[Message] | None = None) -> None:
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.forwarded: list[Message] = [] if forwarded is None else forwarded
+
+    def add(self, kind: str, text: str) -> None:
+        (self.html if kind == "html" else self.plain).append(text)
 
     def text(self) -> str:
-        if self.plain is not None and self.plain.strip():
-            return self.plain.strip()
-        if self.html is not None:
-            return html_to_text(self.html, BODY_LIMIT)
-        return (self.plain or "").strip()
+        plain = [p.strip() for p in self.plain if p.strip()]
+        if plain:
+            return "\n\n".join(plain)
+        return "\n\n".join(t for t in (html_to_text(h, BODY_LIMIT) for h in self.html) if t)
 
 
 _BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200}?)(?:--)?[ \t]*\r?$", re.MULTILINE)
@@ -154,10 +161,7 @@ def _broken_multipart(part: Message, found: _Found, budget: list[int]) -> None:
                     _walk(sub, found, budget, repair=False)
             return
     text = decode(body, part.get_content_charset())
-    if looks_like_html(text):
-        found.html = found.html if found.html is not None else text
-    elif found.plain is None:
-        found.plain = text
+    found.add("html" if looks_like_html(text) else "plain", text)
 
 
 def _walk(part: Message, found: _Found, budget: list[int], *, repair: bool = True) -> None:
@@ -171,9 +175,12 @@ def _walk(part: Message, found: _Found, budget: list[int], *, repair: bool = Tru
             found.forwarded.append(inner[0])
         return
     if part.is_multipart():
+        into = _Found(found.forwarded) if kind == "multipart/alternative" else found
         for sub in part.get_payload():
             if isinstance(sub, Message):
-                _walk(sub, found, budget, repair=repair)
+                _walk(sub, into, budget, repair=repair)
+        if into is not found:
+            found.add("plain", into.text())
         return
     if kind.startswith("multipart/"):
         if repair:
@@ -181,10 +188,8 @@ def _walk(part: Message, found: _Found, budget: list[int], *, repair: bool = Tru
         return
     if part.get_content_disposition() == "attachment":
         return
-    if kind == "text/plain" and found.plain is None:
-        found.plain = _part_text(part)
-    elif kind == "text/html" and found.html is None:
-        found.html = _part_text(part)
+    if kind in ("text/plain", "text/html"):
+        found.add(kind[5:], _part_text(part))
 
 
 def message_body(msg: Message, depth: int = 0, budget: list[int] | None = None) -> str:

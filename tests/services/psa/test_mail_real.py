@@ -319,3 +319,29 @@ def test_an_unreadable_date_says_so_and_a_plausible_one_is_kept():
     assert late.created == datetime(2026, 1, 5, 1, 10, tzinfo=UTC) and late.body == "x"
     undated = read(b"From: a@acme.example\nSubject: s\n\nx\n", received=ARRIVED)
     assert undated.created == ARRIVED and undated.body == "x"
+
+
+def test_text_split_around_an_inline_picture_is_read_whole():
+    """Apple Mail / iOS: multipart/mixed of text, an inline image, and more text (the signature)."""
+    raw = b"""From: pat@acme.example
+Subject: Switch lights
+Content-Type: multipart/mixed; boundary="Apple-Mail=_1"
+
+--Apple-Mail=_1
+Content-Type: text/plain; charset=us-ascii
+
+The core switch shows amber lights:
+
+--Apple-Mail=_1
+Content-Type: image/jpeg; name=IMG_0042.jpg
+Content-Disposition: inline; filename=IMG_0042.jpg
+Content-Transfer-Encoding: base64
+
+/9j/4AAQSkZJRgABAQ==
+--Apple-Mail=_1
+Content-Type: text/plain; charset=us-ascii
+
+Sent from my iPhone
+--Apple-Mail=_1--
+"""
+    assert read(raw).body == "The core switch shows amber lights:\n\nSent from my iPhone"
