@@ -89,9 +89,20 @@ def raw_header(msg: Message, name: str) -> str:
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError:
-                    text = decode(data, msg.get_content_charset())
+                    text = decode(data, charset_hint(msg))
             return " ".join(text.split())
     return ""
+
+
+def charset_hint(msg: Message) -> str | None:
+    """The charset the message's text is in (its own, else its first text part's): how raw header bytes are meant."""
+    for count, part in enumerate(msg.walk()):
+        if count >= 10:
+            break
+        charset = part.get_content_charset()
+        if charset and part.get_content_maintype() in ("text", "multipart"):
+            return charset
+    return None
 
 
 def header(msg: Message, name: str) -> str:

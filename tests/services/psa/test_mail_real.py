@@ -345,3 +345,11 @@ Sent from my iPhone
 --Apple-Mail=_1--
 """
     assert read(raw).body == "The core switch shows amber lights:\n\nSent from my iPhone"
+
+
+def test_raw_8bit_subject_is_read_in_the_charset_of_the_text():
+    """Old Chinese mailers put GBK bytes straight into the Subject of a multipart mail (no RFC 2047 words)."""
+    raw = (b"From: it@acme.example\nSubject: " + "打印机故障".encode("gbk") + b"\nContent-Type: multipart/alternative;"
+           b" boundary=b\n\n--b\nContent-Type: text/plain; charset=gb2312\n\n" + "三楼".encode("gbk") + b"\n--b--\n")
+    ticket = read(raw)
+    assert (ticket.title, ticket.body) == ("打印机故障", "三楼")
