@@ -10,7 +10,8 @@ What it keeps: the words, with entities decoded (``&amp;``, ``&nbsp;``,
 and block ends as line breaks, list items as ``- `` or ``1. `` lines, table
 cells separated by a tab and rows by line breaks (as Thunderbird's plain-text
 serialiser does), ``<pre>`` as written, and an image's ``alt`` text.  What it
-drops: tags, comments (including Outlook's conditional ones), ``<script>``,
+drops: tags, comments (including Outlook's conditional ones), declarations
+and marked sections (``<!DOCTYPE>``, Word's ``<![if !supportLists]>``), ``<script>``,
 ``<style>``, ``<head>`` and ``<template>`` with their content.
 
 Bounded: at most :data:`INPUT_LIMIT` characters are parsed, fed in pieces, and
@@ -34,6 +35,9 @@ _LINE = frozenset({"div", "tr", "li", "dt", "dd", "section", "article", "header"
                    "main", "form", "fieldset", "legend", "caption", "center", "details", "summary", "tbody",
                    "thead", "tfoot", "body", "html"})
 _CELL = frozenset({"td", "th"})
+# <!DOCTYPE …>, Word's <![if !supportLists]> … <![endif]>, <![CDATA[…]]>: html.parser raises AssertionError
+# on marked sections it does not know ("<![ead"), and none of them is text a reader should see
+_DECLARATION = re.compile(r"<!(?!--)[^<>]*>?")
 _SPACES = re.compile(r"[ \t\r\n\f\u200b]+")
 _HTML_HINT = re.compile(r"<(?:/?(?:p|div|br|span|b|i|u|strong|em|font|table|tr|td|ul|ol|li|a|h[1-6]|img|html|body|"
                         r"blockquote|pre|hr|center)\b[^>]*|!--)>?", re.IGNORECASE)
@@ -158,13 +162,16 @@ class _TextParser(HTMLParser):
 def html_to_text(markup: str, limit: int = 20_000) -> str:
     """Readable plain text of ``markup`` (see the module docstring), at most about ``limit`` characters."""
     parser = _TextParser(limit)
-    source = markup[:INPUT_LIMIT]
-    for start in range(0, len(source), _CHUNK):
-        parser.feed(source[start:start + _CHUNK])
-        if parser.full:
-            break
-    else:
-        parser.close()
+    source = _DECLARATION.sub("", markup[:INPUT_LIMIT])
+    try:
+        for start in range(0, len(source), _CHUNK):
+            parser.feed(source[start:start + _CHUNK])
+            if parser.full:
+                break
+        else:
+            parser.close()
+    except AssertionError:  # html.parser's declaration scanner on markup the removal above did not foresee
+        pass                # keep the text read so far
     return parser.text()[:limit]
 
 

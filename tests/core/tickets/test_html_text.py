@@ -60,3 +60,12 @@ def test_only_markup_is_converted():
     assert plain_text("Line one\n  indented line") == "Line one\n  indented line"   # plain text kept as sent
     assert plain_text("<div>Line one</div><div>Line two</div>") == "Line one\nLine two"
     assert plain_text(None) == ""
+
+
+def test_marked_sections_and_declarations_never_raise():
+    """html.parser raises AssertionError on a marked section it does not know (found by fuzzing real mails);
+    Word's list markup (``<![if !supportLists]>`` … ``<![endif]>``, Outlook HTML) is the common real case."""
+    assert html_to_text("<p>Lights out</p><![ead <p>call Lou</p>") == "Lights out\n\ncall Lou"
+    word_list = ("<p class=MsoListParagraph><![if !supportLists]><span>1.<span>&nbsp;&nbsp; </span></span>"
+                 "<![endif]>Reboot FS01</p>")
+    assert html_to_text(word_list) == "1. Reboot FS01"
