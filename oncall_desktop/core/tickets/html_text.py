@@ -35,9 +35,9 @@ _LINE = frozenset({"div", "tr", "li", "dt", "dd", "section", "article", "header"
                    "main", "form", "fieldset", "legend", "caption", "center", "details", "summary", "tbody",
                    "thead", "tfoot", "body", "html"})
 _CELL = frozenset({"td", "th"})
-# <!DOCTYPE …>, Word's <![if !supportLists]> … <![endif]>, <![CDATA[…]]>: html.parser raises AssertionError
-# on marked sections it does not know ("<![ead"), and none of them is text a reader should see
-_DECLARATION = re.compile(r"<!(?!--)[^<>]*>?")
+_DECLARATION_MAX = 4_096  # characters a <!…> declaration may run before its ">"
+_TAG_START = re.compile(r"<[A-Za-z/!?]")
+_TAIL_LIMIT = 4_096       # characters of unfinished markup at the end still handed to html.parser's close()
 _SPACES = re.compile(r"[ \t\r\n\f\u200b]+")
 _HTML_HINT = re.compile(r"<(?:/?(?:p|div|br|span|b|i|u|strong|em|font|table|tr|td|ul|ol|li|a|h[1-6]|img|html|body|"
                         r"blockquote|pre|hr|center)\b[^>]*|!--)>?", re.IGNORECASE)
@@ -159,17 +159,50 @@ class _TextParser(HTMLParser):
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _without_declarations(markup: str) -> str:
+    """``markup`` without ``<!DOCTYPE …>``, Word's ``<![if !supportLists]>``/``<![endif]>`` or ``<![CDATA[…]]>``.
+
+    Why: html.parser raises AssertionError on a marked section it does not know ("<![ead"), and
+    none of these is text a reader should see.  Comments are kept for the parser (so Outlook's
+    ``<![endif]-->`` still closes its comment).  One pass with bounded look-ahead: linear however
+    many unclosed ``<!`` a sender writes.
+    """
+    out: list[str] = []
+    at = 0
+    while (start := markup.find("<!", at)) >= 0:
+        out.append(markup[at:start])
+        if markup.startswith("<!--", start):
+            end = markup.find("-->", start + 4)
+            if end < 0:  # a comment never closed runs to the end, as browsers read it
+                at = len(markup)
+                break
+            out.append(markup[start:end + 3])
+            at = end + 3
+            continue
+        close = markup.find(">", start + 2, start + _DECLARATION_MAX)
+        stop = close + 1 if close >= 0 else start + 2
+        inner = markup.find("<", start + 2, stop)
+        at = inner if inner >= 0 else stop
+    out.append(markup[at:])
+    return "".join(out)
+
+
 def html_to_text(markup: str, limit: int = 20_000) -> str:
     """Readable plain text of ``markup`` (see the module docstring), at most about ``limit`` characters."""
     parser = _TextParser(limit)
-    source = _DECLARATION.sub("", markup[:INPUT_LIMIT])
+    source = _without_declarations(markup[:INPUT_LIMIT])
     try:
         for start in range(0, len(source), _CHUNK):
             parser.feed(source[start:start + _CHUNK])
             if parser.full:
                 break
         else:
-            parser.close()
+            # what is left is an unfinished tag or entity.  A tag cut off at the end is dropped, as browsers
+            # drop it (close() would show "<b" as text); and close() rescans the rest once per "<" in it,
+            # so a long remainder (a sender's "<a<a<a…") is dropped rather than read in quadratic time
+            rest = parser.rawdata
+            if len(rest) <= _TAIL_LIMIT and not _TAG_START.match(rest):
+                parser.close()
     except AssertionError:  # html.parser's declaration scanner on markup the removal above did not foresee
         pass                # keep the text read so far
     return parser.text()[:limit]

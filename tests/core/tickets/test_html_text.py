@@ -69,3 +69,14 @@ def test_marked_sections_and_declarations_never_raise():
     word_list = ("<p class=MsoListParagraph><![if !supportLists]><span>1.<span>&nbsp;&nbsp; </span></span>"
                  "<![endif]>Reboot FS01</p>")
     assert html_to_text(word_list) == "1. Reboot FS01"
+
+
+def test_unclosed_markup_stays_linear():
+    """html.parser rescans unfinished markup once per "<" in it; hostile or truncated mail must not cost minutes."""
+    started = time.perf_counter()
+    assert html_to_text("<p>a</p>" + "<!x" * 300_000) == "a\n\n" + "x" * 19_997
+    assert html_to_text("<p>start</p><!--" + "<!--" * 200_000) == "start"    # unclosed: runs to the end
+    assert html_to_text("<p>start</p>" + "<a" * 200_000) == "start"
+    assert html_to_text("<p>start</p>" + "<p title='" * 100_000) == "start"
+    assert html_to_text("<p>end of mail</p><b") == "end of mail"
+    assert time.perf_counter() - started < 3.0
