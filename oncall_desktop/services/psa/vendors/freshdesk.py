@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, TypedDict
 
-from oncall_desktop.core.tickets.html_text import html_to_text
+from oncall_desktop.core.tickets.html_text import plain_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
@@ -86,7 +86,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, st
     responder = raw.get("responder_id")
     return make_ticket(
         "freshdesk", fmap, remote_id=raw["id"], title=raw.get("subject"),
-        body=raw.get("description_text") or html_to_text(str(raw.get("description") or "")),
+        body=raw.get("description_text") or plain_text(raw.get("description")),
         priority=(raw.get("priority"),), status=(raw.get("status"),),
         client=(companies.get(str(company)), company),
         contact=requester.get("email") or requester.get("name") or raw.get("requester_id") or "",
