@@ -162,6 +162,20 @@ class ImapServer:
         assert match, f"dovecot did not report the new UID (UIDPLUS): {data!r}"
         return int(match.group(1))
 
+    def deliver_raw(self, raw: bytes, *, mailbox: str, when: datetime) -> int:
+        """Put one message exactly as written (any charset, any MIME shape) into ``mailbox``; returns its UID.
+
+        ``when`` becomes its INTERNALDATE, the time the server says it received the mail.
+        """
+        if self._mailer is None:
+            self._mailer = self.connect()
+        self._mailer.create(mailbox)  # NO when it exists: fine
+        typ, data = self._mailer.append(mailbox, "", imaplib.Time2Internaldate(when), raw.replace(b"\n", b"\r\n"))
+        assert typ == "OK", f"APPEND to {mailbox} failed: {data!r}"
+        match = re.search(rb"APPENDUID \d+ (\d+)", data[0] or b"")
+        assert match, f"dovecot did not report the new UID (UIDPLUS): {data!r}"
+        return int(match.group(1))
+
     def recreate(self, mailbox: str) -> None:
         """Delete and re-create a folder: the server gives it a new UIDVALIDITY (RFC 3501 §2.3.1.1)."""
         conn = self.connect()

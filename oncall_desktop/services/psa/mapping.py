@@ -8,7 +8,8 @@ below are only a start; a workspace overrides them with a plain dict such as::
      "default_priority": 3, "clients": {"12": "Acme Ltd"}}
 
 Keys are matched case-insensitively against the vendor's id *and* name, so
-either may be used.  Our scale: priority 1–4, 1 most urgent; status one of
+either may be used; a status name not in the table is read by its words
+(``core/tickets/status_words.py``: "Waiting on client" is ``pending``).  Our scale: priority 1–4, 1 most urgent; status one of
 :data:`STATUSES`.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from oncall_desktop.core.tickets.status_words import status_meaning
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import UTC, iso, parse_instant
 from oncall_desktop.services.platform.gc_pause import gc_paused
@@ -104,8 +106,16 @@ class FieldMap:
         return self.default_priority
 
     def _status(self, *keys: object) -> str:
+        """The first key that says something: found in the table, or read by its words; else the default.
+
+        Why the words: statuses are renamed per board ("New (not responded)", "Waiting on client"), and
+        a miss read as the default ``open`` hid a new ticket from the "unanswered" rule.  Keys come
+        most specific first (a status's name before its category), so the name's meaning wins.
+        """
         for key in keys:
             hit = self.statuses.get(_norm(key))
+            if hit is None:
+                hit = status_meaning(key)
             if hit is not None:
                 return hit
         return self.default_status
@@ -141,11 +151,15 @@ _DEFAULTS: dict[str, FieldMap] = {
                   "waiting customer": "pending", "waiting on client": "pending",
                   "completed": "resolved", "closed": "closed", ">closed": "closed"}),
     # Autotask's default ticket priority picklist: 1 High, 2 Medium, 3 Low, 4 Critical (confirm per
-    # tenant with GET /Tickets/entityInformation/fields); status 1 New, 5 Complete.
+    # tenant with GET /Tickets/entityInformation/fields).  A ticket carries only the status id, so the
+    # system statuses Autotask ships are listed by id: 1 New, 5 Complete, 7 Waiting Customer, 8 In Progress,
+    # 9 Waiting Materials, 10 Dispatched, 11 Escalate, 12 Waiting Vendor, 13 Waiting Approval; higher ids
+    # are each tenant's own (name them in the workspace's mapping).
     "autotask": FieldMap(
         priorities={"4": 1, "critical": 1, "1": 2, "high": 2, "2": 3, "medium": 3, "3": 4, "low": 4},
         statuses={"1": "new", "new": "new", "5": "closed", "complete": "closed",
-                  "7": "pending", "waiting customer": "pending"}),
+                  "7": "pending", "waiting customer": "pending", "8": "open", "9": "pending", "10": "open",
+                  "11": "open", "12": "pending", "13": "pending"}),
     # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (ids are per tenant).
     "halopsa": FieldMap(
         priorities={"1": 1, "2": 2, "3": 3, "4": 4, "critical": 1, "high": 2, "medium": 3, "low": 4},

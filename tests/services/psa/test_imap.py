@@ -11,8 +11,9 @@ import pytest
 
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystem, TicketSystemError
+from oncall_desktop.services.psa.mail import message_to_ticket
 from oncall_desktop.services.psa.mapping import field_map
-from oncall_desktop.services.psa.vendors.imap import ImapAdapter, message_to_ticket, parse_cursor
+from oncall_desktop.services.psa.vendors.imap import ImapAdapter, internal_date, parse_cursor
 
 FMAP = field_map("imap", {"clients": {"acme.example": "Acme Ltd"}})
 
@@ -87,8 +88,10 @@ def test_cursor_parsing():
 class FakeImap:
     """Just enough of imaplib.IMAP4 to drive the cursor logic."""
 
-    def __init__(self, validity: int, messages: dict[int, bytes], password: str = "pw") -> None:
+    def __init__(self, validity: int, messages: dict[int, bytes], password: str = "pw",
+                 dates: dict[int, str] | None = None, date_after_body: bool = False) -> None:
         self.validity, self.messages, self.password = validity, messages, password
+        self.dates, self.date_after_body = dates or {}, date_after_body
         self.commands: list[tuple] = []
         self.logged_out = False
 
@@ -117,7 +120,9 @@ class FakeImap:
         wanted = [int(u) for u in args[0].split(",")]
         data: list = []
         for u in wanted:
-            data += [(f"{u} (UID {u} BODY[] {{{len(self.messages[u])}}}".encode(), self.messages[u]), b")"]
+            date = f' INTERNALDATE "{self.dates[u]}"' if u in self.dates else ""
+            head, tail = (f"{u} (UID {u}", f"{date})") if self.date_after_body else (f"{u} (UID {u}{date}", ")")
+            data += [(f"{head} BODY[] {{{len(self.messages[u])}}}".encode(), self.messages[u]), tail.encode()]
         return "OK", data
 
     def logout(self):
@@ -149,6 +154,26 @@ def test_poll_first_by_date_then_by_uid_and_restart_on_new_uidvalidity():
     fake.validity = 100
     fresh = box.poll(newer.cursor)
     assert len(fresh.tickets) == 3 and fresh.cursor == "imap:100:7"
+
+
+def test_internaldate_is_the_received_time_wherever_the_server_puts_it():
+    """RFC 3501 §7.4.2: ``INTERNALDATE "05-Jan-2026 10:00:00 +0100"``; dovecot sends it before the literal,
+    other servers after it.  A Date header far from it gives way (services/psa/mail.py)."""
+    future = PLAIN.replace(b"Mon, 05 Jan 2026 02:10:00 +0100", b"Thu, 01 Jan 2099 00:00:00 +0000")
+    for after in (False, True):
+        fake = FakeImap(99, {5: future, 6: PLAIN}, dates={5: " 5-Jan-2026 10:00:00 +0100", 6: "05-Jan-2026 02:10:05 +0100"},
+                        date_after_body=after)
+        first, second = adapter(fake).poll(None).tickets
+        assert first.created == datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc) and "2099" in first.body
+        assert second.created == datetime(2026, 1, 5, 1, 10, tzinfo=timezone.utc) and "Note" not in second.body
+        assert ("FETCH", "5,6", "(UID INTERNALDATE BODY.PEEK[])") in fake.commands
+
+
+def test_internal_date_parsing():
+    assert internal_date(b'1 (UID 4 INTERNALDATE "17-Jul-1996 02:44:25 -0700" BODY[] {3}') == \
+        datetime(1996, 7, 17, 9, 44, 25, tzinfo=timezone.utc)
+    assert internal_date(b"1 (UID 4 BODY[] {3}") is None
+    assert internal_date(b'INTERNALDATE "31-Feb-2026 00:00:00 +0000"') is None   # no such day: no time, no error
 
 
 def test_wrong_password_is_auth():

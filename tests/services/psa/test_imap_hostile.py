@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 import time
 
+from oncall_desktop.services.psa.mail import message_to_ticket
 from oncall_desktop.services.psa.mapping import field_map
-from oncall_desktop.services.psa.vendors.imap import message_to_ticket
 from tests.services.psa.test_imap import MULTIPART, PLAIN, FakeImap, adapter
 
 FMAP = field_map("imap", {"clients": {"acme.example": "Acme Ltd"}})

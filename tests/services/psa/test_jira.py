@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+from oncall_desktop.core.tickets.adf_text import adf_to_text
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError, TimeEntryRequest
-from oncall_desktop.services.psa.vendors.jira import JiraAdapter, adf, adf_text
+from oncall_desktop.services.psa.vendors.jira import JiraAdapter, adf
 from tests.services.psa.fakes import answer_live, save_then_stall, stall
 
 SEARCH = "/rest/api/3/search/jql"
@@ -114,7 +115,7 @@ def test_worklog_payload(httpserver, jira):
     assert jira.log_time(ENTRY) == "100028"
     body = httpserver.log[0][0].get_json()
     assert body["started"] == "2026-01-05T22:10:00.000+0000" and body["timeSpentSeconds"] == 2700
-    assert adf_text(body["comment"]) == "Restarted postfix [oncall-key:w1]"
+    assert adf_to_text(body["comment"]) == "Restarted postfix [oncall-key:w1]"
 
 
 def test_committed_worklog_that_times_out_is_found_not_reposted(httpserver, jira):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.html_text import plain_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
@@ -80,7 +81,11 @@ EXPECT = Expect(numbers=("id",), objects=("company", "contact", "priority", "sta
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
-    """One ticket from ``GET /service/tickets`` → Ticket."""
+    """One ticket from ``GET /service/tickets`` → Ticket.
+
+    ``initialDescription`` is plain text, except on tickets the e-mail connector made from HTML mail,
+    which keep the markup: that is read as plain text, and plain text is kept as sent.
+    """
     company = raw.get("company") or {}
     contact = raw.get("contact") or {}
     priority = raw.get("priority") or {}
@@ -90,7 +95,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap) -> Ticket:
     owner = raw.get("owner") or {}
     return make_ticket(
         "connectwise", fmap, remote_id=raw["id"], title=raw.get("summary"),
-        body=raw.get("initialDescription") or "",
+        body=plain_text(raw.get("initialDescription")),
         priority=(priority.get("name"), priority.get("id")),
         status=(closed, status.get("name"), status.get("id")),
         client=(company.get("name"), company.get("identifier"), company.get("id")),

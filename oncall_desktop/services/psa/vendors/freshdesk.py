@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.html_text import plain_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa import people
@@ -53,6 +54,7 @@ class ListedTicket(TypedDict, total=False):
 
     id: Any
     subject: Any
+    description: Any
     description_text: Any
     priority: Any
     status: Any
@@ -74,13 +76,17 @@ EXPECT = Expect(numbers=("id", "priority", "status"), objects=("requester",))
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, str],
               agents: Mapping[str, str] | None = None) -> Ticket:
-    """One Freshdesk ticket object (as in "List All Tickets") → Ticket; ``agents``: responder id → name."""
+    """One Freshdesk ticket object (as in "List All Tickets") → Ticket; ``agents``: responder id → name.
+
+    The body is ``description_text`` (Freshdesk's plain form); where that is missing or empty,
+    ``description`` (HTML) read as plain text.
+    """
     requester = raw.get("requester") or {}
     company = raw.get("company_id")
     responder = raw.get("responder_id")
     return make_ticket(
         "freshdesk", fmap, remote_id=raw["id"], title=raw.get("subject"),
-        body=raw.get("description_text") or "",
+        body=raw.get("description_text") or plain_text(raw.get("description")),
         priority=(raw.get("priority"),), status=(raw.get("status"),),
         client=(companies.get(str(company)), company),
         contact=requester.get("email") or requester.get("name") or raw.get("requester_id") or "",

@@ -26,6 +26,7 @@ import html
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from oncall_desktop.core.tickets.html_text import plain_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.psa import people
 from oncall_desktop.services.psa.base import (
@@ -81,11 +82,14 @@ EXPECT = Expect(numbers=("id", "priority_id", "status_id"))
 
 
 def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] | None = None) -> Ticket:
-    """One ticket from ``GET /api/tickets`` → Ticket (``agents``: agent id → name)."""
+    """One ticket from ``GET /api/tickets`` → Ticket (``agents``: agent id → name).
+
+    ``details`` is the ticket's HTML (what Halo's editor and its e-mail import store): read as plain text.
+    """
     agent = raw.get("agent_id")
     held = "" if agent in (None, "", 0, "0") else (raw.get("agent_name") or (agents or {}).get(str(agent)) or str(agent))
     return make_ticket(
-        "halopsa", fmap, remote_id=raw["id"], title=raw.get("summary"), body=raw.get("details") or "",
+        "halopsa", fmap, remote_id=raw["id"], title=raw.get("summary"), body=plain_text(raw.get("details")),
         priority=(raw.get("priority_id"),), status=(raw.get("status_id"),),
         client=(raw.get("client_name"), raw.get("client_id")),
         contact=raw.get("user_email") or raw.get("user_name") or "",

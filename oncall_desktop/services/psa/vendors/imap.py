@@ -4,19 +4,15 @@ Follows RFC 3501 (IMAP4rev1): ``SELECT`` read-only (never marks mail seen),
 ``UID SEARCH``/``UID FETCH … BODY.PEEK[]``, and UIDVALIDITY (§2.3.1.1): UIDs
 are only comparable while UIDVALIDITY stays the same, so the cursor is
 ``imap:<uidvalidity>:<last uid>`` and a changed UIDVALIDITY starts over from a
-date window.  Messages are parsed with ``email`` (RFC 5322; ``X-Priority`` /
-``Importance`` for urgency).
-
-Hostile mail: the parser runs with the ``compat32`` policy, whose header
-handling is plain string work, because the structured header parser of
-``policy.default`` raises on values such as ``Message-ID: <[`` and takes
-seconds on a 40 KB ``Content-Type``.  Each header value read is cut to
-``_HEADER_LIMIT`` characters and at most ``_PART_LIMIT`` MIME parts are looked
-at for the text body.  A message that still cannot be read is skipped with a
-logged line naming its UID; the rest of the batch and the cursor go on.
+date window.  Each message is fetched with its INTERNALDATE (RFC 3501 §2.3.3, when the
+server took it in) and read by ``services/psa/mail.py`` (RFC 5322 and MIME as
+mail clients read them: charsets, HTML-only mail, forwards, broken multiparts,
+implausible Date headers; ``X-Priority`` / ``Importance`` for urgency).  A
+message that still cannot be read is skipped with a logged line naming its
+UID; the rest of the batch and the cursor go on.
 
 Mapping: the sender's domain (or a parent domain) → client through the
-workspace's ``domain_clients`` table; subject → title, plain-text body → body,
+workspace's ``domain_clients`` table; subject → title, text body → body,
 Message-ID → remote id (stable even if the server renumbers UIDs, so the
 poller's de-duplication still holds).
 
@@ -30,7 +26,6 @@ machine (tests, a local relay) because it would send the password in clear.
 """
 from __future__ import annotations
 
-import email
 import imaplib
 import logging
 import re
@@ -39,16 +34,11 @@ import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import timedelta
-from email.errors import HeaderParseError
-from email.header import decode_header, make_header
-from email.message import Message
-from email.policy import Compat32
-from email.utils import parseaddr, parsedate_to_datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from oncall_desktop.core.tickets.tickets import Ticket
-from oncall_desktop.core.time.clock import Clock, SystemClock, as_utc
+from oncall_desktop.core.time.clock import Clock, SystemClock
 from oncall_desktop.services.psa.base import (
     LOCAL_HOSTS,
     ChecksConnection,
@@ -58,18 +48,39 @@ from oncall_desktop.services.psa.base import (
     TicketSystemError,
     TimeEntryRequest,
 )
-from oncall_desktop.services.psa.mapping import FieldMap, field_map
+from oncall_desktop.services.psa.mail import message_to_ticket
+from oncall_desktop.services.psa.mapping import field_map
 
 log = logging.getLogger(__name__)
 
-_BODY_LIMIT = 20_000
-_HEADER_LIMIT = 2_000  # characters of one header value; real Subject/From/Content-Type lines are far shorter
-_PART_LIMIT = 50       # MIME parts searched for the text body; the text is among the first few in real mail
 _BATCH = 100
 _IMAP_PORT = 143  # imaplib's IMAP4_PORT and IMAP4_SSL_PORT, which its stubs do not declare
 _IMAPS_PORT = 993
-_TAGS = re.compile(r"<[^>]+>")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+_INTERNALDATE = re.compile(rb'INTERNALDATE "\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})"')
+
+
+def internal_date(response: bytes) -> datetime | None:
+    """The INTERNALDATE in a FETCH response line (RFC 3501 date-time, ``" 5-Jan-2026 02:10:00 +0100"``), as UTC.
+
+    Parsed by hand: ``strptime``'s ``%b`` follows the user's locale, and ``imaplib.Internaldate2tuple``
+    answers in local time.
+    """
+    found = _INTERNALDATE.search(response)
+    if found is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = (g.decode("ascii") for g in found.groups())
+    if month.title() not in _MONTHS:
+        return None
+    offset = timedelta(hours=int(zone_h), minutes=int(zone_m)) * (-1 if sign == "-" else 1)
+    try:
+        local = datetime(int(year), _MONTHS.index(month.title()) + 1, int(day), int(hour), int(minute), int(second),
+                         tzinfo=timezone(offset))
+    except ValueError:
+        return None
+    return local.astimezone(timezone.utc)
 
 
 def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
@@ -80,108 +91,6 @@ def parse_cursor(cursor: str | None) -> tuple[int, int] | None:
     if len(parts) != 3 or parts[0] != "imap" or not parts[1].isdigit() or not parts[2].isdigit():
         return None
     return int(parts[1]), int(parts[2])
-
-
-def _domains(address: str) -> list[str]:
-    """``a@x.acme.com`` → [x.acme.com, acme.com] (a parent domain may be the one configured)."""
-    domain = address.rpartition("@")[2].lower().strip(".")
-    labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)] or ([domain] if domain else [])
-
-
-class _BoundedPolicy(Compat32):
-    """compat32 that cuts every header value, in every MIME part, to ``_HEADER_LIMIT`` as it is read.
-
-    The parser itself reads ``Content-Type`` of each part (to find boundaries); cutting at the
-    source keeps that string work small however long the sender made the line.
-    """
-
-    def header_source_parse(self, sourcelines: list[str]) -> tuple[str, str]:
-        name, value = super().header_source_parse(sourcelines)
-        return name, value[:_HEADER_LIMIT]
-
-
-_POLICY = _BoundedPolicy()
-
-
-def _raw_header(msg: Message, name: str) -> str:
-    """The first ``name`` header as text, unparsed and cut to ``_HEADER_LIMIT``; '' when absent."""
-    wanted = name.lower()
-    for key, value in msg.raw_items():
-        if key.lower() == wanted:
-            text = str(value)[:_HEADER_LIMIT]
-            # bytes the parser could not decode as ASCII arrive surrogate-escaped: most senders mean UTF-8
-            text = text.encode("ascii", "surrogateescape").decode("utf-8", "replace")
-            return " ".join(text.split())
-    return ""
-
-
-def _header(msg: Message, name: str) -> str:
-    """A header's text with RFC 2047 encoded words decoded; the raw text when they do not decode."""
-    raw = _raw_header(msg, name)
-    if "=?" not in raw:
-        return raw
-    try:
-        return " ".join(str(make_header(decode_header(raw))).split())
-    except (LookupError, ValueError, UnicodeError, HeaderParseError):
-        return raw
-
-
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, "replace")
-    except LookupError:  # unknown charset: keep what decodes
-        return payload.decode("utf-8", "replace")
-
-
-def _text_body(msg: Message) -> str:
-    """The first plain-text part that is not an attachment, else the first HTML one (tags removed)."""
-    html: Message | None = None
-    for count, part in enumerate(msg.walk()):
-        if count >= _PART_LIMIT:
-            break
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
-            continue
-        kind = part.get_content_type()
-        if kind == "text/plain":
-            return _part_text(part).strip()[:_BODY_LIMIT]
-        if kind == "text/html" and html is None:
-            html = part
-    return _TAGS.sub(" ", _part_text(html)).strip()[:_BODY_LIMIT] if html is not None else ""
-
-
-_MESSAGE_ID = re.compile(r"<?([^<>\s]+?)>?")
-
-
-def message_to_ticket(raw: bytes, *, uid: int, uidvalidity: int, fmap: FieldMap) -> Ticket:
-    """One RFC 5322 message → Ticket; ``fmap.clients`` maps sender domains to clients."""
-    msg = email.message_from_bytes(raw, policy=_POLICY)  # headers stay strings: see the module docstring
-    sender = parseaddr(_header(msg, "From"))[1].lower()
-    domains = _domains(sender)
-    # a Message-ID of mere punctuation ("<[") cannot tell mails apart: fall back to the UID
-    found = _MESSAGE_ID.fullmatch(_raw_header(msg, "Message-ID"))
-    message_id = found.group(1) if found and any(c.isalnum() for c in found.group(1)) else ""
-    when = None
-    if date := _raw_header(msg, "Date"):
-        try:
-            when = as_utc(parsedate_to_datetime(date))
-        except (TypeError, ValueError, IndexError, OverflowError):
-            when = None
-    urgency = _raw_header(msg, "X-Priority").split(" ")[0] or None
-    importance, priority = _raw_header(msg, "Importance") or None, _raw_header(msg, "Priority") or None
-    return Ticket(
-        title=_header(msg, "Subject") or "(no subject)", source="imap",
-        remote_id=message_id or f"{uidvalidity}-{uid}",
-        client=fmap.client(*domains) if domains else "unknown", body=_text_body(msg),
-        priority=fmap.priority(urgency, importance, priority),
-        # most mail says nothing of urgency: the mapped default is then nobody's word, not the client's
-        priority_given=any(h is not None for h in (urgency, importance, priority)),
-        status=fmap.default_status, contact=sender, created=when, updated=when,
-    )
 
 
 #: Seconds one IMAP session (connect, log in, search, fetch) may take in all: socket timeouts are per
@@ -363,18 +272,22 @@ class ImapAdapter(TicketSystem, ChecksConnection):
         return PollResult(tickets=tickets, cursor=f"imap:{validity}:{newest}", skipped=tuple(skipped))
 
     def _fetch(self, conn: imaplib.IMAP4, uids: list[int], validity: int, skipped: list[str]) -> list[Ticket]:
-        typ, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+        typ, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID INTERNALDATE BODY.PEEK[])")
         if typ != "OK":
             raise TicketSystemError(ErrorKind.BAD_RESPONSE,
                                     f"IMAP: {self.host} refused to hand out messages {uids[0]}–{uids[-1]}.")
         out: list[Ticket] = []
-        for item in data:
+        for index, item in enumerate(data):
             if not isinstance(item, tuple):
                 continue
-            match = re.search(rb"UID (\d+)", item[0])
+            # the items before the literal are in item[0]; a server may send some after it, up to the ")"
+            after = data[index + 1] if index + 1 < len(data) and isinstance(data[index + 1], bytes) else b""
+            match = re.search(rb"UID (\d+)", item[0]) or re.search(rb"UID (\d+)", after)
             uid = int(match.group(1)) if match else 0
+            received = internal_date(item[0]) or internal_date(after)
             try:
-                out.append(message_to_ticket(item[1], uid=uid, uidvalidity=validity, fmap=self.fmap))
+                out.append(message_to_ticket(item[1], uid=uid, uidvalidity=validity, fmap=self.fmap,
+                                             received=received))
             except Exception as exc:  # noqa: BLE001 — one unreadable mail must not block the inbox
                 line = (f"IMAP: skipped message UID {uid} in {self.mailbox} on {self.host} — it could not be read "
                         f"({type(exc).__name__}: {str(exc)[:200]}).")

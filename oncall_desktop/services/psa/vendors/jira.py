@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from oncall_desktop.core.tickets.adf_text import adf_to_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import as_utc, parse_instant
 from oncall_desktop.services.psa import people
@@ -46,33 +47,20 @@ def adf(text: str) -> dict[str, Any]:
         {"type": "paragraph", "content": [{"type": "text", "text": line}] if line else []} for line in lines]}
 
 
-def adf_text(node: Any) -> str:
-    """The readable text of an ADF document (or a plain string, as API v2 returns)."""
-    if node is None:
-        return ""
-    if isinstance(node, str):
-        return node
-    parts: list[str] = []
-
-    def walk(n: Any) -> None:
-        if isinstance(n, dict):
-            if n.get("type") == "text":
-                parts.append(str(n.get("text", "")))
-            for child in n.get("content") or []:
-                walk(child)
-            if n.get("type") in ("paragraph", "heading", "listItem"):
-                parts.append("\n")
-
-    walk(node)
-    return "".join(parts).strip()
-
-
 def _client_keys(value: Any) -> tuple[object, ...]:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, dict):
         return (value.get("name") or value.get("value"),)
     return (value,)
+
+
+def _status_keys(status: Mapping[str, Any]) -> tuple[object, ...]:
+    """The keys a status is read by: a done category first (final, whatever the name), then the name, then
+    the category (a "Waiting for customer" status sits in the in-progress category but is waiting)."""
+    category = (status.get("statusCategory") or {}).get("key")
+    name = status.get("name")
+    return (category, name) if category == "done" else (name, category)
 
 
 #: the types :func:`to_ticket` relies on
@@ -89,9 +77,9 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None =
     reporter = f.get("reporter") or {}
     clients = _client_keys(f.get(client_field)) if client_field else ()
     return make_ticket(
-        "jira", fmap, remote_id=raw["key"], title=f.get("summary"), body=adf_text(f.get("description")),
+        "jira", fmap, remote_id=raw["key"], title=f.get("summary"), body=adf_to_text(f.get("description")),
         priority=(priority.get("name"), priority.get("id")),
-        status=(status.get("name"), (status.get("statusCategory") or {}).get("key")),
+        status=_status_keys(status),
         client=(*clients, project.get("name"), project.get("key")),
         contact=reporter.get("emailAddress") or reporter.get("displayName") or "",
         created=f.get("created"), updated=f.get("updated"),
@@ -182,7 +170,7 @@ class JiraAdapter(RestAdapter, Reassigns, ChecksConnection):
             return self._list(data, what, "worklogs"), self._number(data, what, "total")
 
         logs = walk_pages(by_offset(page), system=self.http.system)
-        return self._first_stamped(logs, key, lambda w: adf_text(w.get("comment")), lambda w: w["id"])
+        return self._first_stamped(logs, key, lambda w: adf_to_text(w.get("comment")), lambda w: w["id"])
 
     def test_connection(self) -> str:
         data = self.http.get("/rest/api/3/myself", what="sign in").data
