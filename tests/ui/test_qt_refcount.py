@@ -76,7 +76,7 @@ def test_the_window_redrawing_each_second_keeps_none_flat(qtbot, make_controller
 
     controller = make_controller(start=True)
     controller.check_now()
-    assert controller.snapshot["pages"]
+    assert controller.snapshot is not None and controller.snapshot.pages
     window = MainWindow(controller, hide_on_close=False)
     qtbot.addWidget(window)
     window.show()
@@ -106,7 +106,7 @@ def test_every_view_redrawn_from_fresh_snapshots_keeps_none_flat(qtbot, make_con
     window = MainWindow(controller, hide_on_close=False)
     qtbot.addWidget(window)
     window.show()
-    assert controller.snapshot["shifts"] and controller.snapshot["me"]
+    assert controller.snapshot is not None and controller.snapshot.rotation.shifts and controller.snapshot.me
 
     def polls(n: int) -> None:
         for _ in range(n):

@@ -199,6 +199,6 @@ def test_tray_shows_who_is_on_call_and_my_next_shift(qtbot, controller, fake_clo
     assert tray.action_on_call.text().startswith("Primary: Ana Souza (backup ")
     assert not tray.action_on_call.isEnabled() and tray.menu.actions()[0] is tray.action_on_call
     tip = tooltip_text(controller.snapshot)
-    mine = controller.snapshot["rotation"]["my_next"]
-    assert mine["schedule"] in ("Primary", "Backup") and not mine["now"]
-    assert "Your next shift: " in tip and f"({mine['schedule']})" in tip
+    mine = controller.snapshot.rotation.my_next
+    assert mine is not None and mine.schedule in ("Primary", "Backup") and not mine.now
+    assert "Your next shift: " in tip and f"({mine.schedule})" in tip

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.core.rotation.rotation_model import Schedule
     from oncall_desktop.core.tickets.tickets import Ticket
     from oncall_desktop.services.app.readiness import Readiness
+    from oncall_desktop.services.app.view_model import Snapshot
     from oncall_desktop.services.delivery.outbox import Outbox
     from oncall_desktop.services.paging.ack_clock import ClockService
     from oncall_desktop.services.paging.maintenance_service import MaintenanceService
@@ -331,7 +332,7 @@ class Workspace:
             return
         self.readiness.at_shift_start(sent)  # the pre-shift check runs by itself once my shift starts
 
-    def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def poll_and_snapshot(self) -> tuple[Snapshot, list[dict[str, Any]]]:
         _, notes = self.poll()
         return self.on_store(self.snapshot), notes
 
@@ -371,7 +372,8 @@ class Workspace:
         client = self._ticket_field(page.ticket_id, "client") or "unknown"
         return self.timers.start(page.ticket_id, client)
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> Snapshot:
+        """What the views show (services/app/view_model.py), read on the store thread."""
         from oncall_desktop.services.app.now import snapshot
 
         return snapshot(self)
