@@ -5,8 +5,11 @@ controller in ``__init__``, call its verbs (acknowledge, resolve, check now),
 and redraw from the snapshots it emits.  The workspace itself is opened on the
 store thread *after* the tray is visible, so start-up stays fast.
 
-A snapshot (services/app/view_model.py) is emitted with the names of the
-parts it changed; a view ``watch``es the parts it draws.
+A snapshot (services/app/view_model.py) is emitted only when an operation
+changed it, with the names of the parts that changed; a view ``watch``es the
+parts it draws, so a timer toggle does not redraw the Rotation tab and a poll
+that brought nothing redraws no tab.  Once a second the snapshot is re-sent
+for the parts that hold countdowns (pages, the timer), unchanged.
 
 Polls and Test connection run on a network thread and reach the store
 through ``TaskRunner.on_store``: a ticket system that trickles bytes holds
@@ -38,6 +41,9 @@ FEATURES = {"poll": "Checking the ticket system", "clock": "The page clock",
 
 #: The run's sign of life (dates an unclean exit) and the daily event-log prune.
 ALIVE_SECONDS = 60
+
+#: The parts whose views show countdowns, re-sent every second.
+COUNTDOWN_PARTS = frozenset({"pages", "timer"})
 
 
 #: What a view's redraw is handed: the new snapshot and which of its parts changed.
@@ -292,7 +298,7 @@ class AppController(QObject):
 
     def act(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Change something through the services, then redraw every view.
+        """Change something through the services, then redraw the views whose parts it changed.
 
         ``fn(ws)`` runs on the store thread; ``on_done(result)`` on the GUI
         thread after the new snapshot is published.  Failures reach
@@ -331,7 +337,7 @@ class AppController(QObject):
 
         ``fn(ws)`` runs on a network thread; the services it calls reach the
         store through ``ws.on_store``.  ``redraw``: it changed the workspace,
-        so every view gets a new snapshot before ``on_done``.
+        so the views get a new snapshot (its changed parts) before ``on_done``.
         """
         if self.ws is None:
             self.sig_error.emit("The workspace is still opening; try again in a moment.")
@@ -352,11 +358,9 @@ class AppController(QObject):
 
     # ------------------------------------------------------------- plumbing
     def _tick(self) -> None:
-        # countdowns are recomputed from stored deadlines; no store access needed
+        # the countdowns move: re-send the parts that hold them (computed from stored deadlines)
         if self.snapshot is not None:
-            from oncall_desktop.services.app.view_model import PARTS
-
-            self.sig_snapshot.emit(self.snapshot, PARTS)
+            self.sig_snapshot.emit(self.snapshot, COUNTDOWN_PARTS)
         self.tick_clock()  # the ack clock fires due transitions off the GUI thread
         self.beat_timer()
 
@@ -393,11 +397,13 @@ class AppController(QObject):
             slot(self.snapshot, relay.parts)
 
     def _publish(self, snapshot: Snapshot) -> None:
-        """Keep the new picture and send it to every view (every part counts as changed)."""
-        from oncall_desktop.services.app.view_model import PARTS
+        """Keep the new picture; tell the views only about the parts that differ from the last one."""
+        from oncall_desktop.services.app.view_model import changed_parts
 
+        changed = changed_parts(self.snapshot, snapshot)
         self.snapshot = snapshot
-        self.sig_snapshot.emit(snapshot, PARTS)
+        if changed:
+            self.sig_snapshot.emit(snapshot, changed)
 
     def _failed(self, exc: BaseException) -> None:
         self.sig_error.emit(str(exc) or exc.__class__.__name__)

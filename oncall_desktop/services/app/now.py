@@ -103,15 +103,24 @@ def now_report(ws: Workspace) -> dict[str, Any]:
 
 
 def timeline(ws: Workspace, days: int = TIMELINE_DAYS) -> tuple[ShiftView, ...]:
-    """The next ``days`` days' shifts, every schedule, in time order."""
-    from oncall_desktop.core.rotation.rotation import shifts
+    """The next ``days`` days' shifts, every schedule, in time order.
+
+    A shift running now shows its true start, and the horizon ends at a local
+    midnight: the rows change when a shift ends or a day turns, not every
+    time the picture is rebuilt (which would redraw the Rotation tab on every poll).
+    """
+    from oncall_desktop.core.rotation.rotation import on_call, shifts
 
     now = ws.clock.now()
+    local = now.astimezone(local_tzinfo(now))
+    horizon = (local + timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     rows: list[tuple[datetime, str, ShiftView]] = []
     for schedule in ws.directory_service.schedules():
-        for s in shifts(schedule, now, now + timedelta(days=days)):
+        current = on_call(schedule, now)
+        for s in shifts(schedule, now, horizon):
+            start = current.start if current is not None and s.start == now and s.person == current.person else s.start
             rows.append((s.start, schedule.name, ShiftView(schedule=schedule.name, person=s.person,
-                                                          start_local=local_stamp(s.start), end_local=local_stamp(s.end),
+                                                          start_local=local_stamp(start), end_local=local_stamp(s.end),
                                                           override=bool(s.override))))
     rows.sort(key=lambda r: (r[0], r[1]))
     return tuple(r[2] for r in rows)
@@ -205,8 +214,10 @@ def _time_view(ws: Workspace, now: datetime) -> TimeView:
 def _rotation_view(ws: Workspace, me: str) -> RotationView:
     rotation = ws.rotation.snapshot(me)
     mine = rotation["my_next"]
+    # the timeline's "now" is left out: the view draws its red line from its own clock
+    drawn = {k: v for k, v in rotation["timeline"].items() if k != "now"}
     return RotationView(
-        definitions=tuple(rotation["definitions"]), timeline=rotation["timeline"],
+        definitions=tuple(rotation["definitions"]), timeline=drawn,
         my_next=MyShiftView(schedule=mine["schedule"], start=parse_instant(mine["start"]),
                             end=parse_instant(mine["end"]), now=bool(mine["now"])) if mine else None,
         swaps=tuple(rotation["swaps"]), people=tuple(rotation["people"]),

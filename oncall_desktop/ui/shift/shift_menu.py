@@ -68,7 +68,14 @@ class ShiftMenu:
     def _snapshot(self, snapshot: Snapshot, _parts: frozenset[str]) -> None:
         self.pending = snapshot.handoff_pending
         self.actions["read"].setEnabled(self.pending is not None)
-        # the incoming tech reads the handoff before anything else: once per handoff, when the window shows
+        self.offer()
+
+    def offer(self) -> None:
+        """The incoming tech reads the handoff before anything else: once per handoff, when the window shows.
+
+        Called when the handoff arrives and when the window comes on screen
+        (``MainWindow.showEvent``): no snapshot is re-sent just for this.
+        """
         if self.pending and self.pending["id"] not in self._offered and self.window.isVisible():
             self._offered.add(self.pending["id"])
             self.open("read")

@@ -1,11 +1,12 @@
-"""The typed snapshot: frozen values, and parts that say what changed."""
+"""The typed snapshot: frozen values, parts that say what changed, and a picture that stands still with the clock."""
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
-from oncall_desktop.services.app.now import now_report
+from oncall_desktop.core.rotation.rotation import on_call
+from oncall_desktop.services.app.now import local_stamp, now_report
 from oncall_desktop.services.app.view_model import PARTS, PageView, Snapshot, changed_parts
 from oncall_desktop.services.demo.demo import seed_demo
 
@@ -28,6 +29,29 @@ def test_a_snapshot_is_frozen(workspace) -> None:
         snap.me = "someone else"  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
         snap.on_call[0].person = "someone else"  # type: ignore[misc]
+
+
+def test_the_picture_stands_still_while_only_the_clock_moves(workspace, fake_clock) -> None:
+    """Rebuilt a few minutes on with nothing done, no part differs: nothing would redraw.
+
+    The shifts table used to start the running shift at "now", and the
+    timeline carried "now", so every rebuild changed the Rotation tab.
+    """
+    seed_demo(workspace)
+    workspace.poll()
+    before = workspace.snapshot()
+    fake_clock.advance(minutes=3)
+    assert changed_parts(before, workspace.snapshot()) == frozenset()
+
+
+def test_the_running_shift_shows_its_true_start(workspace, fake_clock) -> None:
+    seed_demo(workspace)
+    snap = workspace.snapshot()
+    schedule = next(s for s in workspace.directory_service.schedules() if s.name == "Primary")
+    current = on_call(schedule, fake_clock.now())
+    assert current is not None and current.start < fake_clock.now()
+    first = next(s for s in snap.rotation.shifts if s.schedule == "Primary")
+    assert (first.person, first.start_local) == (current.person, local_stamp(current.start))
 
 
 def test_pages_carry_their_deadlines_as_instants(workspace, fake_clock) -> None:
