@@ -8,8 +8,8 @@ store thread *after* the tray is visible, so start-up stays fast.
 A snapshot (services/app/view_model.py) is emitted only when an operation
 changed it, with the names of the parts that changed; a view ``watch``es the
 parts it draws, so a timer toggle does not redraw the Rotation tab and a poll
-that brought nothing redraws no tab.  Once a second the snapshot is re-sent
-for the parts that hold countdowns (pages, the timer), unchanged.
+that brought nothing redraws no tab.  Countdowns tick in the views, from the
+deadlines the snapshot holds: nothing is rebuilt or re-sent to make them move.
 
 Polls and Test connection run on a network thread and reach the store
 through ``TaskRunner.on_store``: a ticket system that trickles bytes holds
@@ -41,9 +41,6 @@ FEATURES = {"poll": "Checking the ticket system", "clock": "The page clock",
 
 #: The run's sign of life (dates an unclean exit) and the daily event-log prune.
 ALIVE_SECONDS = 60
-
-#: The parts whose views show countdowns, re-sent every second.
-COUNTDOWN_PARTS = frozenset({"pages", "timer"})
 
 
 #: What a view's redraw is handed: the new snapshot and which of its parts changed.
@@ -358,9 +355,7 @@ class AppController(QObject):
 
     # ------------------------------------------------------------- plumbing
     def _tick(self) -> None:
-        # the countdowns move: re-send the parts that hold them (computed from stored deadlines)
-        if self.snapshot is not None:
-            self.sig_snapshot.emit(self.snapshot, COUNTDOWN_PARTS)
+        # nothing is re-sent: the views count down from the deadlines they hold
         self.tick_clock()  # the ack clock fires due transitions off the GUI thread
         self.beat_timer()
 

@@ -1,4 +1,4 @@
-"""Only the views whose parts changed redraw.
+"""Only the views whose parts changed redraw, and the countdowns tick with no new snapshot.
 
 Real widgets on the demo workspace (offscreen), the app's controller with the
 synchronous runner, and a fake clock the tests move by hand.
@@ -6,9 +6,11 @@ synchronous runner, and a fake clock the tests move by hand.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
+from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import NowTab
 from oncall_desktop.ui.rotation.rotation_tab import RotationTab
@@ -42,7 +44,6 @@ def app(qtbot, make_controller, fake_clock, redraws):
     """The window (Now tab in front) and the tray on the demo after its first poll; counts start at zero."""
     controller = make_controller(settings={"demo_feed": False}, start=True)
     controller.check_now()
-    controller._refresh_timer.stop()  # its once-a-second re-send of the countdown parts is no change
     window = MainWindow(controller, hide_on_close=False)
     window.now_tab.now_fn = window.time_tab.now_fn = fake_clock.now
     qtbot.addWidget(window)
@@ -90,3 +91,35 @@ def test_a_settings_save_redraws_settings_not_now_or_rotation(app, redraws) -> N
     assert emitted == [frozenset({"settings"})]
     assert redraws == Counter({"settings": 1})
     assert window.settings_tab.poll.value() == 90
+
+
+def test_the_ack_countdown_ticks_from_the_view_with_no_new_snapshot(qtbot, app, fake_clock, monkeypatch) -> None:
+    controller, window, _tray, emitted = app
+    built: list[int] = []
+    real = Workspace.snapshot
+    monkeypatch.setattr(Workspace, "snapshot", lambda ws: (built.append(1), real(ws))[1])
+    due = window.now_tab.table.item(0, 0)
+    sla = window.now_tab.table.item(0, 6)
+    start, start_sla = due.text(), sla.text()
+    fake_clock.advance(minutes=2, seconds=3)
+    qtbot.waitUntil(lambda: due.text() != start, timeout=3000)  # the tab's own timer, in real time
+    minutes, seconds = map(int, start.split(":"))
+    left = timedelta(minutes=minutes, seconds=seconds) - timedelta(minutes=2, seconds=3)
+    assert due.text() == f"{left.seconds // 60:02d}:{left.seconds % 60:02d}"
+    assert sla.text() != start_sla and sla.text().startswith("response ")
+    assert emitted == [] and built == []  # nothing rebuilt, nothing re-sent
+    window.hide()
+    assert not window.now_tab.ticker.running  # a window in the tray costs no ticks
+
+
+def test_the_running_timer_ticks_from_the_view_with_no_new_snapshot(qtbot, app, fake_clock) -> None:
+    controller, window, _tray, emitted = app
+    window.tabs.setCurrentWidget(window.time_tab)
+    controller.toggle_timer(controller.snapshot.pages[0].id)
+    assert window.time_tab.clock.text() == "0:00:00" and window.time_tab.ticker.running
+    emitted.clear()
+    fake_clock.advance(seconds=75)
+    qtbot.waitUntil(lambda: window.time_tab.clock.text() == "0:01:15", timeout=3000)
+    assert emitted == []
+    controller.act(lambda ws: ws.timers.pause())
+    assert window.time_tab.clock.text() == "0:01:15  (paused)" and not window.time_tab.ticker.running

@@ -1,8 +1,10 @@
 """The Now tab: pages waiting, nearest deadline first, with one-key actions.
 
 Everything shown is computed from the snapshot's stored deadlines and the
-clock function, so the countdowns tick every second without touching the
-store; every button goes through the controller (off the GUI thread).
+clock function.  The countdowns tick from this tab's own one-second timer,
+which rewrites only the two countdown columns: no snapshot is rebuilt or
+re-sent for them, and the timer runs only while the tab is on screen.  Every
+button goes through the controller (off the GUI thread).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.shift.maintenance_dialog import suppressed_text
+from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import cell, clear_style
 
 if TYPE_CHECKING:
@@ -95,6 +98,7 @@ class NowTab(QWidget):
         self.controller = controller
         self.now_fn = now_fn
         self.pages: list[PageView] = []
+        self.ticker = CountdownTicker(self, self.tick)  # rewrites two columns from the deadlines held here
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
@@ -194,6 +198,7 @@ class NowTab(QWidget):
             self.table.selectRow(0)
         self.timer_button.setText("Stop ti&mer" if snapshot.timer is not None else "Start ti&mer")
         self._sync_buttons()
+        self.ticker.count(any(ack_deadline(p) is not None or p.sla is not None for p in self.pages))
 
     def tick(self) -> None:
         """Move the countdowns ("Due in", "SLA left") to the clock's now; the rest of the row stays."""

@@ -3,7 +3,9 @@
 Why it only draws the snapshot and calls ``controller.act``: billing rules,
 the outbox and the crash-safe timer live in services; this tab must stay a
 view a tired technician reads in one glance — what runs, what is billed,
-whether it reached the PSA (and if not, why, in words).
+whether it reached the PSA (and if not, why, in words).  The big clock
+ticks from this tab's own timer, from the instant the running part started:
+no snapshot is rebuilt or re-sent to move it.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from oncall_desktop.core.time.clock import STAMP, local_time
 from oncall_desktop.services.app.view_model import TimeView
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.time.time_entry_dialog import ExportDialog, TimeEntryDialog
+from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import cell, clear_style
 
 if TYPE_CHECKING:
@@ -76,6 +79,7 @@ class TimeTab(QWidget):
         self.dialog: QDialog | None = None
         self._timer: TimerView | None = None
         self._time = TimeView()
+        self.ticker = CountdownTicker(self, self.tick)  # the big clock, from the running part's start
 
         big = QFont()
         big.setPointSize(28)
@@ -195,6 +199,7 @@ class TimeTab(QWidget):
                 f"Were you working from {_local(question.start, '%H:%M')} to {_local(question.end, '%H:%M')} "
                 f"({question.minutes} min)? The timer paused because {question.why}.")
         self.question.setVisible(question is not None)
+        self.ticker.count(timer is not None and timer.open_since is not None)  # a paused clock stands still
 
     def tick(self) -> None:
         """The big clock at the clock's now: finished parts plus the part running since it started."""
