@@ -42,7 +42,8 @@ def redraws(monkeypatch) -> Counter[str]:
 @pytest.fixture
 def app(qtbot, make_controller, fake_clock, redraws):
     """The window (Now tab in front) and the tray on the demo after its first poll; counts start at zero."""
-    controller = make_controller(settings={"demo_feed": False}, start=True)
+    # the tests poll by hand: the app's own first poll (2 s after start, in real time) must not come between
+    controller = make_controller(settings={"demo_feed": False, "first_poll_seconds": 3600}, start=True)
     controller.check_now()
     window = MainWindow(controller, hide_on_close=False)
     window.now_tab.now_fn = window.time_tab.now_fn = fake_clock.now

@@ -44,6 +44,7 @@ from oncall_desktop.services.storage.paths import write_private
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.rotation.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.rotation.schedule_editor import ScheduleEditor
+from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import bold_font, cell, clear_style
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 FAIRNESS_COLUMNS = ("Person", "Shifts", "Hours", "Night h", "Weekend h", "Holiday h")
 #: The snapshot parts this tab draws.
 PARTS = ("rotation", "on_call", "me")
+#: How often the timeline's red "now" line moves (a pixel is several minutes on a two-week timeline).
+NOW_LINE_MS = 60_000
 
 
 def _local(value: str) -> str:
@@ -137,6 +140,7 @@ class RotationTab(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setStyleSheet("QLabel { padding: 4px 2px; }")
         self.timeline = RotationTimeline()
+        self.now_line = CountdownTicker(self, self._move_now_line, NOW_LINE_MS)
 
         # shifts (all schedules, next 14 days)
         self.table = _table(("Schedule", "Person", "From", "Until"))
@@ -247,10 +251,16 @@ class RotationTab(QWidget):
 
     def _picked(self, name: str) -> None:
         rotation = self._rotation()
-        if rotation.timeline:
-            self.timeline.set_timeline(rotation.timeline, name or None, now=self.controller.now())
+        self._move_now_line()
+        self.now_line.count(bool(rotation.timeline))
         self.summary.setText(self._summary(name))
         self._sync_buttons()
+
+    def _move_now_line(self) -> None:
+        """Redraw the timeline at the clock's now (its data is unchanged; no snapshot is needed)."""
+        rotation = self._rotation()
+        if rotation.timeline:
+            self.timeline.set_timeline(rotation.timeline, self.current(), now=self.controller.now())
 
     def _summary(self, name: str) -> str:
         snapshot, rotation = self.snapshot, self._rotation()
