@@ -50,8 +50,6 @@ class TrayApp:
             self._window = MainWindow(self.controller, hide_on_close=self.tray_available)
             for key, text in self._notices.items():
                 self._window.set_notice(key, text)
-            if self.controller.snapshot:
-                self.controller.sig_snapshot.emit(self.controller.snapshot)
         return self._window
 
     def show_window(self) -> None:

@@ -5,6 +5,12 @@ controller in ``__init__``, call its verbs (acknowledge, resolve, check now),
 and redraw from the snapshots it emits.  The workspace itself is opened on the
 store thread *after* the tray is visible, so start-up stays fast.
 
+A snapshot (services/app/view_model.py) is emitted only when an operation
+changed it, with the names of the parts that changed; a view ``watch``es the
+parts it draws, so a timer toggle does not redraw the Rotation tab and a poll
+that brought nothing redraws no tab.  Countdowns tick in the views, from the
+deadlines the snapshot holds: nothing is rebuilt or re-sent to make them move.
+
 Polls and Test connection run on a network thread and reach the store
 through ``TaskRunner.on_store``: a ticket system that trickles bytes holds
 only that thread, never an acknowledgement.  The background features — the
@@ -16,13 +22,16 @@ tries again on its next turn; one failure never switches a feature off.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from oncall_desktop.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:  # loaded with the first snapshot: its twenty dataclasses cost the tray start ~30 ms
+    from oncall_desktop.services.app.view_model import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +43,27 @@ FEATURES = {"poll": "Checking the ticket system", "clock": "The page clock",
 ALIVE_SECONDS = 60
 
 
+#: What a view's redraw is handed: the new snapshot and which of its parts changed.
+Redraw = Callable[["Snapshot", frozenset[str]], None]
+
+
+class _PartsFilter(QObject):
+    """Calls ``slot`` for the snapshots that changed a watched part; dies with its owner (so does the link)."""
+
+    def __init__(self, owner: QObject, parts: frozenset[str], slot: Redraw) -> None:
+        super().__init__(owner)
+        self.parts = parts
+        self.slot = slot
+
+    def relay(self, snapshot: Snapshot, changed: frozenset[str]) -> None:
+        hit = changed & self.parts
+        if hit:
+            self.slot(snapshot, hit)
+
+
 class AppController(QObject):
-    sig_snapshot = Signal(dict)
-    """A fresh picture of the workspace (on call, pages, timer, status) for every view."""
+    sig_snapshot = Signal(object, object)
+    """A new ``Snapshot`` and the frozenset of part names it changed; views connect through ``watch``."""
 
     sig_error = Signal(str)
     """A readable sentence about something that failed (shown in the status bar / tray)."""
@@ -72,7 +99,7 @@ class AppController(QObject):
         self.runner = runner or TaskRunner()
         self._clock = clock
         self.ws: Any = None
-        self.snapshot: dict[str, Any] = {}
+        self.snapshot: Snapshot | None = None
         self._poll_seconds = poll_seconds
         self._poll_timer = QTimer(self)
         self._poll_timer.timeout.connect(self.check_now)
@@ -102,7 +129,7 @@ class AppController(QObject):
             self.actions = NotificationActions(self)  # Acknowledge buttons on notifications, sound
         self.runner.db(self._open, self._opened, self._open_failed)
 
-    def _open(self) -> dict[str, Any]:
+    def _open(self) -> Snapshot:
         from oncall_desktop.services.app.workspace import Workspace
 
         self.ws = Workspace(self.directory, self._clock)
@@ -114,13 +141,12 @@ class AppController(QObject):
             self.actions.install(self.ws)
         return self.ws.snapshot()
 
-    def _opened(self, snapshot: dict[str, Any]) -> None:
+    def _opened(self, snapshot: Snapshot) -> None:
         self._publish(snapshot)
         self._poll_timer.start(self._interval(snapshot) * 1000)
         self._refresh_timer.start()
         self._alive_timer.start()
-        first = int(snapshot.get("settings", {}).get("first_poll_seconds", 2))
-        QTimer.singleShot(first * 1000, self.check_now)
+        QTimer.singleShot(snapshot.settings.first_poll_seconds * 1000, self.check_now)
 
     def _open_failed(self, exc: BaseException) -> None:
         self.sig_workspace_failed.emit(str(exc))
@@ -153,7 +179,7 @@ class AppController(QObject):
         self._polling = True
         self.runner.net(self.ws.poll_and_snapshot, self._polled, self._poll_failed)
 
-    def _polled(self, result: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
+    def _polled(self, result: tuple[Snapshot, list[dict[str, Any]]]) -> None:
         self._polling = False
         self._poll_failures = 0
         self._recovered("poll")
@@ -194,17 +220,18 @@ class AppController(QObject):
         self._trouble("poll", exc)
         self._reschedule(self.snapshot, failures=self._poll_failures)
 
-    def _reschedule(self, snapshot: dict[str, Any], failures: int | None = None) -> None:
+    def _reschedule(self, snapshot: Snapshot | None, failures: int | None = None) -> None:
         """Next poll after the interval, or later while offline (services.poller.poll_delay)."""
         from oncall_desktop.services.paging.poller import poll_delay
 
         if failures is None:
-            failures = int(snapshot.get("settings", {}).get("poll_failures", 0) or 0)
+            failures = snapshot.settings.poll_failures if snapshot is not None else 0
         self._poll_timer.start(int(poll_delay(self._interval(snapshot), failures) * 1000))
 
-    def _interval(self, snapshot: dict[str, Any]) -> int:
+    def _interval(self, snapshot: Snapshot | None) -> int:
         """Seconds between polls: the one given at start, else the workspace's setting (at least 1)."""
-        return max(1, self._poll_seconds or int(snapshot.get("settings", {}).get("poll_seconds", 60)))
+        stored = snapshot.settings.poll_seconds if snapshot is not None else 60
+        return max(1, self._poll_seconds or stored)
 
     def acknowledge(self, page_id: int | None = None, origin: str = "window") -> None:
         """Acknowledge a page (the newest pending one when no id is given); ``origin`` goes to the event log."""
@@ -242,11 +269,11 @@ class AppController(QObject):
         self._ticking = True
         ws = self.ws
 
-        def work() -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        def work() -> tuple[list[dict[str, Any]], Snapshot | None]:
             fired = ws.clock_service.tick()
             return fired, (ws.snapshot() if fired else None)
 
-        def done(result: tuple[list[dict[str, Any]], dict[str, Any] | None]) -> None:
+        def done(result: tuple[list[dict[str, Any]], Snapshot | None]) -> None:
             self._ticking = False
             self._recovered("clock")
             fired, snapshot = result
@@ -268,7 +295,7 @@ class AppController(QObject):
 
     def act(self, fn: Callable[[Any], Any], on_done: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None) -> None:
-        """Change something through the services, then redraw every view.
+        """Change something through the services, then redraw the views whose parts it changed.
 
         ``fn(ws)`` runs on the store thread; ``on_done(result)`` on the GUI
         thread after the new snapshot is published.  Failures reach
@@ -280,11 +307,11 @@ class AppController(QObject):
             return
         ws = self.ws
 
-        def work() -> tuple[Any, dict[str, Any]]:
+        def work() -> tuple[Any, Snapshot]:
             result = fn(ws)
             return result, ws.snapshot()
 
-        def done(pair: tuple[Any, dict[str, Any]]) -> None:
+        def done(pair: tuple[Any, Snapshot]) -> None:
             result, snapshot = pair
             self._publish(snapshot)
             if on_done is not None:
@@ -307,18 +334,18 @@ class AppController(QObject):
 
         ``fn(ws)`` runs on a network thread; the services it calls reach the
         store through ``ws.on_store``.  ``redraw``: it changed the workspace,
-        so every view gets a new snapshot before ``on_done``.
+        so the views get a new snapshot (its changed parts) before ``on_done``.
         """
         if self.ws is None:
             self.sig_error.emit("The workspace is still opening; try again in a moment.")
             return
         ws = self.ws
 
-        def work() -> tuple[Any, dict[str, Any] | None]:
+        def work() -> tuple[Any, Snapshot | None]:
             result = fn(ws)
             return result, (ws.on_store(ws.snapshot) if redraw else None)
 
-        def done(pair: tuple[Any, dict[str, Any] | None]) -> None:
+        def done(pair: tuple[Any, Snapshot | None]) -> None:
             result, snapshot = pair
             if snapshot is not None:
                 self._publish(snapshot)
@@ -328,21 +355,19 @@ class AppController(QObject):
 
     # ------------------------------------------------------------- plumbing
     def _tick(self) -> None:
-        # countdowns are recomputed from stored deadlines; no store access needed
-        if self.snapshot:
-            self.sig_snapshot.emit(self.snapshot)
+        # nothing is re-sent: the views count down from the deadlines they hold
         self.tick_clock()  # the ack clock fires due transitions off the GUI thread
         self.beat_timer()
 
     def beat_timer(self) -> None:
         """The running timer's heartbeat (crash safety, sleep detection); redraws only when it changed."""
-        timer = self.snapshot.get("timer") or {}
-        if self.ws is None or self._beating or timer.get("state") != "running":
+        timer = self.snapshot.timer if self.snapshot is not None else None
+        if self.ws is None or self._beating or timer is None or timer.state != "running":
             return
         self._beating = True
         ws = self.ws
 
-        def done(snapshot: dict[str, Any] | None) -> None:
+        def done(snapshot: Snapshot | None) -> None:
             self._beating = False
             self._recovered("heartbeat")
             if snapshot is not None:
@@ -354,9 +379,26 @@ class AppController(QObject):
 
         self.runner.db(lambda: ws.snapshot() if ws.timers.heartbeat() else None, done, failed)
 
-    def _publish(self, snapshot: dict[str, Any]) -> None:
+    def watch(self, owner: QObject, parts: Iterable[str], slot: Redraw) -> None:
+        """Call ``slot(snapshot, changed)`` for each snapshot that changed one of ``parts``.
+
+        A view built after the workspace opened (the window, on first open)
+        is drawn from the current snapshot at once.  The link lives as long
+        as ``owner`` (a view's widget), so a view that is gone is never called.
+        """
+        relay = _PartsFilter(owner, frozenset(parts), slot)
+        self.sig_snapshot.connect(relay.relay)
+        if self.snapshot is not None:
+            slot(self.snapshot, relay.parts)
+
+    def _publish(self, snapshot: Snapshot) -> None:
+        """Keep the new picture; tell the views only about the parts that differ from the last one."""
+        from oncall_desktop.services.app.view_model import changed_parts
+
+        changed = changed_parts(self.snapshot, snapshot)
         self.snapshot = snapshot
-        self.sig_snapshot.emit(snapshot)
+        if changed:
+            self.sig_snapshot.emit(snapshot, changed)
 
     def _failed(self, exc: BaseException) -> None:
         self.sig_error.emit(str(exc) or exc.__class__.__name__)

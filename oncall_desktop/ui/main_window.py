@@ -1,7 +1,9 @@
 """The main window: six tabs, each its own module; closing hides to the tray."""
 from __future__ import annotations
 
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from oncall_desktop.ui.controller import AppController
@@ -14,6 +16,12 @@ from oncall_desktop.ui.shift.readiness_notice import ReadinessNotice
 from oncall_desktop.ui.shift.shift_menu import ShiftMenu
 from oncall_desktop.ui.time.time_tab import TimeTab
 from oncall_desktop.ui.widgets.icons import app_icon
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import Snapshot
+
+#: The parts the status bar and the notices draw.
+STATUS_PARTS = ("status", "offline_since", "last_poll_local")
 
 
 class MainWindow(QMainWindow):
@@ -48,7 +56,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().showMessage("Opening workspace…")
         controller.sig_error.connect(lambda msg: self.statusBar().showMessage(msg, 15000))
-        controller.sig_snapshot.connect(self._status)
+        controller.watch(self, STATUS_PARTS, self._status)
         controller.sig_workspace_failed.connect(self._workspace_failed)
         controller.sig_notice.connect(lambda key, text: self.set_notice(key, text or None))
         controller.sig_troubles.connect(self._troubles)
@@ -60,14 +68,14 @@ class MainWindow(QMainWindow):
         self.readiness_notice = ReadinessNotice(controller)  # "Pre-shift check: 2 problems — open the checklist"
         layout.insertWidget(1, self.readiness_notice)
 
-    def _status(self, snapshot: dict) -> None:
-        status = snapshot.get("status", {})
-        if "notifications_ok" in status:
-            self.set_notice("notify-status", None if status["notifications_ok"] else status.get("notifications"))
-        if snapshot.get("offline_since"):
-            self.statusBar().showMessage(f"Offline since {snapshot['offline_since']} — showing cached tickets")
-        elif snapshot.get("last_poll_local"):
-            self.statusBar().showMessage(f"Last checked {snapshot['last_poll_local']}")
+    def _status(self, snapshot: Snapshot, parts: frozenset[str]) -> None:
+        if "status" in parts:
+            status = snapshot.status
+            self.set_notice("notify-status", None if status.notifications_ok else status.notifications)
+        if snapshot.offline_since:
+            self.statusBar().showMessage(f"Offline since {snapshot.offline_since} — showing cached tickets")
+        elif snapshot.last_poll_local:
+            self.statusBar().showMessage(f"Last checked {snapshot.last_poll_local}")
 
     def _troubles(self, troubles: dict) -> None:
         """A background feature failing (the poll, the page clock …): said until it works again."""
@@ -93,6 +101,10 @@ class MainWindow(QMainWindow):
         self.showNormal()
         self.raise_()
         self.activateWindow()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 — Qt override
+        super().showEvent(event)
+        self.shift_menu.offer()  # a handoff waiting for me opens once the window is up
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 — Qt override
         if self.hide_on_close:

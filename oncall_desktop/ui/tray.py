@@ -7,8 +7,8 @@ window and a right-click menu for the actions a tired tech needs most.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
@@ -16,8 +16,14 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.widgets.icons import TrayState, tray_icon
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import Snapshot
 
-def should_show(summary: dict[str, Any] | None) -> bool:
+#: The snapshot parts the tray draws.
+PARTS = ("pages", "offline_since", "me_on_call", "on_call", "rotation", "handoff_pending", "readiness", "timer")
+
+
+def should_show(summary: Mapping[str, Any] | None) -> bool:
     """The pre-shift notice's rule; its widget module loads only once there is a summary (tray start-up speed)."""
     if not summary:
         return False
@@ -26,45 +32,44 @@ def should_show(summary: dict[str, Any] | None) -> bool:
     return notice_shows(summary)
 
 
-def tray_state(snapshot: dict[str, Any]) -> tuple[TrayState, int]:
-    waiting = sum(1 for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated"))
+def tray_state(snapshot: Snapshot) -> tuple[TrayState, int]:
+    waiting = sum(1 for p in snapshot.pages if p.waiting)
     if waiting:
         return TrayState.PAGES, waiting
-    if snapshot.get("offline_since") and snapshot.get("me_on_call"):
+    if snapshot.offline_since and snapshot.me_on_call:
         return TrayState.OFFLINE, 0  # on call, and no new ticket can reach me: not green
-    if snapshot.get("me_on_call"):
+    if snapshot.me_on_call:
         return TrayState.ON_CALL, 0
     return TrayState.OFF_CALL, 0
 
 
-def tooltip_text(snapshot: dict[str, Any]) -> str:
+def tooltip_text(snapshot: Snapshot) -> str:
     lines = ["oncall-desktop"]
-    for entry in snapshot.get("on_call", []):
-        line = f"{entry['schedule']}: {entry['person']} now"
-        if entry.get("next"):
-            line += f", next {entry['next']}"
-        if entry.get("backup"):
-            line += f", backup {entry['backup']}"
+    for entry in snapshot.on_call:
+        line = f"{entry.schedule}: {entry.person} now"
+        if entry.next:
+            line += f", next {entry.next}"
+        if entry.backup:
+            line += f", backup {entry.backup}"
         lines.append(line)
-    mine = (snapshot.get("rotation") or {}).get("my_next")
-    if mine and not mine.get("now"):
-        from oncall_desktop.core.time.clock import parse_instant
+    mine = snapshot.rotation.my_next
+    if mine and not mine.now:
         from oncall_desktop.services.app.now import local_stamp
 
-        when = local_stamp(parse_instant(mine["start"]))
-        lines.append(f"Your next shift: {when} ({mine['schedule']})")
-    waiting = [p for p in snapshot.get("pages", []) if p.get("state") in ("pending", "escalated")]
+        lines.append(f"Your next shift: {local_stamp(mine.start)} ({mine.schedule})")
+    waiting = [p for p in snapshot.pages if p.waiting]
     if waiting:
         lines.append(f"{len(waiting)} page(s) waiting")
-        nearest = min((p for p in waiting if p.get("ack_deadline")), key=lambda p: p["ack_deadline"], default=None)
+        timed = [p for p in waiting if p.ack_deadline is not None]
+        nearest = min(timed, key=lambda p: p.ack_deadline or p.created) if timed else None
         if nearest:
-            lines.append(f"Next deadline {nearest['ack_deadline_local']}: {nearest['client']} — {nearest['title']}")
-    if snapshot.get("offline_since"):
-        lines.append(f"Offline since {snapshot['offline_since']} — showing cached tickets")
-    if snapshot.get("handoff_pending"):
-        lines.append(f"Handoff from {snapshot['handoff_pending']['author']} waiting — open the window to read it")
-    if should_show(snapshot.get("readiness")):
-        lines.append(snapshot["readiness"]["headline"])
+            lines.append(f"Next deadline {nearest.ack_deadline_local}: {nearest.client} — {nearest.title}")
+    if snapshot.offline_since:
+        lines.append(f"Offline since {snapshot.offline_since} — showing cached tickets")
+    if snapshot.handoff_pending:
+        lines.append(f"Handoff from {snapshot.handoff_pending['author']} waiting — open the window to read it")
+    if snapshot.readiness is not None and should_show(snapshot.readiness):
+        lines.append(snapshot.readiness["headline"])
     return "\n".join(lines)
 
 
@@ -114,7 +119,7 @@ class TrayController:
         self.state = TrayState.OFF_CALL
         self.count = 0
         self.troubles: dict[str, str] = {}
-        controller.sig_snapshot.connect(self.update)
+        controller.watch(self.menu, PARTS, lambda snapshot, _parts: self.update(snapshot))
         controller.sig_troubles.connect(self._troubles)
 
     def _action(self, text: str, slot: Callable[[], None]) -> QAction:
@@ -128,26 +133,25 @@ class TrayController:
 
     def _troubles(self, troubles: dict[str, str]) -> None:
         self.troubles = dict(troubles)
-        if self.controller.snapshot:
+        if self.controller.snapshot is not None:
             self.update(self.controller.snapshot)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._open_window()
 
-    def update(self, snapshot: dict[str, Any]) -> None:
+    def update(self, snapshot: Snapshot) -> None:
         state, count = tray_state(snapshot)
         if (state, count) != (self.state, self.count):
             self.state, self.count = state, count
             self.icon.setIcon(tray_icon(state, count))
         self.icon.setToolTip("\n".join([tooltip_text(snapshot), *self.troubles.values()]))
         self.action_on_call.setText("; ".join(
-            f"{e['schedule']}: {e['person']}" + (f" (backup {e['backup']})" if e.get("backup") else "")
-            for e in snapshot.get("on_call", [])) or "Nobody is on call")
+            f"{e.schedule}: {e.person}" + (f" (backup {e.backup})" if e.backup else "")
+            for e in snapshot.on_call) or "Nobody is on call")
         self.action_ack.setEnabled(count > 0)
-        running = snapshot.get("timer")
-        self.action_timer.setText("Stop timer" if running else "Start timer")
-        ready = snapshot.get("readiness")
+        self.action_timer.setText("Stop timer" if snapshot.timer is not None else "Start timer")
+        ready = snapshot.readiness
         show = should_show(ready)
         self.action_readiness.setVisible(show)
         if show and ready is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from oncall_desktop.services.app.view_model import Snapshot
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.demo.demo import seed_demo
 from oncall_desktop.services.paging.notifier import Notifier
@@ -41,7 +42,7 @@ def make_controller(qtbot, workspace_dir, fake_clock, recorder) -> Iterator[Make
         ctl = AppController(workspace_dir, runner=TaskRunner(synchronous=not threaded), clock=fake_clock)
         opener = ctl._open
 
-        def _open() -> dict[str, Any]:
+        def _open() -> Snapshot:
             # the controller opens its own workspace: give that one the recording notifier too
             snapshot = opener()
             ctl.ws.notifier = Notifier(backends=[recorder])

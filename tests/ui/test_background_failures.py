@@ -21,7 +21,7 @@ WAIT_MS = 5000
 
 def _opened(qtbot, controller) -> None:
     controller.start()
-    qtbot.waitUntil(lambda: bool(controller.snapshot), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: controller.snapshot is not None, timeout=WAIT_MS)
 
 
 def _fails_once(real, message: str = "database is locked"):
@@ -106,7 +106,7 @@ def test_a_failed_poll_is_said_and_the_next_poll_runs(qtbot, threaded) -> None:
     assert any("Checking the ticket system failed: database is locked" in e for e in errors)
     ctl.check_now()  # the feature is not switched off: the next poll runs and clears the trouble
     qtbot.waitUntil(lambda: calls["n"] == 2 and "poll" not in ctl.troubles, timeout=WAIT_MS)
-    assert ctl.snapshot["pages"], "the second poll opened the demo's pages"
+    assert ctl.snapshot.pages, "the second poll opened the demo's pages"
 
 
 def test_the_failed_poll_is_retried_by_the_timer(qtbot, threaded) -> None:
@@ -134,9 +134,9 @@ def test_a_failed_clock_tick_recovers_on_the_next_second(qtbot, threaded) -> Non
 def test_a_failed_heartbeat_recovers(qtbot, threaded) -> None:
     ctl = threaded
     ctl.check_now()
-    qtbot.waitUntil(lambda: bool(ctl.snapshot.get("pages")), timeout=WAIT_MS)
-    ctl.toggle_timer(ctl.snapshot["pages"][0]["id"])
-    qtbot.waitUntil(lambda: (ctl.snapshot.get("timer") or {}).get("state") == "running", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: bool(ctl.snapshot and ctl.snapshot.pages), timeout=WAIT_MS)
+    ctl.toggle_timer(ctl.snapshot.pages[0].id)
+    qtbot.waitUntil(lambda: ctl.snapshot.timer is not None and ctl.snapshot.timer.state == "running", timeout=WAIT_MS)
     timers = ctl.ws.timers
     timers.heartbeat, calls = _fails_once(timers.heartbeat)
     ctl.beat_timer()
@@ -201,8 +201,8 @@ class TrickleServer:
 def test_acknowledging_while_the_psa_trickles_bytes_takes_under_200_ms(qtbot, threaded) -> None:
     ctl = threaded
     ctl.check_now()  # the demo's local book opens pages
-    qtbot.waitUntil(lambda: bool(ctl.snapshot.get("pages")) and not ctl._polling, timeout=WAIT_MS)
-    page = next(p for p in ctl.snapshot["pages"] if p["state"] == "pending")
+    qtbot.waitUntil(lambda: bool(ctl.snapshot and ctl.snapshot.pages) and not ctl._polling, timeout=WAIT_MS)
+    page = next(p for p in ctl.snapshot.pages if p.state == "pending")
     server = TrickleServer()
     try:
         done: list[Any] = []
@@ -214,10 +214,10 @@ def test_acknowledging_while_the_psa_trickles_bytes_takes_under_200_ms(qtbot, th
         time.sleep(0.3)
         assert ctl._polling, "the poll is stuck in the trickling answer"
         started = time.monotonic()
-        ctl.acknowledge(page["id"])
+        ctl.acknowledge(page.id)
 
         def acknowledged() -> bool:
-            return any(p["id"] == page["id"] and p["state"] == "acknowledged" for p in ctl.snapshot["pages"])
+            return any(p.id == page.id and p.state == "acknowledged" for p in ctl.snapshot.pages)
 
         qtbot.waitUntil(acknowledged, timeout=WAIT_MS)
         elapsed = time.monotonic() - started
@@ -232,8 +232,8 @@ def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtb
 
     ctl = threaded
     ctl.check_now()
-    qtbot.waitUntil(lambda: bool(ctl.snapshot.get("pages")) and not ctl._polling, timeout=WAIT_MS)
-    page = next(p for p in ctl.snapshot["pages"] if p["state"] == "pending")
+    qtbot.waitUntil(lambda: bool(ctl.snapshot and ctl.snapshot.pages) and not ctl._polling, timeout=WAIT_MS)
+    page = next(p for p in ctl.snapshot.pages if p.state == "pending")
     team = TeamPage(ctl)
     qtbot.addWidget(team)
     server = TrickleServer()
@@ -242,9 +242,9 @@ def test_a_team_pack_download_that_trickles_does_not_hold_an_acknowledgement(qtb
         team.sync_now()
         qtbot.waitUntil(lambda: server.requests >= 1, timeout=WAIT_MS)
         started = time.monotonic()
-        ctl.acknowledge(page["id"])
-        qtbot.waitUntil(lambda: any(p["id"] == page["id"] and p["state"] == "acknowledged"
-                                    for p in ctl.snapshot["pages"]), timeout=WAIT_MS)
+        ctl.acknowledge(page.id)
+        qtbot.waitUntil(lambda: any(p.id == page.id and p.state == "acknowledged"
+                                    for p in ctl.snapshot.pages), timeout=WAIT_MS)
         elapsed = time.monotonic() - started
         assert not team.sync_button.isEnabled(), "the download is still trickling"
         assert elapsed < 0.2, f"acknowledging took {elapsed * 1000:.0f} ms during a team-pack download"
@@ -257,8 +257,8 @@ def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, t
 
     ctl = threaded
     ctl.check_now()
-    qtbot.waitUntil(lambda: bool(ctl.snapshot.get("pages")) and not ctl._polling, timeout=WAIT_MS)
-    page = next(p for p in ctl.snapshot["pages"] if p["state"] == "pending")
+    qtbot.waitUntil(lambda: bool(ctl.snapshot and ctl.snapshot.pages) and not ctl._polling, timeout=WAIT_MS)
+    page = next(p for p in ctl.snapshot.pages if p.state == "pending")
     tab = RotationTab(ctl)
     qtbot.addWidget(tab)
     tab.update_snapshot(ctl.snapshot)
@@ -268,9 +268,9 @@ def test_a_calendar_link_that_trickles_does_not_hold_an_acknowledgement(qtbot, t
         tab._import(f"http://127.0.0.1:{server.port}/oncall.ics")
         qtbot.waitUntil(lambda: server.requests >= 1, timeout=WAIT_MS)
         started = time.monotonic()
-        ctl.acknowledge(page["id"])
-        qtbot.waitUntil(lambda: any(p["id"] == page["id"] and p["state"] == "acknowledged"
-                                    for p in ctl.snapshot["pages"]), timeout=WAIT_MS)
+        ctl.acknowledge(page.id)
+        qtbot.waitUntil(lambda: any(p.id == page.id and p.state == "acknowledged"
+                                    for p in ctl.snapshot.pages), timeout=WAIT_MS)
         elapsed = time.monotonic() - started
         assert elapsed < 0.2, f"acknowledging took {elapsed * 1000:.0f} ms during a calendar download"
     finally:

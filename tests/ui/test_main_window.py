@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt
 
+from oncall_desktop.services.app.view_model import PageView, Snapshot
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import countdown
 from oncall_desktop.ui.tray import TrayController, tooltip_text, tray_state
@@ -49,7 +50,7 @@ def test_enter_acknowledges_selected_page(qtbot, controller, fake_clock) -> None
     window.now_tab.table.selectRow(0)
     window.now_tab.table.setFocus()
     qtbot.keyClick(window.now_tab.table, Qt.Key.Key_Return)
-    assert controller.snapshot["pages"][0]["state"] == "acknowledged"
+    assert controller.snapshot.pages[0].state == "acknowledged"
 
 
 def test_resolve_and_timer_buttons(qtbot, controller, fake_clock) -> None:
@@ -57,11 +58,11 @@ def test_resolve_and_timer_buttons(qtbot, controller, fake_clock) -> None:
     controller.check_now()
     window.now_tab.table.selectRow(0)
     qtbot.mouseClick(window.now_tab.timer_button, Qt.MouseButton.LeftButton)
-    assert controller.snapshot["timer"]["client"] == "Acme Dental"
+    assert controller.snapshot.timer.client == "Acme Dental"
     fake_clock.advance(minutes=42)
     qtbot.mouseClick(window.now_tab.resolve_button, Qt.MouseButton.LeftButton)
-    assert controller.snapshot["timer"] is None
-    assert controller.snapshot["work"][0]["minutes"] == 42
+    assert controller.snapshot.timer is None
+    assert controller.snapshot.time.work[0].minutes == 42
     assert visible_rows(window.now_tab.table) == 0
 
 
@@ -92,13 +93,21 @@ def test_tray_state_count_and_menu_ack(qtbot, controller, fake_clock) -> None:
     assert opened == [1]
 
 
+def page(page_id: int, state: str) -> PageView:
+    """A page row as the snapshot carries it (only its state matters to the tray)."""
+    return PageView(id=page_id, ticket=f"local:{page_id}", state=state, level=1, person="", severity="P2", reason="",
+                    created="2026-01-01T00:00:00Z", client="Acme Dental", title="Server down")
+
+
 def test_pure_helpers() -> None:
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert countdown((now + timedelta(seconds=61)).isoformat(), now) == ("01:01", 61)
-    assert countdown((now - timedelta(seconds=5)).isoformat(), now) == ("-00:05", -5)
-    assert tray_state({"pages": [{"state": "pending"}, {"state": "acknowledged"}], "me_on_call": True}) == (TrayState.PAGES, 1)
-    assert tray_state({"pages": [], "me_on_call": False}) == (TrayState.OFF_CALL, 0)
-    assert "Offline since 23:10" in tooltip_text({"offline_since": "23:10"})
+    assert countdown(now + timedelta(seconds=61), now) == ("01:01", 61)
+    assert countdown(now - timedelta(seconds=5), now) == ("-00:05", -5)
+    assert countdown(None, now) == ("—", None)
+    assert tray_state(Snapshot(pages=(page(1, "pending"), page(2, "acknowledged")), me_on_call=True)) == (
+        TrayState.PAGES, 1)
+    assert tray_state(Snapshot(pages=(), me_on_call=False)) == (TrayState.OFF_CALL, 0)
+    assert "Offline since 23:10" in tooltip_text(Snapshot(offline_since="23:10"))
 
 
 def test_tray_icons_differ_and_are_not_blank(qapp) -> None:

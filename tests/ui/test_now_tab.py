@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
+from oncall_desktop.services.app.view_model import PageView, SlaView
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import SLA_COLUMN, sla_left
 from oncall_desktop.ui.tray import TrayController
@@ -55,16 +56,16 @@ def test_enter_acknowledges_and_the_sla_column_switches_to_resolution(qtbot, win
     window.show()
     window.now_tab.table.setFocus()
     qtbot.keyClick(window.now_tab.table, Qt.Key.Key_Return)
-    assert controller.snapshot["pages"][0]["state"] == "acknowledged"
+    assert controller.snapshot.pages[0].state == "acknowledged"
     assert _cell(window, 0) == "—" and _cell(window, SLA_COLUMN) == "resolution 4h 00m"
     assert not window.now_tab.ack_button.isEnabled() and not window.now_tab.snooze_button.isEnabled()
-    assert controller.snapshot["timer"]["ticket_id"] == "local:1"  # acknowledging starts the work timer
+    assert controller.snapshot.timer.ticket_id == "local:1"  # acknowledging starts the work timer
 
 
 def test_escalate_now_button_moves_the_page_to_the_backup(qtbot, window, controller) -> None:
     qtbot.mouseClick(window.now_tab.escalate_button, Qt.MouseButton.LeftButton)
-    page = controller.snapshot["pages"][0]
-    assert (page["state"], page["level"], page["person"]) == ("escalated", 2, "Chloé Martin")
+    page = controller.snapshot.pages[0]
+    assert (page.state, page.level, page.person) == ("escalated", 2, "Chloé Martin")
     assert _cell(window, 5) == "escalated (level 2) · Chloé Martin"
     rows = controller.ws.outbox.rows("local:1")
     assert [r.payload["text"] for r in rows if r.kind == "note"] == ["Escalated by Ana Souza to Chloé Martin (level 2) at 22:10"]
@@ -109,15 +110,20 @@ def test_tray_count_and_ack_from_the_tray_updates_the_now_tab(window, controller
     assert _cell(window, 5) == "acknowledged"
 
 
+def _page(sla: SlaView | None) -> PageView:
+    return PageView(id=1, ticket="local:1", state="pending", level=1, person="", severity="P2", reason="",
+                    created="2026-11-25T22:10:00Z", client="Acme Dental", title="Server down", sla=sla)
+
+
 def test_sla_left_words() -> None:
     now = OPENED
-    page = {"sla": {"kind": "response", "paused": False}, "sla_deadline": "2026-11-25T23:40:00Z"}
+    page = _page(SlaView("response", datetime(2026, 11, 25, 23, 40, tzinfo=timezone.utc)))
     assert sla_left(page, now) == ("response 1h 30m", 5400)
-    page["sla_deadline"] = "2026-11-25T22:05:00Z"
+    page = _page(SlaView("response", datetime(2026, 11, 25, 22, 5, tzinfo=timezone.utc)))
     assert sla_left(page, now) == ("response missed by 5m", -300)
-    assert sla_left({"sla": {"kind": "resolution", "paused": True, "remaining_minutes": 42}}, now) == (
+    assert sla_left(_page(SlaView("resolution", None, paused=True, remaining_minutes=42)), now) == (
         "resolution paused (42m left)", None)
-    assert sla_left({"sla": None}, now) == ("—", None)
+    assert sla_left(_page(None), now) == ("—", None)
 
 
 def test_no_action_needed_button_resolves_as_a_false_alarm(qtbot, window, controller) -> None:

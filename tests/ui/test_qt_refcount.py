@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import ctypes
 import sys
+from dataclasses import replace
 
 import pytest
 
+from oncall_desktop.services.app.view_model import PARTS
 from oncall_desktop.ui.platform import qt_probe
 
 _kept: list[None] = []
@@ -68,22 +70,31 @@ def test_probe_sees_a_leaking_call_and_gives_the_references_back() -> None:
 
 
 @immortal
-def test_the_window_redrawing_each_second_keeps_none_flat(qtbot, make_controller) -> None:
-    """The Now tab redraws every second all night: not one reference to None gained or lost per redraw."""
+def test_the_window_redrawing_each_second_keeps_none_flat(qtbot, make_controller, fake_clock) -> None:
+    """The countdowns move every second all night: not one reference to None gained or lost per second.
+
+    Each second the controller ticks the page clock and the views tick their
+    countdowns (the Now tab's two columns, the Time tab's big clock).
+    """
     from PySide6.QtWidgets import QApplication
 
     from oncall_desktop.ui.main_window import MainWindow
 
     controller = make_controller(start=True)
     controller.check_now()
-    assert controller.snapshot["pages"]
+    assert controller.snapshot is not None and controller.snapshot.pages
     window = MainWindow(controller, hide_on_close=False)
     qtbot.addWidget(window)
     window.show()
+    controller.toggle_timer(controller.snapshot.pages[0].id)
+    assert window.now_tab.ticker.running and controller.snapshot.timer is not None
 
     def seconds(n: int) -> None:
         for _ in range(n):
+            fake_clock.advance(seconds=1)
             controller._tick()
+            window.now_tab.tick()
+            window.time_tab.tick()
             QApplication.processEvents()
 
     assert _change_per_step(seconds, warm=20, steps=200) < 0.5
@@ -91,7 +102,7 @@ def test_the_window_redrawing_each_second_keeps_none_flat(qtbot, make_controller
 
 @immortal
 def test_every_view_redrawn_from_fresh_snapshots_keeps_none_flat(qtbot, make_controller, fake_clock) -> None:
-    """Each poll brings a new snapshot whose shifts start "now": every tab redraws its tables.
+    """Each step sends a fresh snapshot with every part marked changed: every tab redraws its tables.
 
     Putting new items into the cells on each redraw kept one reference to
     None per item and method (PySide 6.11): 48 per poll on the demo's
@@ -106,12 +117,13 @@ def test_every_view_redrawn_from_fresh_snapshots_keeps_none_flat(qtbot, make_con
     window = MainWindow(controller, hide_on_close=False)
     qtbot.addWidget(window)
     window.show()
-    assert controller.snapshot["shifts"] and controller.snapshot["me"]
+    assert controller.snapshot is not None and controller.snapshot.rotation.shifts and controller.snapshot.me
 
     def polls(n: int) -> None:
         for _ in range(n):
-            fake_clock.advance(seconds=1)  # the shifts' clipped start moves: the Rotation tab redraws
+            fake_clock.advance(seconds=1)
             controller.act(lambda ws: None)
+            controller.sig_snapshot.emit(controller.snapshot, PARTS)  # as if every part changed: all views redraw
             QApplication.processEvents()
 
     assert _change_per_step(polls, warm=5, steps=40) < 1
@@ -130,8 +142,8 @@ def test_pages_coming_and_going_keep_none_flat(qtbot, make_controller) -> None:
 
     controller = make_controller(start=True)
     controller.check_now()
-    snapshot = dict(controller.snapshot)
-    template = next(p for p in snapshot["pages"] if p["state"] != "resolved")
+    snapshot = controller.snapshot
+    template = next(p for p in snapshot.pages if p.state != "resolved")
     tab = NowTab(controller, now_fn=controller.now)
     qtbot.addWidget(tab)
     tab.show()
@@ -142,8 +154,8 @@ def test_pages_coming_and_going_keep_none_flat(qtbot, make_controller) -> None:
             first = turn[0]
             turn[0] += 1
             count = 6 if first % 2 else 5  # resolved ones leave the list, new ones arrive
-            pages = [{**template, "id": 1000 + i, "title": f"ticket {i}"} for i in range(first, first + count)]
-            tab.update_snapshot({**snapshot, "pages": pages})
+            pages = tuple(replace(template, id=1000 + i, title=f"ticket {i}") for i in range(first, first + count))
+            tab.update_snapshot(replace(snapshot, pages=pages))
             QApplication.processEvents()
 
     assert _change_per_step(nights, warm=4, steps=40) < 1
@@ -158,14 +170,14 @@ def test_a_hidden_row_leaves_the_selection(qtbot, make_controller) -> None:
 
     controller = make_controller(start=True)
     controller.check_now()
-    snapshot = dict(controller.snapshot)
-    template = next(p for p in snapshot["pages"] if p["state"] != "resolved")
+    snapshot = controller.snapshot
+    template = next(p for p in snapshot.pages if p.state != "resolved")
     tab = NowTab(controller, now_fn=controller.now)
     qtbot.addWidget(tab)
-    pages = [{**template, "id": 2000 + i, "title": f"ticket {i}"} for i in range(3)]
-    tab.update_snapshot({**snapshot, "pages": pages})
-    last = tab.pages[-1]["id"]
+    pages = tuple(replace(template, id=2000 + i, title=f"ticket {i}") for i in range(3))
+    tab.update_snapshot(replace(snapshot, pages=pages))
+    last = tab.pages[-1].id
     tab._select_id(last)
     assert tab.selected_page_id() == last
-    tab.update_snapshot({**snapshot, "pages": [p for p in pages if p["id"] != last]})  # resolved elsewhere
-    assert tab.selected_page_id() in {p["id"] for p in tab.pages}  # the next page, not a hidden row
+    tab.update_snapshot(replace(snapshot, pages=tuple(p for p in pages if p.id != last)))  # resolved elsewhere
+    assert tab.selected_page_id() in {p.id for p in tab.pages}  # the next page, not a hidden row

@@ -242,9 +242,22 @@ def test_tray_shows_who_is_on_call_and_my_next_shift(qtbot, controller, fake_clo
     assert tray.action_on_call.text().startswith("Primary: Ana Souza (backup ")
     assert not tray.action_on_call.isEnabled() and tray.menu.actions()[0] is tray.action_on_call
     tip = tooltip_text(controller.snapshot)
-    mine = controller.snapshot["rotation"]["my_next"]
-    assert mine["schedule"] in ("Primary", "Backup") and not mine["now"]
-    assert "Your next shift: " in tip and f"({mine['schedule']})" in tip
+    mine = controller.snapshot.rotation.my_next
+    assert mine is not None and mine.schedule in ("Primary", "Backup") and not mine.now
+    assert "Your next shift: " in tip and f"({mine.schedule})" in tip
+
+
+def test_the_now_line_follows_the_clock_with_no_new_snapshot(tab, controller, fake_clock) -> None:
+    """The timeline's red line is the view's own: the snapshot carries no "now" that would redraw the tab."""
+    emitted: list[frozenset[str]] = []
+    controller.sig_snapshot.connect(lambda _snapshot, parts: emitted.append(parts))
+    assert tab.now_line.running and tab.timeline.now == fake_clock.now()
+    assert "now" not in controller.snapshot.rotation.timeline
+    fake_clock.advance(hours=3)
+    tab.now_line.tick()  # what its minute timer does
+    assert tab.timeline.now == fake_clock.now() and emitted == []
+    tab.hide()
+    assert not tab.now_line.running
 
 
 def test_the_tab_says_when_the_calendar_link_refreshed_and_that_it_failed(qtbot, tab, controller, httpserver,

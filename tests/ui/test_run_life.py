@@ -1,17 +1,22 @@
 """What the app says about itself: ticket system unreachable, a feature failing, a crash before this run."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from oncall_desktop.services.app import last_run
+from oncall_desktop.services.app.view_model import PageView, Snapshot
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.tray import TrayController, tray_state
 from oncall_desktop.ui.widgets.icons import TrayState
 
 
 def test_on_call_and_unreachable_is_its_own_tray_state() -> None:
-    offline = {"pages": [], "me_on_call": True, "offline_since": "02:10"}
+    offline = Snapshot(pages=(), me_on_call=True, offline_since="02:10")
+    pending = PageView(id=1, ticket="local:1", state="pending", level=1, person="", severity="P2", reason="",
+                       created="2026-01-01T00:00:00Z", client="Acme Dental", title="Server down")
     assert tray_state(offline) == (TrayState.OFFLINE, 0)
-    assert tray_state({**offline, "me_on_call": False}) == (TrayState.OFF_CALL, 0)  # not my night: no alarm
-    assert tray_state({**offline, "pages": [{"state": "pending"}]}) == (TrayState.PAGES, 1)  # pages come first
+    assert tray_state(replace(offline, me_on_call=False)) == (TrayState.OFF_CALL, 0)  # not my night: no alarm
+    assert tray_state(replace(offline, pages=(pending,))) == (TrayState.PAGES, 1)  # pages come first
 
 
 def test_a_failing_feature_is_shown_in_the_window_and_tray_until_it_works(qtbot, controller) -> None:
@@ -32,7 +37,7 @@ def test_after_a_crash_the_first_poll_says_when_it_stopped_and_pages_again(make_
                                                                            recorder, qtbot) -> None:
     first = make_controller(start=True)
     first.check_now()
-    waiting = [p for p in first.snapshot["pages"] if p["state"] in ("pending", "escalated")]
+    waiting = [p for p in first.snapshot.pages if p.state in ("pending", "escalated")]
     assert waiting
     last_run.beat(first.ws.store, fake_clock.now(), run_id=first.run_id)
     first.ws.close()  # the process dies: no clean exit is written
@@ -51,7 +56,7 @@ def test_after_a_crash_the_first_poll_says_when_it_stopped_and_pages_again(make_
     titles = [n.title for n in recorder.sent]
     assert "oncall-desktop was not running" in titles
     again = [n for n in recorder.sent if n.page_id is not None]
-    assert {n.page_id for n in again} >= {p["id"] for p in waiting if p["person"] == second.ws.me}
+    assert {n.page_id for n in again} >= {p.id for p in waiting if p.person == second.ws.me}
     assert any(e["kind"] == "app.unclean_report" for e in second.ws.store.events())
 
 

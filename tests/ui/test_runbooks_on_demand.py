@@ -23,7 +23,7 @@ def _select(tab, runbook_id: str) -> None:
 
 
 def test_snapshot_has_summaries_and_a_body_fingerprint_not_bodies(tab, controller) -> None:
-    runbooks = controller.snapshot["runbooks"]
+    runbooks = controller.snapshot.runbooks.runbooks
     assert len(runbooks) >= 12 and all("body" not in r for r in runbooks)
     server = next(r for r in runbooks if r["id"] == "server-down")
     assert server["body_crc"] == crc32(controller.ws.runbooks.runbook("server-down").body.encode())

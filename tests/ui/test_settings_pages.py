@@ -94,7 +94,7 @@ def test_who_am_i_is_a_dropdown_of_people_and_saved(qtbot, tab, controller) -> N
     _pick(qtbot, page.me, "Ben Okafor")
     assert _setting(controller, "me") == "Ben Okafor"
     assert page.me_status.text() == "✓ You are Ben Okafor"
-    assert controller.snapshot["me"] == "Ben Okafor"
+    assert controller.snapshot.me == "Ben Okafor"
     _pick(qtbot, page.me, "— choose your name —")
     assert page.me_status.text().startswith("✗ pick your own name")
     assert _setting(controller, "me") == "Ana Souza"  # passed on the way up the list; never cleared

@@ -78,7 +78,7 @@ def test_handoff_written_then_read_before_anything_else(qtbot, controller, fake_
     assert "Jo at Acme expects a call at 8." in reader.text.toPlainText()
     qtbot.mouseClick(reader.action, Qt.MouseButton.LeftButton)
     assert controller.ws.handoffs.recent(1)[0].read_by == "Ben Okafor"
-    assert controller.snapshot["handoff_pending"] is None
+    assert controller.snapshot.handoff_pending is None
 
 
 def test_shift_menu_shortcuts_and_tray_entries(qtbot, controller) -> None:

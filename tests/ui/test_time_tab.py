@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from oncall_desktop.services.app.view_model import TimerView
 from oncall_desktop.services.demo.demo import seed_demo
-from oncall_desktop.ui.time.time_tab import TimeTab, elapsed, hms
+from oncall_desktop.ui.time.time_tab import TimeTab, hms
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -46,12 +47,14 @@ def test_timer_pause_resume_stop_and_totals(qtbot, tab, controller, fake_clock) 
     assert tab.clock.text() == "0:00:00" and tab.ticket.text() == "local:1 · Acme Dental"
     fake_clock.advance(minutes=12, seconds=5)
     controller._tick()
+    tab.tick()  # the tab's own second: its clock counts from the running part's start
     assert tab.clock.text() == "0:12:05"
     qtbot.mouseClick(tab.pause_button, LEFT)
-    assert controller.snapshot["timer"]["state"] == "paused" and tab.clock.text() == "0:12:05  (paused)"
+    assert controller.snapshot.timer.state == "paused" and tab.clock.text() == "0:12:05  (paused)"
     assert tab.pause_button.text() == "&Resume"
     fake_clock.advance(minutes=30)
     controller._tick()
+    tab.tick()
     assert tab.clock.text() == "0:12:05  (paused)"  # paused time is not work
     qtbot.mouseClick(tab.pause_button, LEFT)
     fake_clock.advance(minutes=26, seconds=-5)
@@ -78,7 +81,7 @@ def test_sleep_gap_asks_were_you_working(qtbot, tab, controller, fake_clock) -> 
     assert "(45 min)?" in tab.question_text.text() and "asleep" in tab.question_text.text()
     qtbot.mouseClick(tab.yes_button, LEFT)
     assert not tab.question.isVisibleTo(tab)
-    assert controller.snapshot["timer"]["state"] == "running"
+    assert controller.snapshot.timer.state == "running"
     assert tab.clock.text() == "0:45:01"
 
 
@@ -184,8 +187,9 @@ def test_export_csv_per_client_and_period(qtbot, tab, controller, fake_clock, tm
 
 def test_pure_helpers() -> None:
     now = datetime(2026, 1, 1, 1, 0, tzinfo=timezone.utc)
-    timer = {"closed_seconds": 600, "open_since": "2026-01-01T00:59:30Z"}
-    assert elapsed(timer, now) == 630 and hms(630) == "0:10:30" and hms(3725) == "1:02:05"
+    timer = TimerView(id=1, ticket_id="local:1", client="Acme Dental", state="running", closed_seconds=600,
+                      open_since=datetime(2026, 1, 1, 0, 59, 30, tzinfo=timezone.utc))
+    assert timer.elapsed(now) == 630 and hms(630) == "0:10:30" and hms(3725) == "1:02:05"
 
 
 def test_screenshot(qtbot, tab, controller, fake_clock) -> None:

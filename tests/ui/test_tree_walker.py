@@ -94,7 +94,7 @@ def test_hostile_runbook_renders_inert_in_the_walker_view(qtbot) -> None:
 def test_triage_from_a_page_records_the_walk_and_applies_the_outcome(qtbot, controller) -> None:
     window = _window(qtbot, controller)
     controller.check_now()
-    page_id = controller.snapshot["pages"][0]["id"]
+    page_id = controller.snapshot.pages[0].id
     tab = window.runbooks_tab
     controller.sig_open_triage.emit(page_id, "after-hours-triage")
     assert window.tabs.currentWidget() is tab and tab.stack.currentWidget() is tab.walker
@@ -155,6 +155,6 @@ def test_a_library_change_does_not_interrupt_a_walk(qtbot, controller) -> None:
     answered = list(tab.walker.answers)
     text = controller.ws.runbooks.text_of("runbook", "dns-failure") + "\nLocal addition.\n"
     controller.act(lambda ws: ws.runbooks.save("runbook", text))
-    changed = next(r for r in controller.snapshot["runbooks"] if r["id"] == "dns-failure")  # summaries: no body
+    changed = next(r for r in controller.snapshot.runbooks.runbooks if r["id"] == "dns-failure")  # summaries: no body
     assert changed["origin"] == "workspace" and "Local addition." in controller.ws.runbooks.runbook("dns-failure").body
     assert tab.stack.currentWidget() is tab.walker and tab.walker.answers == answered

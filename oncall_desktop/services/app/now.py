@@ -2,7 +2,9 @@
 
 Why one snapshot function: the tray, the window, ``oncall-desktop now`` and
 the tests must agree on the same facts; computing them in one place (on the
-store thread) keeps the widgets free of logic.
+store thread) keeps the widgets free of logic.  The views get a typed
+``Snapshot`` (services/app/view_model.py); ``now --json`` keeps its own
+plain form (``now_report``), which scripts read.
 """
 from __future__ import annotations
 
@@ -12,6 +14,26 @@ from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.time.clock import STAMP, iso, local_time, local_tzinfo, parse_instant
 from oncall_desktop.services.app.preferences import CHIME_DEFAULT
+from oncall_desktop.services.app.view_model import (
+    EntryView,
+    MyShiftView,
+    OnCallView,
+    OutboxView,
+    PageView,
+    RotationView,
+    RunbooksView,
+    SettingsView,
+    ShiftView,
+    SlaView,
+    Snapshot,
+    StatusView,
+    SuppressedView,
+    TimerQuestion,
+    TimerView,
+    TimeView,
+    TotalsRow,
+    WorkView,
+)
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace
@@ -80,58 +102,143 @@ def now_report(ws: Workspace) -> dict[str, Any]:
     }
 
 
-def timeline(ws: Workspace, days: int = TIMELINE_DAYS) -> list[dict[str, Any]]:
-    from oncall_desktop.core.rotation.rotation import shifts
+def timeline(ws: Workspace, days: int = TIMELINE_DAYS) -> tuple[ShiftView, ...]:
+    """The next ``days`` days' shifts, every schedule, in time order.
+
+    A shift running now shows its true start, and the horizon ends at a local
+    midnight: the rows change when a shift ends or a day turns, not every
+    time the picture is rebuilt (which would redraw the Rotation tab on every poll).
+    """
+    from oncall_desktop.core.rotation.rotation import on_call, shifts
 
     now = ws.clock.now()
-    out = []
+    local = now.astimezone(local_tzinfo(now))
+    horizon = (local + timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows: list[tuple[datetime, str, ShiftView]] = []
     for schedule in ws.directory_service.schedules():
-        for s in shifts(schedule, now, now + timedelta(days=days)):
-            out.append({"schedule": schedule.name, "person": s.person, "start": iso(s.start), "end": iso(s.end),
-                        "start_local": local_stamp(s.start), "end_local": local_stamp(s.end),
-                        "override": bool(s.override)})
-    out.sort(key=lambda s: (s["start"], s["schedule"]))
-    return out
+        current = on_call(schedule, now)
+        for s in shifts(schedule, now, horizon):
+            start = current.start if current is not None and s.start == now and s.person == current.person else s.start
+            rows.append((s.start, schedule.name, ShiftView(schedule=schedule.name, person=s.person,
+                                                          start_local=local_stamp(start), end_local=local_stamp(s.end),
+                                                          override=bool(s.override))))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return tuple(r[2] for r in rows)
 
 
-def snapshot(ws: Workspace) -> dict[str, Any]:
+def snapshot(ws: Workspace) -> Snapshot:
+    """The whole picture, built on the store thread; the controller diffs it against the last one."""
     on_call = on_call_now(ws)
     me = ws.me
-    timer = ws.timers.running()
-    settings = {key: ws.store.get_setting(key, default) for key, default in
-                (("poll_seconds", 60), ("demo_feed", False), ("first_poll_seconds", 2),
-                 ("poll_failures", 0), ("sound", CHIME_DEFAULT), ("quiet_hours", ""))}
+    now = ws.clock.now()
     last_poll = ws.store.get_setting("last_poll")
     offline = ws.store.get_setting("offline_since")
+    life = shift_life(ws)
+    return Snapshot(
+        me=me,
+        me_on_call=any(e["person"] == me for e in on_call),
+        on_call=tuple(_on_call_view(e) for e in on_call),
+        pages=tuple(_page_view(p) for p in page_rows(ws)),
+        rotation=_rotation_view(ws, me),
+        timer=_timer_view(ws),
+        time=_time_view(ws, now),
+        runbooks=runbook_snapshot(ws),
+        settings=_settings_view(ws),
+        status=_status_view(ws),
+        last_poll_local=local_time(parse_instant(last_poll), "%H:%M:%S") if last_poll else "",
+        offline_since=local_time(parse_instant(offline)) if offline else "",
+        offline_reason=str(ws.store.get_setting("offline_reason") or ""),
+        **life,
+    )
+
+
+def _on_call_view(e: dict[str, Any]) -> OnCallView:
+    return OnCallView(schedule=e["schedule"], person=e["person"], shift_start=parse_instant(e["shift_start"]),
+                      shift_end=parse_instant(e["shift_end"]), shift_end_local=e["shift_end_local"],
+                      next=e["next"], backup=e["backup"], lead=e["lead"])
+
+
+def _page_view(p: dict[str, Any]) -> PageView:
+    clock = p.get("sla")
+    sla = None
+    if clock:
+        deadline = p.get("sla_deadline") or clock.get("deadline")
+        sla = SlaView(kind=str(clock.get("kind", "")), deadline=parse_instant(deadline) if deadline else None,
+                      paused=bool(clock.get("paused")), remaining_minutes=int(clock.get("remaining_minutes") or 0),
+                      business_hours=bool(clock.get("business_hours")))
+    return PageView(id=int(p["id"]), ticket=p["ticket"], state=p["state"], level=int(p["level"] or 1),
+                    person=p["person"] or "", severity=p["severity"], reason=p["reason"] or "",
+                    created=p["created"], client=p["client"], title=p["title"],
+                    ack_deadline=parse_instant(p["ack_deadline"]) if p["ack_deadline"] else None,
+                    ack_deadline_local=p["ack_deadline_local"], sla=sla, acknowledged_by=p["acknowledged_by"])
+
+
+def _timer_view(ws: Workspace) -> TimerView | None:
+    timer = ws.timers.running()
+    if timer is None:
+        return None
+    data = timer.to_json()  # the heartbeat is left out: it moves every second and no view shows it
+    asked = data.get("question")
+    question = TimerQuestion(start=parse_instant(asked["from"]), end=parse_instant(asked["to"]),
+                             minutes=int(asked["minutes"]), why=str(asked["why"])) if asked else None
+    return TimerView(id=int(data["id"]), ticket_id=data["ticket_id"], client=data["client"], state=data["state"],
+                     closed_seconds=int(data["closed_seconds"]),
+                     open_since=parse_instant(data["open_since"]) if data["open_since"] else None,
+                     flag=data.get("flag") or "", question=question)
+
+
+def _time_view(ws: Workspace, now: datetime) -> TimeView:
+    time = ws.billing.snapshot(now)
+
+    def totals(rows: list[dict[str, Any]]) -> tuple[TotalsRow, ...]:
+        return tuple(TotalsRow(client=r["client"], worked_minutes=int(r["worked_minutes"] or 0),
+                               after_hours_minutes=int(r["after_hours_minutes"] or 0),
+                               billable_minutes=int(r["billable_minutes"] or 0)) for r in rows)
+
+    sync = time["sync"]
+    return TimeView(
+        today=totals(time["today"]), week=totals(time["week"]),
+        entries=tuple(EntryView(key=e["key"], timer=int(e["timer"]), ticket=e["ticket"], client=e["client"],
+                                start=parse_instant(e["start"]), worked_minutes=int(e["worked_minutes"]),
+                                after_hours_minutes=int(e["after_hours_minutes"]),
+                                billable_minutes=int(e["billable_minutes"]), multiplier=float(e["multiplier"]),
+                                reasons=tuple(e["reasons"]), sync=e["sync"], state=e["state"])
+                      for e in time["entries"]),
+        clients=tuple(time["clients"]),
+        outbox=OutboxView(sent=int(sync.get("sent", 0)), pending=int(sync.get("pending", 0)),
+                          failed=int(sync.get("failed", 0)), last_error=str(sync.get("last_error") or "")),
+        work=tuple(WorkView(ticket_id=t.ticket_id, client=t.client, start_local=local_stamp(t.started),
+                            minutes=t.minutes(now)) for t in ws.timers.recent(20) if t.stopped))
+
+
+def _rotation_view(ws: Workspace, me: str) -> RotationView:
+    rotation = ws.rotation.snapshot(me)
+    mine = rotation["my_next"]
+    # the timeline's "now" is left out: the view draws its red line from its own clock
+    drawn = {k: v for k, v in rotation["timeline"].items() if k != "now"}
+    return RotationView(
+        definitions=tuple(rotation["definitions"]), timeline=drawn,
+        my_next=MyShiftView(schedule=mine["schedule"], start=parse_instant(mine["start"]),
+                            end=parse_instant(mine["end"]), now=bool(mine["now"])) if mine else None,
+        swaps=tuple(rotation["swaps"]), people=tuple(rotation["people"]),
+        notice_days=tuple(rotation["notice_days"]), sources=rotation["sources"], shifts=timeline(ws))
+
+
+def _settings_view(ws: Workspace) -> SettingsView:
+    get = ws.store.get_setting
+    return SettingsView(poll_seconds=int(get("poll_seconds", 60)), demo_feed=bool(get("demo_feed", False)),
+                        first_poll_seconds=int(get("first_poll_seconds", 2)),
+                        poll_failures=int(get("poll_failures", 0) or 0), sound=bool(get("sound", CHIME_DEFAULT)),
+                        quiet_hours=str(get("quiet_hours", "") or ""))
+
+
+def _status_view(ws: Workspace) -> StatusView:
     notifications_ok, notifications = ws.notifier.status()
-    return {
-        "me": me,
-        "me_on_call": any(e["person"] == me for e in on_call),
-        "on_call": on_call,
-        "pages": page_rows(ws),
-        "schedules": [{"name": s.name} for s in ws.directory_service.schedules()],
-        "shifts": timeline(ws),
-        "rotation": ws.rotation.snapshot(me),
-        "timer": timer.to_json() if timer else None,
-        "time": ws.billing.snapshot(ws.clock.now()),
-        "work": [{"ticket_id": t.ticket_id, "client": t.client, "start_local": local_stamp(t.started),
-                  "minutes": t.minutes(ws.clock.now())} for t in ws.timers.recent(20) if t.stopped],
-        **runbook_snapshot(ws),
-        "settings": settings,
-        "last_poll_local": local_time(parse_instant(last_poll), "%H:%M:%S") if last_poll else "",
-        "offline_since": local_time(parse_instant(offline)) if offline else "",
-        "offline_reason": ws.store.get_setting("offline_reason") or "",
-        **shift_life(ws),
-        "status": {
-            "ticket_system": ws.connection().describe(),
-            "notifications": notifications,
-            "notifications_ok": notifications_ok,
-            "keyring": _keyring_status(),
-        },
-    }
+    return StatusView(ticket_system=ws.connection().describe(), notifications=notifications,
+                      notifications_ok=notifications_ok, keyring=_keyring_status())
 
 
-def runbook_snapshot(ws: Workspace) -> dict[str, Any]:
+def runbook_snapshot(ws: Workspace) -> RunbooksView:
     """The runbook library (bundled + team pack + workspace) and the team pack's status.
 
     Summaries only: a body is fetched when a runbook is opened
@@ -141,10 +248,10 @@ def runbook_snapshot(ws: Workspace) -> dict[str, Any]:
     from zlib import crc32
 
     summary = ws.runbooks.summaries()
-    runbooks = [{**{k: v for k, v in r.items() if k != "body"}, "body_crc": crc32(r["body"].encode())}
-                for r in summary["runbooks"]]
-    return {"runbooks": runbooks, "trees": summary["trees"], "runbooks_refused": summary["refused"],
-            "team_pack": ws.team_pack.status().to_dict()}
+    runbooks = tuple({**{k: v for k, v in r.items() if k != "body"}, "body_crc": crc32(r["body"].encode())}
+                     for r in summary["runbooks"])
+    return RunbooksView(runbooks=runbooks, trees=tuple(summary["trees"]), refused=tuple(summary["refused"]),
+                        team_pack=ws.team_pack.status().to_dict())
 
 
 def _keyring_status() -> str:
@@ -155,13 +262,15 @@ def _keyring_status() -> str:
 
 
 def shift_life(ws: Workspace) -> dict[str, Any]:
-    """Issue 8's part of the picture: tickets kept quiet and why, maintenance, the handoff to read."""
+    """The shift's part of the picture: tickets kept quiet and why, maintenance, the handoff to read."""
     now = ws.clock.now()
     pending = ws.handoffs.pending()
     return {
-        "suppressed": [{**s, "at_local": local_time(parse_instant(s["at"]))} for s in ws.maintenance.suppressed_recently()],
-        "maintenance": [{**w.to_json(now), "label": w.window.label(local_tzinfo(now))}
-                        for w in ws.maintenance.windows()],
+        "suppressed": tuple(SuppressedView(at_local=local_time(parse_instant(s["at"])), ticket=s["ticket"],
+                                           client=s["client"], title=s["title"], reason=s["reason"])
+                            for s in ws.maintenance.suppressed_recently()),
+        "maintenance": tuple({**w.to_json(now), "label": w.window.label(local_tzinfo(now))}
+                             for w in ws.maintenance.windows()),
         "handoff_pending": pending.to_json() if pending is not None else None,
         "readiness": ws.readiness.summary(),  # the last pre-shift check (it runs by itself at shift start)
     }

@@ -26,6 +26,7 @@ from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.core.rotation.rotation_model import Schedule
     from oncall_desktop.services.app.readiness import Readiness
+    from oncall_desktop.services.app.view_model import Snapshot
     from oncall_desktop.services.delivery.outbox import DeliveryReport, Outbox
     from oncall_desktop.services.paging.ack_clock import ClockService
     from oncall_desktop.services.paging.intake import Intake
@@ -330,7 +331,7 @@ class Workspace:
         self.last_delivery = self.outbox.deliver(system, self.clock.now(), on_store=self.on_store)
         return self.last_delivery
 
-    def poll_and_snapshot(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def poll_and_snapshot(self) -> tuple[Snapshot, list[dict[str, Any]]]:
         _, notes = self.poll()
         return self.on_store(self.snapshot), notes
 
@@ -370,7 +371,8 @@ class Workspace:
         client = self._ticket_field(page.ticket_id, "client") or "unknown"
         return self.timers.start(page.ticket_id, client)
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> Snapshot:
+        """What the views show (services/app/view_model.py), read on the store thread."""
         from oncall_desktop.services.app.now import snapshot
 
         return snapshot(self)

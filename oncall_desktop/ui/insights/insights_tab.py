@@ -2,7 +2,7 @@
 
 Why it computes on demand: the figures scan a month of events, so they are
 read on the store thread when the tab is shown or the period changes — never
-on the once-a-second snapshot.  Every chart draws from the same dict that
+on every snapshot.  Every chart draws from the same dict that
 ``oncall-desktop insights --json`` prints; CSV, PNG and the review text are
 exports of that one result.
 """

@@ -1,13 +1,16 @@
 """The Now tab: pages waiting, nearest deadline first, with one-key actions.
 
 Everything shown is computed from the snapshot's stored deadlines and the
-clock function, so the countdowns tick every second without touching the
-store; every button goes through the controller (off the GUI thread).
+clock function.  The countdowns tick from this tab's own one-second timer,
+which rewrites only the two countdown columns: no snapshot is rebuilt or
+re-sent for them, and the timer runs only while the tab is on screen.  Every
+button goes through the controller (off the GUI thread).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence, QShortcut
@@ -24,65 +27,78 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oncall_desktop.core.time.clock import parse_instant
+from oncall_desktop.core.time.clock import iso
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.shift.maintenance_dialog import suppressed_text
+from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import cell, clear_style, show_rows
 
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableWidgetItem
+
+    from oncall_desktop.services.app.view_model import PageView, Snapshot
+
+#: The snapshot parts this tab draws.
+PARTS = ("offline_since", "offline_reason", "on_call", "pages", "suppressed", "timer")
 COLUMNS = ("Due in", "Client", "Ticket", "Reason", "Severity", "State", "SLA left")
 SLA_COLUMN = 6
 SNOOZE_MINUTES = (5, 10, 15)
 TRIAGE_TREE = "after-hours-triage"
-WAITING = ("pending", "escalated")
 AMBER = QColor("#f2a600")
 RED = QColor("#d93025")
 
 
-def countdown(deadline_iso: str | None, now: datetime) -> tuple[str, int | None]:
+def countdown(deadline: datetime | None, now: datetime) -> tuple[str, int | None]:
     """("mm:ss", seconds left) — negative seconds show as overdue."""
-    if not deadline_iso:
+    if deadline is None:
         return "—", None
-    deadline = parse_instant(deadline_iso)
     left = int((deadline - now).total_seconds())
     sign = "-" if left < 0 else ""
     m, s = divmod(abs(left), 60)
     return f"{sign}{m:02d}:{s:02d}", left
 
 
-def sla_left(page: dict[str, Any], now: datetime) -> tuple[str, int | None]:
+def sla_left(page: PageView, now: datetime) -> tuple[str, int | None]:
     """("response 42m", seconds left) for the SLA column; None seconds when paused or absent.
 
     Business-hours targets show the wall time until they run out (a target
     that falls at 09:30 tomorrow reads "11h 20m"): that is when it matters.
     """
-    clock = page.get("sla")
-    if not clock:
+    clock = page.sla
+    if clock is None:
         return "—", None
-    kind = clock.get("kind", "")
-    if clock.get("paused"):
-        return f"{kind} paused ({clock.get('remaining_minutes', 0)}m left)", None
-    deadline = page.get("sla_deadline") or clock.get("deadline")
-    if not deadline:
+    kind = clock.kind
+    if clock.paused:
+        return f"{kind} paused ({clock.remaining_minutes}m left)", None
+    if clock.deadline is None:
         return "—", None
-    left = int((parse_instant(deadline) - now).total_seconds())
+    left = int((clock.deadline - now).total_seconds())
     minutes = abs(left) // 60
     text = f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
     return (f"{kind} missed by {text}" if left < 0 else f"{kind} {text}"), left
 
 
-def _order(page: dict[str, Any]) -> tuple[int, str, int]:
+def _order(page: PageView) -> tuple[int, str, int]:
     """Waiting pages first, nearest ack deadline first; then the rest by SLA deadline."""
-    if page["state"] in WAITING:
-        return 0, page.get("ack_deadline") or page.get("created") or "", page["id"]
-    return 1, page.get("sla_deadline") or page.get("created") or "", page["id"]
+    if page.waiting:
+        return 0, iso(page.ack_deadline) if page.ack_deadline else page.created, page.id
+    sla = page.sla.deadline if page.sla is not None else None
+    return 1, iso(sla) if sla else page.created, page.id
+
+
+def ack_deadline(page: PageView) -> datetime | None:
+    """The deadline the "Due in" column counts down to: only a page nobody has taken has one."""
+    return page.ack_deadline if page.waiting else None
 
 
 class NowTab(QWidget):
-    def __init__(self, controller: AppController, now_fn=lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(self, controller: AppController,
+                 now_fn: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         super().__init__()
         self.controller = controller
         self.now_fn = now_fn
-        self.pages: list[dict[str, Any]] = []
+        self.pages: list[PageView] = []
+        self.ticker = CountdownTicker(self, self.tick)  # rewrites two columns from the deadlines held here
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
@@ -148,64 +164,75 @@ class NowTab(QWidget):
         for n in range(1, 10):
             QShortcut(QKeySequence(f"Ctrl+{n}"), self, lambda n=n: self._pick(n - 1))
         self.table.itemSelectionChanged.connect(self._sync_buttons)
-        controller.sig_snapshot.connect(self.update_snapshot)
+        controller.watch(self, PARTS, self.update_snapshot)
         self._sync_buttons()
 
     # ---------------------------------------------------------------- drawing
-    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
-        offline = snapshot.get("offline_since")
+    def update_snapshot(self, snapshot: Snapshot, _parts: frozenset[str] = frozenset()) -> None:
+        offline = snapshot.offline_since
         self.banner.setVisible(bool(offline))
         if offline:
-            self.banner.setText(f"Offline since {offline} — showing cached tickets. "
-                                f"{snapshot.get('offline_reason', '')}")
-        lines = [f"<b>{e['schedule']}</b>: {e['person']} until {e['shift_end_local']}"
-                 + (f" · backup {e['backup']}" if e.get("backup") else "")
-                 for e in snapshot.get("on_call", [])]
+            self.banner.setText(f"Offline since {offline} — showing cached tickets. {snapshot.offline_reason}")
+        lines = [f"<b>{e.schedule}</b>: {e.person} until {e.shift_end_local}"
+                 + (f" · backup {e.backup}" if e.backup else "")
+                 for e in snapshot.on_call]
         self.on_call.setText("<br>".join(lines) or "Nobody is on call in any schedule right now.")
         selected = self.selected_page_id()
-        self.pages = sorted((p for p in snapshot.get("pages", []) if p["state"] != "resolved"), key=_order)
-        now = self.now_fn()
+        self.pages = sorted((p for p in snapshot.pages if p.state != "resolved"), key=_order)
         show_rows(self.table, len(self.pages))
         for row, page in enumerate(self.pages):
-            text, left = countdown(page.get("ack_deadline") if page["state"] in WAITING else None, now)
-            sla_text, sla_seconds = sla_left(page, now)
-            state = page["state"] + (f" (level {page['level']})" if page.get("level", 1) > 1 else "")
-            if page.get("person") and page["state"] in WAITING:
-                state += f" · {page['person']}"
-            values = (text, page["client"], page["title"], page["reason"], page["severity"], state, sla_text)
-            for col, value in enumerate(values):
+            state = page.state + (f" (level {page.level})" if page.level > 1 else "")
+            if page.person and page.waiting:
+                state += f" · {page.person}"
+            for col, value in ((1, page.client), (2, page.title), (3, page.reason), (4, page.severity), (5, state)):
                 item = cell(self.table, row, col)
-                item.setText(str(value))
-                item.setData(Qt.ItemDataRole.UserRole, page["id"])
-                clear_style(item)
-                if col == 0 and left is not None:
-                    if left <= 60:
-                        item.setBackground(QBrush(RED))
-                        item.setForeground(QBrush(QColor("white")))
-                    elif left <= 300:
-                        item.setBackground(QBrush(AMBER))
-                        item.setForeground(QBrush(QColor("black")))
-                if col == SLA_COLUMN and sla_seconds is not None:
-                    if sla_seconds < 0:
-                        item.setForeground(QBrush(RED))
-                    elif sla_seconds <= 15 * 60:
-                        item.setForeground(QBrush(AMBER.darker(130)))
-                    if page.get("sla_deadline"):
-                        item.setToolTip(f"SLA {page['sla'].get('kind', '')} target due {page['sla_deadline']}"
-                                        + (" (business hours)" if page["sla"].get("business_hours") else ""))
+                item.setText(value)
+                item.setData(Qt.ItemDataRole.UserRole, page.id)
+        self.tick()
         self.empty.setVisible(not self.pages)
-        self.suppressed.setText(suppressed_text(snapshot))
+        self.suppressed.setText(suppressed_text(snapshot.suppressed))
         self.suppressed.setVisible(bool(self.suppressed.text()))
         # the page that was selected may have left (resolved elsewhere): the most urgent one takes its place
         if (selected is None or not self._select_id(selected)) and self.pages and not self.table.selectedItems():
             self.table.selectRow(0)
-        running = snapshot.get("timer")
-        self.timer_button.setText("Stop ti&mer" if running else "Start ti&mer")
+        self.timer_button.setText("Stop ti&mer" if snapshot.timer is not None else "Start ti&mer")
         self._sync_buttons()
+        self.ticker.count(any(ack_deadline(p) is not None or p.sla is not None for p in self.pages))
+
+    def tick(self) -> None:
+        """Move the countdowns ("Due in", "SLA left") to the clock's now; the rest of the row stays."""
+        now = self.now_fn()
+        for row, page in enumerate(self.pages):
+            text, left = countdown(ack_deadline(page), now)
+            due = self._clock_cell(row, 0, page, text)
+            if left is not None:
+                if left <= 60:
+                    due.setBackground(QBrush(RED))
+                    due.setForeground(QBrush(QColor("white")))
+                elif left <= 300:
+                    due.setBackground(QBrush(AMBER))
+                    due.setForeground(QBrush(QColor("black")))
+            sla_text, sla_seconds = sla_left(page, now)
+            item = self._clock_cell(row, SLA_COLUMN, page, sla_text)
+            sla = page.sla
+            if sla_seconds is not None and sla is not None and sla.deadline is not None:
+                if sla_seconds < 0:
+                    item.setForeground(QBrush(RED))
+                elif sla_seconds <= 15 * 60:
+                    item.setForeground(QBrush(AMBER.darker(130)))
+                item.setToolTip(f"SLA {sla.kind} target due {iso(sla.deadline)}"
+                                + (" (business hours)" if sla.business_hours else ""))
+
+    def _clock_cell(self, row: int, col: int, page: PageView, text: str) -> QTableWidgetItem:
+        item = cell(self.table, row, col)
+        clear_style(item)
+        item.setText(text)
+        item.setData(Qt.ItemDataRole.UserRole, page.id)
+        return item
 
     def _sync_buttons(self) -> None:
         page = self.selected_page()
-        waiting = page is not None and page["state"] in WAITING
+        waiting = page is not None and page.waiting
         self.ack_button.setEnabled(waiting)
         self.snooze_button.setEnabled(waiting)
         for b in (self.resolve_button, self.false_alarm_button, self.escalate_button, self.triage_button):
@@ -224,13 +251,13 @@ class NowTab(QWidget):
         items = self.table.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
-    def selected_page(self) -> dict[str, Any] | None:
+    def selected_page(self) -> PageView | None:
         page_id = self.selected_page_id()
-        return next((p for p in self.pages if p["id"] == page_id), None)
+        return next((p for p in self.pages if p.id == page_id), None)
 
     def _select_id(self, page_id: int) -> bool:
         for row, page in enumerate(self.pages):
-            if page["id"] == page_id:
+            if page.id == page_id:
                 self.table.selectRow(row)
                 return True
         return False

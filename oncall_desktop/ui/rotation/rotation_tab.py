@@ -1,15 +1,18 @@
 """The Rotation tab: who covers when, and the tools to change it.
 
-Everything drawn here comes from the snapshot's ``rotation`` part; every
+Everything drawn here comes from the snapshot's ``rotation``, ``on_call`` and
+``me`` parts, and the tab redraws only when one of them changed; every
 change (editor save, swap, import, export, fairness) runs through
 ``controller.act``/``controller.query`` on the store thread.  File dialogs are
 behind small ``ask_*`` methods so tests can answer them.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from copy import deepcopy
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
@@ -36,14 +39,23 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.services.app.now import local_stamp
+from oncall_desktop.services.app.view_model import RotationView, Snapshot
 from oncall_desktop.services.storage.paths import write_private
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.rotation.feed_status import FeedStatusLabel
 from oncall_desktop.ui.rotation.rotation_timeline import RotationTimeline
 from oncall_desktop.ui.rotation.schedule_editor import ScheduleEditor
+from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import bold_font, cell, clear_style
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import ShiftView
+
 FAIRNESS_COLUMNS = ("Person", "Shifts", "Hours", "Night h", "Weekend h", "Holiday h")
+#: The snapshot parts this tab draws.
+PARTS = ("rotation", "on_call", "me")
+#: How often the timeline's red "now" line moves (a pixel is several minutes on a two-week timeline).
+NOW_LINE_MS = 60_000
 
 
 def _local(value: str) -> str:
@@ -96,7 +108,7 @@ class RotationTab(QWidget):
     def __init__(self, controller: AppController) -> None:
         super().__init__()
         self.controller = controller
-        self.snapshot: dict[str, Any] = {}
+        self.snapshot = Snapshot()
         self.editor: ScheduleEditor | None = None
         self.report: dict[str, Any] | None = None
 
@@ -130,6 +142,7 @@ class RotationTab(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setStyleSheet("QLabel { padding: 4px 2px; }")
         self.timeline = RotationTimeline()
+        self.now_line = CountdownTicker(self, self._move_now_line, NOW_LINE_MS)
 
         # shifts (all schedules, next 14 days)
         self.table = _table(("Schedule", "Person", "From", "Until"))
@@ -211,88 +224,89 @@ class RotationTab(QWidget):
         for keys, slot in (("Ctrl+E", lambda: self.open_editor(self.current())),
                            ("Ctrl+Shift+N", lambda: self.open_editor(None)), ("Ctrl+I", self.import_file)):
             QShortcut(QKeySequence(keys), self, slot, context=ctx)
-        controller.sig_snapshot.connect(self.update_snapshot)
+        controller.watch(self, PARTS, self.update_snapshot)
         controller.sig_error.connect(self._error)
-        self._last: Any = None
         self._sync_buttons()
 
     # --------------------------------------------------------------- drawing
     def current(self) -> str | None:
         return self.picker.currentText() or None
 
-    def _rotation(self) -> dict[str, Any]:
-        return self.snapshot.get("rotation") or {}
+    def _rotation(self) -> RotationView:
+        return self.snapshot.rotation
 
-    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
-        key = (snapshot.get("rotation"), snapshot.get("shifts"), snapshot.get("on_call"), snapshot.get("me"))
-        if key == self._last:
-            return
-        self._last = key
+    def update_snapshot(self, snapshot: Snapshot, _parts: frozenset[str] = frozenset()) -> None:
         self.snapshot = snapshot
         rotation = self._rotation()
-        names = [d["name"] for d in rotation.get("definitions", [])]
+        names = [d["name"] for d in rotation.definitions]
         current = self.current()
         self.picker.blockSignals(True)
         self.picker.clear()
         self.picker.addItems(names)
         if current not in names:  # first visit: the schedule that pages first (nobody's backup)
-            backups = {d.get("backup") for d in rotation.get("definitions", [])}
+            backups = {d.get("backup") for d in rotation.definitions}
             current = next((n for n in names if n not in backups), names[0] if names else None)
         if current:
             self.picker.setCurrentText(current)
         self.picker.blockSignals(False)
-        self._draw_shifts(snapshot.get("shifts", []), snapshot.get("me"))
+        self._draw_shifts(rotation.shifts, snapshot.me)
         self._draw_swaps()
         self._picked(self.current() or "")
 
     def _picked(self, name: str) -> None:
         rotation = self._rotation()
-        if rotation.get("timeline"):
-            self.timeline.set_timeline(rotation["timeline"], name or None)
+        self._move_now_line()
+        self.now_line.count(bool(rotation.timeline))
         self.summary.setText(self._summary(name))
         self._sync_buttons()
 
+    def _move_now_line(self) -> None:
+        """Redraw the timeline at the clock's now (its data is unchanged; no snapshot is needed)."""
+        rotation = self._rotation()
+        if rotation.timeline:
+            self.timeline.set_timeline(rotation.timeline, self.current(), now=self.controller.now())
+
     def _summary(self, name: str) -> str:
         snapshot, rotation = self.snapshot, self._rotation()
-        if not rotation.get("definitions"):
+        if not rotation.definitions:
             return ("No schedules yet. <b>New…</b> builds one, <b>Import .ics…</b> reads a PagerDuty/Opsgenie/Google "
                     "calendar, and <code>oncall-desktop rotation load FILE.toml</code> loads a lead's file.")
-        entry = next((e for e in snapshot.get("on_call", []) if e["schedule"] == name), None)
+        entry = next((e for e in snapshot.on_call if e.schedule == name), None)
         if entry is None:
             text = f"<b>{name}</b>: nobody is on call right now."
         else:
-            text = f"<b>{name}</b>: <b>{entry['person']}</b> until {_local(entry['shift_end'])}"
-            for label, key in (("next", "next"), ("backup", "backup"), ("lead", "lead")):
-                if entry.get(key):
-                    text += f" · {label} {entry[key]}"
-        mine = rotation.get("my_next")
-        me = snapshot.get("me")
+            text = f"<b>{name}</b>: <b>{entry.person}</b> until {local_stamp(entry.shift_end)}"
+            for label, value in (("next", entry.next), ("backup", entry.backup), ("lead", entry.lead)):
+                if value:
+                    text += f" · {label} {value}"
+        mine = rotation.my_next
+        me = snapshot.me
         if me and mine:
-            when = "now, until " + _local(mine["end"]) if mine["now"] else _local(mine["start"])
-            text += f"<br>You ({me}): {'on call ' if mine['now'] else 'next on call '}{when} in {mine['schedule']}."
-        waiting = [s for s in rotation.get("swaps", []) if s["to_person"] == me]
+            when = "now, until " + local_stamp(mine.end) if mine.now else local_stamp(mine.start)
+            text += f"<br>You ({me}): {'on call ' if mine.now else 'next on call '}{when} in {mine.schedule}."
+        waiting = [s for s in rotation.swaps if s["to_person"] == me]
         if waiting:
             text += f" <span style='color:#b45309'><b>{len(waiting)} swap offer(s) wait for you.</b></span>"
         return text
 
-    def _draw_shifts(self, shifts: list[dict[str, Any]], me: str | None) -> None:
+    def _draw_shifts(self, shifts: tuple[ShiftView, ...], me: str | None) -> None:
         self.table.setRowCount(len(shifts))
         for row, shift in enumerate(shifts):
-            values = (shift["schedule"], shift["person"], shift["start_local"], shift["end_local"])
+            values = (shift.schedule, shift.person, shift.start_local, shift.end_local)
             for col, value in enumerate(values):
                 item = cell(self.table, row, col)
                 clear_style(item)
                 item.setText(value)
-                if shift.get("override"):
+                if shift.override:
                     item.setBackground(QBrush(QColor("#fde7c2")))
                     item.setForeground(QBrush(QColor("black")))
                     item.setToolTip("Override")
-                if me and shift["person"] == me:
+                if me and shift.person == me:
                     item.setFont(bold_font())
 
     def _draw_swaps(self) -> None:
-        swaps = self._rotation().get("swaps", [])
-        me = self.snapshot.get("me")
+        swaps = self._rotation().swaps
+        me = self.snapshot.me
         self.swaps.setRowCount(len(swaps))
         for row, swap in enumerate(swaps):
             values = (swap["schedule"], swap["from_person"], swap["to_person"],
@@ -306,18 +320,18 @@ class RotationTab(QWidget):
                     item.setFont(bold_font())
         self.pages.setTabText(1, f"Swaps ({len(swaps)})" if swaps else "Swaps")
 
-    def _selected_swap(self) -> dict[str, Any] | None:
+    def _selected_swap(self) -> Mapping[str, Any] | None:
         items = self.swaps.selectedItems()
         if not items:
             return None
         swap_id = items[0].data(Qt.ItemDataRole.UserRole)
-        return next((s for s in self._rotation().get("swaps", []) if s["id"] == swap_id), None)
+        return next((s for s in self._rotation().swaps if s["id"] == swap_id), None)
 
     def _sync_buttons(self) -> None:
         has = bool(self.current())
         for b in (self.edit_button, self.export_button, self.fair_button, self.propose_button):
             b.setEnabled(has)
-        swap, me = self._selected_swap(), self.snapshot.get("me")
+        swap, me = self._selected_swap(), self.snapshot.me
         self.accept_button.setEnabled(bool(swap and swap["to_person"] == me))
         self.decline_button.setEnabled(bool(swap and me in (swap["to_person"], swap["from_person"])))
 
@@ -338,15 +352,17 @@ class RotationTab(QWidget):
     # ---------------------------------------------------------------- editor
     def open_editor(self, name: str | None) -> ScheduleEditor:
         rotation = self._rotation()
-        definition = next((d for d in rotation.get("definitions", []) if d["name"] == name), None)
-        names = [d["name"] for d in rotation.get("definitions", [])]
-        self.editor = ScheduleEditor(definition, schedules=names, people=rotation.get("people", []),
+        definition = next((d for d in rotation.definitions if d["name"] == name), None)
+        names = [d["name"] for d in rotation.definitions]
+        # the editor's own copy: the snapshot is shared with every view and must not change under them
+        own = deepcopy(dict(definition)) if definition else None
+        self.editor = ScheduleEditor(own, schedules=names, people=list(rotation.people),
                                      on_save=self._save_schedule, parent=self)
         self.editor.show()
         return self.editor
 
     def _save_schedule(self, schedule: Any, original: str | None) -> None:
-        me = self.snapshot.get("me") or ""
+        me = self.snapshot.me
 
         def done(saved: Any) -> None:
             if self.editor is not None:
@@ -374,7 +390,7 @@ class RotationTab(QWidget):
 
     def ask_export_person(self) -> str | None:
         """None: everyone; otherwise one person's shifts."""
-        me = self.snapshot.get("me")
+        me = self.snapshot.me
         if not me:
             return None
         choice, ok = QInputDialog.getItem(self, "Export calendar", "Which shifts?", ["Everyone's", f"Only mine ({me})"],
@@ -419,7 +435,7 @@ class RotationTab(QWidget):
             if not ok or not name.strip():
                 return
             name = name.strip()
-        me = self.snapshot.get("me") or ""
+        me = self.snapshot.me
         person = self.ask_import_person(me)
         if person is None:
             return
@@ -462,15 +478,15 @@ class RotationTab(QWidget):
 
     # ----------------------------------------------------------------- swaps
     def propose_swap(self) -> None:
-        name, me = self.current(), self.snapshot.get("me")
+        name, me = self.current(), self.snapshot.me
         if not name or not me:
             self.say("Set who you are (Settings) before proposing a swap.", error=True)
             return
-        people = [p for p in self._rotation().get("people", []) if p != me]
-        mine = self._rotation().get("my_next")
+        people = [p for p in self._rotation().people if p != me]
+        mine = self._rotation().my_next
         now = self.controller.now()  # the app's clock (a demo may run it at another time)
-        if mine and mine["schedule"] == name:
-            start, end = max(parse_instant(mine["start"]), now + timedelta(minutes=5)), parse_instant(mine["end"])
+        if mine and mine.schedule == name:
+            start, end = max(mine.start, now + timedelta(minutes=5)), mine.end
         else:
             start, end = now + timedelta(hours=1), now + timedelta(hours=13)
         dialog = SwapDialog(name, people, start, end, self)
@@ -484,7 +500,7 @@ class RotationTab(QWidget):
         return dialog.exec() == QDialog.DialogCode.Accepted
 
     def _decide(self, verb: str) -> None:
-        swap, me = self._selected_swap(), self.snapshot.get("me")
+        swap, me = self._selected_swap(), self.snapshot.me
         if swap is None or not me:
             return
         if verb == "accept":

@@ -9,6 +9,7 @@ The widget only draws what ``set_timeline`` gives it (the snapshot's
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -77,14 +78,20 @@ class RotationTimeline(QWidget):
         self._data: Any = None
 
     # ------------------------------------------------------------------ data
-    def set_timeline(self, timeline: dict[str, Any], selected: str | None = None) -> None:
+    def set_timeline(self, timeline: Mapping[str, Any], selected: str | None = None,
+                     now: datetime | None = None) -> None:
+        """Draw ``timeline``; the red line is at ``now`` (the view's clock), else at the timeline's own "now"."""
+        now = now or (parse_instant(timeline["now"]) if timeline.get("now") else None)
         if (timeline, selected) == self._data:
+            if now != self.now:
+                self.now = now
+                self.update()
             return
         self._data = (timeline, selected)
         self.rows = list(timeline.get("rows", []))
         self.start = parse_instant(timeline["start"]) if timeline.get("start") else None
         self.end = parse_instant(timeline["end"]) if timeline.get("end") else None
-        self.now = parse_instant(timeline["now"]) if timeline.get("now") else None
+        self.now = now
         self.selected = selected
         self.colours = person_colours([s["person"] for r in self.rows for s in r["shifts"]])
         self.updateGeometry()

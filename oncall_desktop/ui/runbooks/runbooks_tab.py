@@ -8,7 +8,8 @@ trigram results (typo tolerant, ranked) replace it once typing pauses.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
@@ -31,6 +32,9 @@ from PySide6.QtWidgets import (
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.runbooks.tree_walker import SafeBrowser, TreeWalker
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import PageView, Snapshot
+
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_DELAY_MS = 120
 TREE_COLOUR = QColor("#1a73e8")
@@ -42,12 +46,12 @@ class RunbooksTab(QWidget):
     def __init__(self, controller: AppController) -> None:
         super().__init__()
         self.controller = controller
-        self.runbooks: dict[str, dict[str, Any]] = {}
+        self.runbooks: dict[str, Mapping[str, Any]] = {}
         #: runbook bodies fetched on demand (the snapshot carries summaries only), by (id, body_crc)
         self.bodies: dict[tuple[str, int], str] = {}
         self._show_seq = 0
-        self.trees: dict[str, dict[str, Any]] = {}
-        self.pages: dict[int, dict[str, Any]] = {}
+        self.trees: dict[str, Mapping[str, Any]] = {}
+        self.pages: dict[int, PageView] = {}
         self._search_seq = 0
         self._editors: list[QWidget] = []
 
@@ -113,7 +117,7 @@ class RunbooksTab(QWidget):
         self.walker.sig_apply.connect(self._apply)
         self.walker.sig_open_runbook.connect(self.show_runbook)
         QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
-        controller.sig_snapshot.connect(self.update_snapshot)
+        controller.watch(self, ("pages", "runbooks"), self.update_snapshot)
         if hasattr(controller, "sig_open_triage"):
             controller.sig_open_triage.connect(self.open_triage)
         if hasattr(controller, "sig_find_runbook"):
@@ -121,19 +125,20 @@ class RunbooksTab(QWidget):
         self._sync_buttons()
 
     # --------------------------------------------------------------- snapshot
-    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
-        self.pages = {int(p["id"]): p for p in snapshot.get("pages", [])}
-        pack = snapshot.get("team_pack") or {}
+    def update_snapshot(self, snapshot: Snapshot, _parts: frozenset[str] = frozenset()) -> None:
+        self.pages = {p.id: p for p in snapshot.pages}
+        library = snapshot.runbooks
+        pack = library.team_pack
         if pack.get("active"):
             self.pack_label.setText(f"Team pack {pack['name']} {pack['version']} · synced {pack['synced_at'][:16]}")
         elif pack.get("source"):
             self.pack_label.setText("Team pack: not synced yet")
-        refused = snapshot.get("runbooks_refused") or []
+        refused = library.refused
         if refused:
             self.pack_label.setText(self.pack_label.text() + f" · {len(refused)} folder(s) refused")
             self.pack_label.setToolTip("\n".join(p for r in refused for p in r["problems"][:5]))
-        runbooks = {r["id"]: r for r in snapshot.get("runbooks", [])}
-        trees = {t["id"]: t for t in snapshot.get("trees", [])}
+        runbooks = {r["id"]: r for r in library.runbooks}
+        trees = {t["id"]: t for t in library.trees}
         if runbooks == self.runbooks and trees == self.trees:
             return
         self.runbooks, self.trees = runbooks, trees
@@ -293,8 +298,11 @@ class RunbooksTab(QWidget):
     def start_tree(self, tree_id: str, page_id: int | None = None) -> None:
         """Load the tree on the store thread, then walk it here."""
         page = self.pages.get(page_id) if page_id is not None else None
-        if page_id is not None and page is None:
-            page = {"id": page_id}
+        if page_id is not None and page is None:  # resolved meanwhile: the walk is still recorded on its id
+            from oncall_desktop.services.app.view_model import PageView
+
+            page = PageView(id=page_id, ticket="", state="", level=1, person="", severity="?", reason="", created="",
+                            client="", title="")
 
         def loaded(found: tuple[Any, dict[tuple[str, int], str]]) -> None:
             tree, bodies = found
@@ -312,14 +320,14 @@ class RunbooksTab(QWidget):
 
     def _walk_finished(self, result: Any) -> None:
         tree = self.walker.tree
-        page_id = self.walker.page.get("id") if self.walker.page else None
+        page_id = self.walker.page.id if self.walker.page else None
         self.controller.query(lambda ws: ws.runbooks.record_walk(tree, result, page_id), lambda _: None)
 
     def _apply(self, result: Any) -> None:
         from oncall_desktop.services.runbooks.runbook_store import apply_outcome
 
         tree_id = self.walker.tree.id if self.walker.tree else ""
-        page_id = int(self.walker.page["id"]) if self.walker.page else 0
+        page_id = self.walker.page.id if self.walker.page else 0
         answers = [s.answer_key for s in result.path]
 
         def done(applied: dict[str, Any]) -> None:

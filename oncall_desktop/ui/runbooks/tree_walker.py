@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QImage, QKeyEvent, QTextDocument
@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop.core.runbooks.runbooks import viewable_markdown
 from oncall_desktop.core.runbooks.trees import DecisionTree, WalkResult, walk
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import PageView
 
 SEVERITY_COLOURS = {"P1": "#c5221f", "P2": "#e37400", "P3": "#1a73e8", "P4": "#5f6368"}
 ANSWER_STYLE = (
@@ -108,7 +111,7 @@ class TreeWalker(QWidget):
         super().__init__()
         self.runbook_body = runbook_body
         self.tree: DecisionTree | None = None
-        self.page: dict[str, Any] | None = None
+        self.page: PageView | None = None
         self.answers: list[str] = []
         self.result: WalkResult | None = None
         self.applied = False
@@ -198,15 +201,15 @@ class TreeWalker(QWidget):
         self.outcome.hide()
 
     # ------------------------------------------------------------------ verbs
-    def start(self, tree: DecisionTree, page: dict[str, Any] | None = None) -> None:
+    def start(self, tree: DecisionTree, page: PageView | None = None) -> None:
         """Begin a walk (again); ``page`` is the page row the triage was opened from, if any."""
         self.tree = tree
         self.page = page
         self.title.setText(f"Decision tree · {tree.title}")
         self.context.setVisible(page is not None)
         if page is not None:
-            self.context.setText(f"Triage for page {page.get('id')} · {page.get('client', '')} — "
-                                 f"{page.get('title', '')} (now {page.get('severity', '?')})")
+            self.context.setText(f"Triage for page {page.id} · {page.client} — "
+                                 f"{page.title} (now {page.severity})")
         self.restart()
 
     def restart(self) -> None:

@@ -9,7 +9,7 @@ The General page keeps the ticket system, rules, polling and alerts.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -35,6 +35,9 @@ from oncall_desktop.ui.settings.settings_rotation import RotationPage
 from oncall_desktop.ui.settings.settings_team import TeamPage
 from oncall_desktop.ui.settings.settings_work import WorkPage
 from oncall_desktop.ui.settings.settings_you import YouPage
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import Snapshot
 
 
 class SettingsTab(QWidget):
@@ -64,7 +67,7 @@ class SettingsTab(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(self.sections)
         layout.addWidget(self.stack, 1)
-        controller.sig_snapshot.connect(self.update_snapshot)
+        controller.watch(self, ("settings", "status"), self.update_snapshot)
 
     def _general_page(self) -> QWidget:
         self.workspace = QLabel(str(self.controller.directory))
@@ -165,25 +168,25 @@ class SettingsTab(QWidget):
         self.dialog = RulesEditor(self.controller, self)
         self.dialog.open()
 
-    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
+    def update_snapshot(self, snapshot: Snapshot, _parts: frozenset[str] = frozenset()) -> None:
         if not self._loaded_once:  # the workspace has just opened: fill the pages once
             self._loaded_once = True
             self.reload()
-        settings = snapshot.get("settings", {})
+        settings = snapshot.settings
         self._loading = True
         try:
             if not self.poll.hasFocus():
-                self.poll.setValue(int(settings.get("poll_seconds", 60)))
+                self.poll.setValue(settings.poll_seconds)
             if not self.quiet.hasFocus():
-                self.quiet.setText(str(settings.get("quiet_hours") or ""))
-            self.demo_feed.setChecked(bool(settings.get("demo_feed", False)))
-            self.sound.setChecked(bool(settings.get("sound", True)))
+                self.quiet.setText(settings.quiet_hours)
+            self.demo_feed.setChecked(settings.demo_feed)
+            self.sound.setChecked(settings.sound)
         finally:
             self._loading = False
-        status = snapshot.get("status", {})
-        self.system.setText(status.get("ticket_system", self.system.text()))
-        self.notifications.setText(status.get("notifications", "unknown"))
-        self.keyring.setText(status.get("keyring", "unknown"))
+        status = snapshot.status
+        self.system.setText(status.ticket_system or self.system.text())
+        self.notifications.setText(status.notifications)
+        self.keyring.setText(status.keyring)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 — Qt override
         """Values changed elsewhere (the CLI, a team pack sync) show when the tab comes forward."""

@@ -1,8 +1,9 @@
 """Maintenance windows: add one (clients and/or systems, start, end, note), see and cancel the others."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import (
@@ -22,14 +23,16 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop.ui.controller import AppController
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import SuppressedView
 
-def suppressed_text(snapshot: dict[str, Any], limit: int = 5) -> str:
+
+def suppressed_text(rows: Sequence[SuppressedView], limit: int = 5) -> str:
     """Now's note about tickets that did not page, and why (empty when there are none)."""
-    rows = snapshot.get("suppressed") or []
     if not rows:
         return ""
     lines = [f"Not paged ({len(rows)} in the last 12 h):"]
-    lines += [f"• {r.get('at_local', '')} {r['client']} — {r['title']}: {r['reason']}" for r in rows[:limit]]
+    lines += [f"• {r.at_local} {r.client} — {r.title}: {r.reason}" for r in rows[:limit]]
     if len(rows) > limit:
         lines.append(f"… and {len(rows) - limit} more")
     return "\n".join(lines)

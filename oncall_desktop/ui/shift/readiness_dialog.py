@@ -56,7 +56,8 @@ class ReadinessDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        last = (controller.snapshot or {}).get("readiness")  # the recorded run (e.g. the one at shift start)
+        # the recorded run (e.g. the one at shift start)
+        last = controller.snapshot.readiness if controller.snapshot is not None else None
         if last and last.get("report"):
             self.show_report(last["report"])
             from oncall_desktop.core.time.clock import parse_instant

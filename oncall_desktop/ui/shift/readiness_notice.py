@@ -7,7 +7,8 @@ it, and its button opens the checklist with the recorded results.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
@@ -15,16 +16,19 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 from oncall_desktop.services.app.readiness import DISMISSED_SETTING
 from oncall_desktop.ui.controller import AppController
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import Snapshot
 
-def should_show(summary: dict[str, Any] | None) -> bool:
-    return bool(summary) and not summary["ok"] and not summary["dismissed"]  # type: ignore[index]
+
+def should_show(summary: Mapping[str, Any] | None) -> bool:
+    return summary is not None and bool(summary) and not summary["ok"] and not summary["dismissed"]
 
 
 class ReadinessNotice(QWidget):
     def __init__(self, controller: AppController) -> None:
         super().__init__()
         self.controller = controller
-        self.summary: dict[str, Any] | None = None
+        self.summary: Mapping[str, Any] | None = None
         self.setObjectName("readinessNotice")
         self.setStyleSheet("#readinessNotice { background: #fff4ce; } QLabel { color: #3b2f00; }")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a plain QWidget paints no style sheet
@@ -41,11 +45,11 @@ class ReadinessNotice(QWidget):
         layout.addWidget(self.dismiss_button)
         self.open_button.clicked.connect(lambda: controller.sig_open_shift_dialog.emit("readiness"))
         self.dismiss_button.clicked.connect(self._dismiss)
-        controller.sig_snapshot.connect(self.update_snapshot)
+        controller.watch(self, ("readiness",), self.update_snapshot)
         self.hide()
 
-    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
-        summary = snapshot.get("readiness")
+    def update_snapshot(self, snapshot: Snapshot, _parts: frozenset[str] = frozenset()) -> None:
+        summary = snapshot.readiness
         self.summary = summary
         if not should_show(summary):
             self.hide()

@@ -6,12 +6,16 @@ pending handoff opens by itself once the window is on screen live here.
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
 from oncall_desktop.ui.controller import AppController
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import Snapshot
 
 SHORTCUTS = {"handoff": "Ctrl+Shift+H", "readiness": "Ctrl+Shift+K", "maintenance": "Ctrl+Shift+M"}
 
@@ -21,7 +25,7 @@ class ShiftMenu:
         self.window = window
         self.controller = controller
         self.dialog: Any = None
-        self.pending: dict[str, Any] | None = None
+        self.pending: Mapping[str, Any] | None = None
         self._offered: set[str] = set()
         menu = window.menuBar().addMenu("S&hift")
         self.actions: dict[str, QAction] = {}
@@ -34,7 +38,7 @@ class ShiftMenu:
             menu.addAction(action)
             self.actions[key] = action
         self.actions["read"].setEnabled(False)
-        controller.sig_snapshot.connect(self._snapshot)
+        controller.watch(window, ("handoff_pending",), self._snapshot)
         if hasattr(controller, "sig_open_shift_dialog"):
             controller.sig_open_shift_dialog.connect(self.open)
 
@@ -51,7 +55,7 @@ class ShiftMenu:
         if kind == "handoff":
             self.dialog = HandoffDialog(self.controller, "write", parent=self.window)
         elif kind == "read":
-            self.dialog = HandoffDialog(self.controller, "read", self.pending, parent=self.window)
+            self.dialog = HandoffDialog(self.controller, "read", dict(self.pending or {}), parent=self.window)
         elif kind == "readiness":
             self.dialog = ReadinessDialog(self.controller, parent=self.window)
         elif kind == "maintenance":
@@ -61,10 +65,17 @@ class ShiftMenu:
         self.dialog.show()
         return self.dialog
 
-    def _snapshot(self, snapshot: dict[str, Any]) -> None:
-        self.pending = snapshot.get("handoff_pending")
+    def _snapshot(self, snapshot: Snapshot, _parts: frozenset[str]) -> None:
+        self.pending = snapshot.handoff_pending
         self.actions["read"].setEnabled(self.pending is not None)
-        # the incoming tech reads the handoff before anything else: once per handoff, when the window shows
+        self.offer()
+
+    def offer(self) -> None:
+        """The incoming tech reads the handoff before anything else: once per handoff, when the window shows.
+
+        Called when the handoff arrives and when the window comes on screen
+        (``MainWindow.showEvent``): no snapshot is re-sent just for this.
+        """
         if self.pending and self.pending["id"] not in self._offered and self.window.isVisible():
             self._offered.add(self.pending["id"])
             self.open("read")

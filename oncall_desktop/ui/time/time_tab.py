@@ -3,14 +3,16 @@
 Why it only draws the snapshot and calls ``controller.act``: billing rules,
 the outbox and the crash-safe timer live in services; this tab must stay a
 view a tired technician reads in one glance — what runs, what is billed,
-whether it reached the PSA (and if not, why, in words).
+whether it reached the PSA (and if not, why, in words).  The big clock
+ticks from this tab's own timer, from the instant the running part started:
+no snapshot is rebuilt or re-sent to move it.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -28,21 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oncall_desktop.core.time.clock import STAMP, local_time, parse_instant
+from oncall_desktop.core.time.clock import STAMP, local_time
+from oncall_desktop.services.app.view_model import TimeView
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.time.time_entry_dialog import ExportDialog, TimeEntryDialog
+from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import cell, clear_style
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import EntryView, Snapshot, TimerView
+
 SYNC_COLOURS = {"synced": "#1e7e34", "failed": "#a50e0e", "pending": "#8a6d00"}
-
-
-def elapsed(timer: dict[str, Any], now: datetime) -> int:
-    """Seconds worked so far: finished parts plus the part running now."""
-    seconds = int(timer.get("closed_seconds") or 0)
-    since = timer.get("open_since")
-    if since:
-        seconds += max(0, int((now - parse_instant(since)).total_seconds()))
-    return seconds
+#: The snapshot parts this tab draws.
+PARTS = ("timer", "time")
 
 
 def hms(seconds: int) -> str:
@@ -51,8 +51,8 @@ def hms(seconds: int) -> str:
     return f"{h:d}:{m:02d}:{s:02d}"
 
 
-def _local(text: str, fmt: str = STAMP) -> str:
-    return local_time(parse_instant(text), fmt)
+def _local(when: datetime, fmt: str = STAMP) -> str:
+    return local_time(when, fmt)
 
 
 def _table(headers: tuple[str, ...], stretch: int | None = None) -> QTableWidget:
@@ -77,8 +77,9 @@ class TimeTab(QWidget):
         self.controller = controller
         self.now_fn = now_fn
         self.dialog: QDialog | None = None
-        self._timer: dict[str, Any] | None = None
-        self._time: dict[str, Any] = {}
+        self._timer: TimerView | None = None
+        self._time = TimeView()
+        self.ticker = CountdownTicker(self, self.tick)  # the big clock, from the running part's start
 
         big = QFont()
         big.setPointSize(28)
@@ -161,7 +162,7 @@ class TimeTab(QWidget):
         QShortcut(QKeySequence("Ctrl+E"), self, self.export)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, self.delete_selected)
         self._selection()
-        controller.sig_snapshot.connect(self.update_snapshot)
+        controller.watch(self, PARTS, self.update_snapshot)
 
     # ------------------------------------------------------------------ draw
     def retry_failed(self) -> None:
@@ -172,66 +173,74 @@ class TimeTab(QWidget):
 
         self.controller.fetch(work, lambda _result: None, redraw=True)
 
-    def update_snapshot(self, snapshot: dict[str, Any]) -> None:
-        timer = snapshot.get("timer")
+    def update_snapshot(self, snapshot: Snapshot, parts: frozenset[str] = frozenset(PARTS)) -> None:
+        if "timer" in parts:
+            self._draw_timer(snapshot.timer)
+        if "time" in parts:
+            self._time = snapshot.time
+            self._draw_time(snapshot.time)
+
+    def _draw_timer(self, timer: TimerView | None) -> None:
         self._timer = timer
-        if timer:
-            state = timer.get("state", "running")
-            self.clock.setText(hms(elapsed(timer, self.now_fn())) + ("  (paused)" if state == "paused" else ""))
-            flag = f" · {timer['flag'].upper().replace('-', ' ')}" if timer.get("flag") else ""
-            self.ticket.setText(f"{timer['ticket_id']} · {timer['client']}{flag}")
-            self.pause_button.setText("&Resume" if state == "paused" else "&Pause")
+        if timer is not None:
+            flag = f" · {timer.flag.upper().replace('-', ' ')}" if timer.flag else ""
+            self.ticket.setText(f"{timer.ticket_id} · {timer.client}{flag}")
+            self.pause_button.setText("&Resume" if timer.state == "paused" else "&Pause")
         else:
-            self.clock.setText("No timer running")
             self.ticket.setText("Acknowledging a page starts its timer; or start one from the Now tab or the tray.")
             self.pause_button.setText("&Pause")
-        self.toggle.setVisible(not timer)
-        self.pause_button.setEnabled(bool(timer))
-        self.stop_button.setEnabled(bool(timer))
-        question = (timer or {}).get("question")
-        if question:
+        self.tick()
+        self.toggle.setVisible(timer is None)
+        self.pause_button.setEnabled(timer is not None)
+        self.stop_button.setEnabled(timer is not None)
+        question = timer.question if timer is not None else None
+        if question is not None:
             self.question_text.setText(
-                f"Were you working from {_local(question['from'], '%H:%M')} to {_local(question['to'], '%H:%M')} "
-                f"({question['minutes']} min)? The timer paused because {question['why']}.")
-        self.question.setVisible(bool(question))
-        time = snapshot.get("time") or {}
-        if time != self._time:
-            self._time = time
-            self._draw_time(time)
+                f"Were you working from {_local(question.start, '%H:%M')} to {_local(question.end, '%H:%M')} "
+                f"({question.minutes} min)? The timer paused because {question.why}.")
+        self.question.setVisible(question is not None)
+        self.ticker.count(timer is not None and timer.open_since is not None)  # a paused clock stands still
 
-    def _draw_time(self, time: dict[str, Any]) -> None:
-        for table, label, rows in ((self.today, self.today_total, time.get("today", [])),
-                                   (self.week, self.week_total, time.get("week", []))):
+    def tick(self) -> None:
+        """The big clock at the clock's now: finished parts plus the part running since it started."""
+        timer = self._timer
+        if timer is None:
+            self.clock.setText("No timer running")
+            return
+        self.clock.setText(hms(timer.elapsed(self.now_fn())) + ("  (paused)" if timer.state == "paused" else ""))
+
+    def _draw_time(self, time: TimeView) -> None:
+        for table, label, rows in ((self.today, self.today_total, time.today), (self.week, self.week_total, time.week)):
             table.setRowCount(len(rows))
             for r, row in enumerate(rows):
-                values = (row["client"], f"{row['worked_minutes']} min", f"{row['after_hours_minutes']} min",
-                          f"{row['billable_minutes']} min")
+                values = (row.client, f"{row.worked_minutes} min", f"{row.after_hours_minutes} min",
+                          f"{row.billable_minutes} min")
                 for c, value in enumerate(values):
                     item = cell(table, r, c)
                     item.setText(value)
                     if c:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            label.setText(f"Worked {sum(x['worked_minutes'] for x in rows)} min · after hours "
-                          f"{sum(x['after_hours_minutes'] for x in rows)} min · billable "
-                          f"{sum(x['billable_minutes'] for x in rows)} min" if rows else "Nothing billed yet.")
-        entries = time.get("entries", [])
+            label.setText(f"Worked {sum(x.worked_minutes for x in rows)} min · after hours "
+                          f"{sum(x.after_hours_minutes for x in rows)} min · billable "
+                          f"{sum(x.billable_minutes for x in rows)} min" if rows else "Nothing billed yet.")
+        entries = time.entries
         self.table.setRowCount(len(entries))
         for r, e in enumerate(entries):
-            cols = (_local(e["start"]), e["ticket"], e["client"], str(e["worked_minutes"]),
-                      str(e["after_hours_minutes"]), str(e["billable_minutes"]), f"{e['multiplier']:g}", e["sync"])
+            cols = (_local(e.start), e.ticket, e.client, str(e.worked_minutes),
+                    str(e.after_hours_minutes), str(e.billable_minutes), f"{e.multiplier:g}", e.sync)
             for c, value in enumerate(cols):
                 item = cell(self.table, r, c)
                 clear_style(item)
                 item.setText(value)
-                item.setToolTip("; ".join(e["reasons"]) or "no adjustments")
+                item.setToolTip("; ".join(e.reasons) or "no adjustments")
                 if c == 7:
-                    item.setForeground(_colour(SYNC_COLOURS.get(e["state"], "#000000")))
-                    item.setToolTip(e["sync"])
-        sync = time.get("sync", {})
-        waiting, failed = sync.get("pending", 0), sync.get("failed", 0)
-        text = f"Ticket system: {sync.get('sent', 0)} sent, {waiting} waiting, {failed} failed."
-        if sync.get("last_error"):
-            text += f" Last problem: {sync['last_error']}"
+                    item.setForeground(_colour(SYNC_COLOURS.get(e.state, "#000000")))
+                    item.setToolTip(e.sync)
+        sync = time.outbox
+        waiting, failed = sync.pending, sync.failed
+        text = f"Ticket system: {sync.sent} sent, {waiting} waiting, {failed} failed."
+        if sync.last_error:
+            text += f" Last problem: {sync.last_error}"
         self.sync.setText(text)
         self.sync.setStyleSheet("color: #a50e0e" if failed else "")
         self.retry_button.setEnabled(bool(failed))
@@ -242,24 +251,24 @@ class TimeTab(QWidget):
         self.edit_button.setEnabled(chosen)
         self.delete_button.setEnabled(chosen)
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> EntryView | None:
         rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        entries = self._time.get("entries", [])
+        entries = self._time.entries
         if not rows or rows[0].row() >= len(entries):
             return None
         return entries[rows[0].row()]
 
     # ---------------------------------------------------------------- verbs
     def _pause_or_resume(self) -> None:
-        if not self._timer:
+        if self._timer is None:
             return
-        if self._timer.get("state") == "paused":
+        if self._timer.state == "paused":
             self.controller.act(lambda ws: ws.timers.resume())
         else:
             self.controller.act(lambda ws: ws.timers.pause())
 
     def add_entry(self) -> None:
-        dialog = TimeEntryDialog(self, clients=self._time.get("clients", []), now=self.now_fn())
+        dialog = TimeEntryDialog(self, clients=list(self._time.clients), now=self.now_fn())
         dialog.accepted.connect(lambda: self._save_new(dialog))
         self._open(dialog)
 
@@ -271,13 +280,14 @@ class TimeTab(QWidget):
         entry = self._selected()
         if entry is None:
             return
-        self.controller.query(lambda ws: ws.timers.get(entry["timer"]).to_json(), self._edit_timer)
+        timer_id = entry.timer
+        self.controller.query(lambda ws: ws.timers.get(timer_id).to_json(), self._edit_timer)
 
     def _edit_timer(self, timer: dict[str, Any]) -> None:
         data = {"ticket": timer["ticket_id"], "client": timer["client"], "start": timer["started"],
                 "end": timer["stopped"] or timer["heartbeat"], "flag": timer["flag"],
                 "parts": len(timer["segments"])}
-        dialog = TimeEntryDialog(self, clients=self._time.get("clients", []), entry=data, now=self.now_fn())
+        dialog = TimeEntryDialog(self, clients=list(self._time.clients), entry=data, now=self.now_fn())
         dialog.accepted.connect(lambda: self._save_edit(timer["id"], dialog))
         self._open(dialog)
 
@@ -289,10 +299,11 @@ class TimeTab(QWidget):
     def delete_selected(self) -> None:
         entry = self._selected()
         if entry is not None:
-            self.controller.act(lambda ws: ws.timers.delete(entry["timer"]))
+            timer_id = entry.timer
+            self.controller.act(lambda ws: ws.timers.delete(timer_id))
 
     def export(self) -> None:
-        dialog = ExportDialog(self, clients=self._time.get("clients", []), now=self.now_fn(),
+        dialog = ExportDialog(self, clients=list(self._time.clients), now=self.now_fn(),
                               default_dir=str(Path.home()))
         dialog.accepted.connect(lambda: self._export(dialog))
         self._open(dialog)

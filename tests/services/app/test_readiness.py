@@ -209,12 +209,13 @@ def test_check_runs_by_itself_once_when_my_shift_starts(workspace, fake_clock, m
     fake_clock.set(datetime(2026, 11, 30, 7, 50, tzinfo=timezone.utc))  # ten minutes before the shift
     workspace.poll()
     assert workspace.store.events(kind="readiness.checked") == []
-    assert workspace.snapshot()["readiness"] is None
+    assert workspace.snapshot().readiness is None
     fake_clock.set(datetime(2026, 11, 30, 8, 1, tzinfo=timezone.utc))  # the shift has started
     workspace.poll()
     runs = workspace.store.events(kind="readiness.checked")
     assert len(runs) == 1 and runs[0]["data"]["trigger"] == "shift start"
-    summary = workspace.snapshot()["readiness"]
+    summary = workspace.snapshot().readiness
+    assert summary is not None
     assert summary["failed"] == 2 and summary["trigger"] == "shift start" and not summary["dismissed"]
     assert summary["problems"] == ["A backup covers this shift", "The app starts at login"]
     assert summary["headline"] == "Pre-shift check: 2 problems — open the checklist"

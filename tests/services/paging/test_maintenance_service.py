@@ -32,10 +32,10 @@ def test_window_suppresses_then_stops_at_its_end(workspace, fake_clock, recorder
 
     # visible in Now, with the reason
     snap = workspace.snapshot()
-    assert snap["pages"] == []
-    assert snap["suppressed"][0]["title"] == "Practice server down"
-    assert "SQL patching" in snap["suppressed"][0]["reason"]
-    assert snap["maintenance"][0]["state"] == "active"
+    assert snap.pages == ()
+    assert snap.suppressed[0].title == "Practice server down"
+    assert "SQL patching" in snap.suppressed[0].reason
+    assert snap.maintenance[0]["state"] == "active"
     from oncall_desktop.services.app.now import now_report
     assert now_report(workspace)["suppressed"][0]["client"] == "Acme Dental"
 

@@ -95,8 +95,8 @@ def test_without_a_secret_polls_fail_readably_and_the_snapshot_still_works(works
     result = workspace.poller.poll_once()
     assert result.errors and "No api key is stored for Redmine" in result.errors[0]
     snap = workspace.snapshot()
-    assert snap["status"]["ticket_system"] == "Redmine at https://r.example.com"
-    assert "No api key" in snap["offline_reason"]
+    assert snap.status.ticket_system == "Redmine at https://r.example.com"
+    assert "No api key" in snap.offline_reason
 
 
 def test_switching_servers_forgets_the_old_cursor(workspace) -> None:

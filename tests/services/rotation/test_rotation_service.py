@@ -13,6 +13,7 @@ from oncall_desktop.core.rotation.rotation import shifts
 from oncall_desktop.core.rotation.rotation_ical import export_ics
 from oncall_desktop.core.rotation.rotation_model import Layer, Override, RotationError, Schedule
 from oncall_desktop.core.time.clock import iso
+from oncall_desktop.services.app.view_model import MyShiftView
 from oncall_desktop.services.rotation.rotation_service import RotationService, country_for_zone
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -275,7 +276,7 @@ def test_no_me_no_notices_and_snapshot_shape(workspace, recorder, fake_clock) ->
     workspace.rotation.save(weekly())
     assert _notices(workspace, recorder) == []
     workspace.store.set_setting("me", "Ana")
-    snap = workspace.snapshot()["rotation"]
+    snap = workspace.rotation.snapshot("Ana")
     rows = snap["timeline"]["rows"]
     assert [r["name"] for r in rows] == ["Primary"]
     assert any(s["mine"] for s in rows[0]["shifts"]) and not all(s["mine"] for s in rows[0]["shifts"])
@@ -283,6 +284,9 @@ def test_no_me_no_notices_and_snapshot_shape(workspace, recorder, fake_clock) ->
                                "end": "2026-11-30T08:00:00Z", "now": True}
     assert snap["notice_days"] == [14, 1] and snap["swaps"] == []
     assert json.loads(json.dumps(snap)) == snap
+    # the views get it typed, with instants
+    assert workspace.snapshot().rotation.my_next == MyShiftView(
+        "Primary", datetime(2026, 11, 23, 8, tzinfo=timezone.utc), datetime(2026, 11, 30, 8, tzinfo=timezone.utc), True)
 
 
 def test_export_then_import_gives_the_same_shifts(workspace, tmp_path, fake_clock) -> None:

@@ -47,10 +47,10 @@ def test_write_share_receive_and_read(workspace, colleague, fake_clock, team_fol
     colleague.poll()  # the poll imports the folder
     waiting = colleague.handoffs.pending()
     assert waiting is not None and waiting.handoff == handoff and waiting.source == "folder"
-    assert colleague.snapshot()["handoff_pending"]["id"] == handoff.id
+    assert colleague.snapshot().handoff_pending["id"] == handoff.id
     read = colleague.handoffs.mark_read(handoff.id)
     assert read.read_by == "Ben Okafor" and colleague.handoffs.pending() is None
-    assert colleague.snapshot()["handoff_pending"] is None
+    assert colleague.snapshot().handoff_pending is None
     kinds = [(e["kind"], e["subject"]) for e in colleague.store.events() if e["kind"].startswith("handoff.")]
     assert kinds == [("handoff.received", handoff.id), ("handoff.read", handoff.id)]
 
@@ -116,10 +116,10 @@ def test_empty_handoff_is_refused(workspace) -> None:
 def test_draft_covers_the_authors_shift_and_names_the_next_person(workspace, fake_clock) -> None:
     seed_demo(workspace)
     h = workspace.handoffs.draft()
-    me_on_call = next(e for e in workspace.snapshot()["on_call"] if e["schedule"] == workspace.paging_schedule())
-    assert me_on_call["person"] == "Ana Souza"
+    me_on_call = next(e for e in workspace.snapshot().on_call if e.schedule == workspace.paging_schedule())
+    assert me_on_call.person == "Ana Souza"
     assert h.shift_start is not None and h.shift_start <= fake_clock.now() <= h.shift_end
-    assert h.for_person == me_on_call["next"]
+    assert h.for_person == me_on_call.next
     # after writing one, the next draft starts from it
     workspace.handoffs.write(replace(h, notes="first"))
     fake_clock.advance(hours=1)

@@ -1,0 +1,280 @@
+"""What the views show, as frozen values: the one shape the services hand the UI.
+
+Why values and not a dict: every view reads the same picture, and a typo in a
+key used to surface as an empty label at 3 AM; here it is a mypy error.  Why
+frozen: a ``Snapshot`` is built on the store thread and read on the GUI
+thread, and two snapshots compare field by field, so ``changed_parts`` can
+tell which parts an operation changed and only the views drawing those parts
+redraw.
+
+Nothing here reads the clock: deadlines are instants (``PageView.ack_deadline``,
+``TimerView.open_since``) and each view counts down from them with its own
+timer, so no snapshot has to be rebuilt for a countdown to move.  Parts that
+the services keep in their own JSON form and that a view only passes on (a
+schedule's definition for the editor, a runbook summary, a readiness report)
+stay read-only mappings.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+Json = Mapping[str, Any]
+
+#: Page states whose ack deadline counts: nobody has taken the page yet.
+WAITING = ("pending", "escalated")
+
+
+@dataclass(frozen=True, slots=True)
+class OnCallView:
+    """Who holds one schedule now, until when, and who follows."""
+
+    schedule: str
+    person: str
+    shift_start: datetime
+    shift_end: datetime
+    shift_end_local: str
+    next: str | None = None
+    backup: str | None = None
+    lead: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaView:
+    """A page's SLA clock as last stored: the deadline moves only when the clock is paused or resumed."""
+
+    kind: str
+    deadline: datetime | None
+    paused: bool = False
+    remaining_minutes: int = 0
+    business_hours: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """One open page: the ticket, why it paged, who holds it and its deadlines."""
+
+    id: int
+    ticket: str
+    state: str
+    level: int
+    person: str
+    severity: str
+    reason: str
+    created: str
+    client: str
+    title: str
+    ack_deadline: datetime | None = None
+    ack_deadline_local: str = ""
+    sla: SlaView | None = None
+    acknowledged_by: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """Nobody has taken it yet: its ack deadline counts."""
+        return self.state in WAITING
+
+
+
+@dataclass(frozen=True, slots=True)
+class TimerQuestion:
+    """"Were you working from … to …?" after a sleep or a crash."""
+
+    start: datetime
+    end: datetime
+    minutes: int
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerView:
+    """The work timer: finished seconds plus the part running since ``open_since``."""
+
+    id: int
+    ticket_id: str
+    client: str
+    state: str
+    closed_seconds: int = 0
+    open_since: datetime | None = None
+    flag: str = ""
+    question: TimerQuestion | None = None
+
+    def elapsed(self, now: datetime) -> int:
+        """Seconds worked by ``now``: what the Time tab's big clock shows."""
+        running = max(0, int((now - self.open_since).total_seconds())) if self.open_since is not None else 0
+        return self.closed_seconds + running
+
+
+@dataclass(frozen=True, slots=True)
+class TotalsRow:
+    client: str
+    worked_minutes: int
+    after_hours_minutes: int
+    billable_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """A billed time entry and how far it got to the ticket system."""
+
+    key: str
+    timer: int
+    ticket: str
+    client: str
+    start: datetime
+    worked_minutes: int
+    after_hours_minutes: int
+    billable_minutes: int
+    multiplier: float
+    reasons: tuple[str, ...]
+    sync: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxView:
+    """The outbox's health: rows sent, waiting and failed, and the newest problem in words."""
+
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkView:
+    """A finished stretch of work (newest first)."""
+
+    ticket_id: str
+    client: str
+    start_local: str
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimeView:
+    """The Time tab's tables: today and this week per client, entries, the outbox."""
+
+    today: tuple[TotalsRow, ...] = ()
+    week: tuple[TotalsRow, ...] = ()
+    entries: tuple[EntryView, ...] = ()
+    clients: tuple[str, ...] = ()
+    outbox: OutboxView = field(default_factory=OutboxView)
+    work: tuple[WorkView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftView:
+    """One row of the next two weeks' shifts; a running shift shows its true start."""
+
+    schedule: str
+    person: str
+    start_local: str
+    end_local: str
+    override: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MyShiftView:
+    """My next (or current) shift, for the tray's tooltip and the Rotation tab."""
+
+    schedule: str
+    start: datetime
+    end: datetime
+    now: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RotationView:
+    """The Rotation tab: schedules (their own JSON form, for the editor), the timeline, swaps, shifts."""
+
+    definitions: tuple[Json, ...] = ()
+    timeline: Json = field(default_factory=dict)
+    my_next: MyShiftView | None = None
+    swaps: tuple[Json, ...] = ()
+    people: tuple[str, ...] = ()
+    notice_days: tuple[int, ...] = ()
+    sources: Json = field(default_factory=dict)
+    shifts: tuple[ShiftView, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunbooksView:
+    """Runbook and tree summaries (bodies are fetched when one is opened) and the team pack."""
+
+    runbooks: tuple[Json, ...] = ()
+    trees: tuple[Json, ...] = ()
+    refused: tuple[Json, ...] = ()
+    team_pack: Json = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsView:
+    """The settings the General page and the controller's poll timer read."""
+
+    poll_seconds: int = 60
+    demo_feed: bool = False
+    first_poll_seconds: int = 2
+    poll_failures: int = 0
+    sound: bool = True
+    quiet_hours: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """What works: the ticket system in words, notifications, the keyring."""
+
+    ticket_system: str = ""
+    notifications: str = "unknown"
+    notifications_ok: bool = True
+    keyring: str = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressedView:
+    """A ticket a rule kept quiet lately, and why."""
+
+    at_local: str
+    ticket: str
+    client: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The whole picture.  Each field is a *part*: what changed is said by naming parts."""
+
+    me: str = ""
+    me_on_call: bool = False
+    on_call: tuple[OnCallView, ...] = ()
+    pages: tuple[PageView, ...] = ()
+    rotation: RotationView = field(default_factory=RotationView)
+    timer: TimerView | None = None
+    time: TimeView = field(default_factory=TimeView)
+    runbooks: RunbooksView = field(default_factory=RunbooksView)
+    settings: SettingsView = field(default_factory=SettingsView)
+    status: StatusView = field(default_factory=StatusView)
+    last_poll_local: str = ""
+    offline_since: str = ""
+    offline_reason: str = ""
+    suppressed: tuple[SuppressedView, ...] = ()
+    maintenance: tuple[Json, ...] = ()
+    handoff_pending: Json | None = None
+    readiness: Json | None = None
+
+    def page(self, page_id: int) -> PageView | None:
+        return next((p for p in self.pages if p.id == page_id), None)
+
+
+#: Every part's name (a field of ``Snapshot``).
+PARTS: frozenset[str] = frozenset(f.name for f in fields(Snapshot))
+
+
+def changed_parts(old: Snapshot | None, new: Snapshot) -> frozenset[str]:
+    """The parts that differ between two snapshots (all of them when there was none before)."""
+    if old is None:
+        return PARTS
+    return frozenset(name for name in PARTS if getattr(old, name) != getattr(new, name))
