@@ -368,8 +368,14 @@ class MaintenanceRule(_Rule):
     kind: ClassVar[str] = "maintenance"
 
 
-#: (weights, page score, P1 score) → ticket text → (level, reasons): shared by the rule sets built each poll
-_TRIAGE_VERDICTS: dict[tuple[tuple[tuple[str, int], ...], int, int], dict[str, tuple[int, tuple[str, ...]]]] = {}
+#: what one triage rule has said: ticket text → (level, reasons), and the same keyed by what the words said
+#: (tickets with other words often read alike: "server down" and "the server is down again")
+_Said = tuple[dict[str, tuple[int, tuple[str, ...]]], dict[object, tuple[int, tuple[str, ...]]]]
+#: (weights, page score, P1 score) → what a triage rule with them said: shared by the rule sets built each poll
+_TRIAGE_VERDICTS: dict[tuple[tuple[tuple[str, int], ...], int, int], _Said] = {}
+#: how many verdicts each of those keeps (a first poll's worth; then it starts again)
+VERDICTS_KEPT = 50_000
+_NO_VERDICT: tuple[int, tuple[str, ...]] = (4, ())
 
 
 @dataclass(frozen=True)
@@ -387,7 +393,7 @@ class TriageRule(_Rule):
     p1_score: int = 9
     weights: Mapping[str, int] = field(default_factory=dict)
     _weights: dict[str, int] = field(init=False, repr=False, compare=False)
-    _said: dict[str, tuple[int, tuple[str, ...]]] = field(init=False, repr=False, compare=False, hash=False)
+    _said: _Said = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         weights = {**WEIGHTS, **self.weights}
@@ -397,23 +403,41 @@ class TriageRule(_Rule):
         key = (tuple(sorted(weights.items())), self.page_score, self.p1_score)
         if key not in _TRIAGE_VERDICTS and len(_TRIAGE_VERDICTS) >= 8:
             _TRIAGE_VERDICTS.clear()
-        object.__setattr__(self, "_said", _TRIAGE_VERDICTS.setdefault(key, {}))
+        object.__setattr__(self, "_said", _TRIAGE_VERDICTS.setdefault(key, ({}, {})))
 
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
-        said, severity, reasons = self._said, batch.severity, batch.reasons
+        (by_text, by_reading), severity, reasons = self._said, batch.severity, batch.reasons
         for i, text in enumerate(batch.texts):
-            verdict = said.get(text)
+            verdict = by_text.get(text)
             if verdict is None:
-                reading = read(text)
-                verdict = self._verdict(reading) if reading.found or reading.negated else (4, ())
-                if len(said) >= 50_000:
-                    said.clear()
-                said[text] = verdict
+                found, negated = read(text)
+                if found or negated:
+                    # all a verdict depends on; a reading's phrases are the index's own strings, so equal
+                    # readings compare by identity
+                    heard = (*map(found.get, KINDS), *negated.items())
+                    verdict = by_reading.get(heard)
+                    if verdict is None:
+                        if len(by_reading) >= VERDICTS_KEPT:
+                            by_reading.clear()
+                        verdict = by_reading[heard] = self._verdict(Reading(found, negated))
+                else:
+                    verdict = _NO_VERDICT
+                if len(by_text) >= VERDICTS_KEPT:
+                    by_text.clear()
+                by_text[text] = verdict
             level, why = verdict
             if why:
                 if level < severity[i]:
                     severity[i] = level
                 reasons[i].extend(why)
+
+    def kept(self) -> tuple[int, int]:
+        """How many verdicts this rule's parameters keep now: (by ticket text, by what the words said).
+
+        Each is bounded by :data:`VERDICTS_KEPT`: a poll's worth, never a night's growth.
+        """
+        by_text, by_reading = self._said
+        return len(by_text), len(by_reading)
 
     def _verdict(self, reading: Reading) -> tuple[int, tuple[str, ...]]:
         total, parts = score(reading, self._weights)
@@ -451,6 +475,11 @@ class TriageRule(_Rule):
         if scores["p1_score"] < scores["page_score"]:
             raise RuleError("'p1_score' must be at least 'page_score'", key="p1_score")
         return cls(enabled=_bool(data, "enabled", True), weights=weights, **scores)
+
+
+def triage_parameter_sets() -> int:
+    """How many sets of triage parameters have verdicts kept (at most eight: a lead trying rule files)."""
+    return len(_TRIAGE_VERDICTS)
 
 
 RULE_KINDS: dict[str, type[_Rule]] = {
