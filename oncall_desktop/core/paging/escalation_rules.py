@@ -41,20 +41,35 @@ class Batch:
 
     Lower-cased texts are made once per ticket, not once per rule; ``texts``
     holds subject and body in one string, because most tickets match no word
-    at all and one substring scan per word proves that.
+    at all and one substring scan per word proves that.  Subjects and bodies
+    on their own are made only when a rule asks (the built-in rules with an
+    empty context never do: a first poll does not lower 20,000 strings twice).
     """
 
-    __slots__ = ("tickets", "tiers", "subjects", "bodies", "texts", "severity", "reasons")
+    __slots__ = ("tickets", "tiers", "_subjects", "_bodies", "texts", "severity", "reasons")
 
     def __init__(self, tickets: Sequence[Ticket], tiers: Sequence[str | None]) -> None:
         self.tickets = tickets
         self.tiers = tiers
-        self.subjects = [t.title.lower() for t in tickets]
-        self.bodies = [t.body.lower() for t in tickets]
-        self.texts = [f"{s}\n{b}" for s, b in zip(self.subjects, self.bodies, strict=True)]
+        self._subjects: list[str] | None = None
+        self._bodies: list[str] | None = None
+        # one lower() of the joined text: no case mapping reaches across the line break
+        self.texts = [f"{t.title}\n{t.body}".lower() for t in tickets]
         #: every ticket starts at P4; rules lower (more urgent) or raise it
         self.severity = [4] * len(tickets)
         self.reasons: list[list[str]] = [[] for _ in tickets]
+
+    @property
+    def subjects(self) -> list[str]:
+        if self._subjects is None:
+            self._subjects = [t.title.lower() for t in self.tickets]
+        return self._subjects
+
+    @property
+    def bodies(self) -> list[str]:
+        if self._bodies is None:
+            self._bodies = [t.body.lower() for t in self.tickets]
+        return self._bodies
 
 
 def severity_level(value: Any, where: str = "severity") -> int:
@@ -229,12 +244,13 @@ class ProductionRule(_Rule):
 
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
         level, severity, reasons = self.severity, batch.severity, batch.reasons
+        subjects, bodies = batch.subjects, batch.bodies
         for i, ticket in enumerate(batch.tickets):
             client = ticket.client
             terms = ctx.production_terms(client)
             if not terms:
                 continue
-            name = terms.find(batch.subjects[i]) or terms.find(batch.bodies[i])
+            name = terms.find(subjects[i]) or terms.find(bodies[i])
             if name is None:
                 continue
             if level < severity[i]:

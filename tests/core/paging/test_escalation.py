@@ -9,6 +9,7 @@ import pytest
 from oncall_desktop.core.paging import escalation_rules
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
 from oncall_desktop.core.paging.escalation_rules import (
+    Batch,
     KeywordRule,
     MaintenanceRule,
     PriorityRule,
@@ -375,3 +376,14 @@ def test_kept_verdicts_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for score in range(1, 30):  # a lead trying many rule files: parameter sets are bounded too
         evaluate_all(tickets[:3], RuleSet(rules=(TriageRule(page_score=score, p1_score=30),)), ctx, NOW)
     assert triage_parameter_sets() <= 8
+
+
+def test_the_joined_text_is_lowered_as_its_parts_are() -> None:
+    # the batch lowers subject and body joined, once; a case mapping that looked across the line break (the
+    # Greek final sigma does look at its neighbours) would make the text differ from its lowered parts
+    titles = ("ΟΔΟΣ", "Σ", "ΑΣ Σ", "İstanbul DOWN", "Straße", "ǅ", "x")
+    bodies = ("Σ", "ΣΑΣ", "σ ΟΔΟΣ.", "", "ΣX", "İ", "ΟΔΟΣ\nΣ")
+    tickets = [ticket(t, body=b) for t in titles for b in bodies]
+    batch = Batch(tickets, [None] * len(tickets))
+    assert batch.texts == [f"{t.title.lower()}\n{t.body.lower()}" for t in tickets]
+    assert batch.subjects == [t.title.lower() for t in tickets] and batch.bodies == [t.body.lower() for t in tickets]
