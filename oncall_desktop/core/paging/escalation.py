@@ -69,7 +69,11 @@ class Decision:
     def _made(cls, page: bool, severity: str, reasons: list[str], suppressed_by: str | None = None) -> Decision:
         """``Decision(...)`` for :func:`evaluate`, whose values need no checks (a frozen init costs 1 µs × 10,000)."""
         decision = object.__new__(cls)
-        decision.__dict__.update(page=page, severity=severity, reasons=reasons, suppressed_by=suppressed_by)
+        held = decision.__dict__  # four stores: a third cheaper than update() with keywords
+        held["page"] = page
+        held["severity"] = severity
+        held["reasons"] = reasons
+        held["suppressed_by"] = suppressed_by
         return decision
 
     def to_json(self) -> dict[str, Any]:
@@ -296,15 +300,14 @@ def evaluate_all(tickets: Iterable[Ticket], rules: RuleSet, context: Context, no
     made = Decision._made
     out: list[Decision] = []
     for ticket, severity, reasons in zip(tickets, batch.severity, batch.reasons, strict=True):
-        name = SEVERITIES[severity - 1]
+        page, label = False, None
         if reasons and severity <= page_at:
             label = context.suppressing(ticket, now) if suppresses else None
             if label is None:
-                out.append(made(True, name, reasons))
+                page = True
             else:
                 reasons.append(f"suppressed: {label}")
-                out.append(made(False, name, reasons, label))
         else:
             reasons.append(below[severity] if reasons else "not paged: no rule matched")
-            out.append(made(False, name, reasons))
+        out.append(made(page, SEVERITIES[severity - 1], reasons, label))
     return out
