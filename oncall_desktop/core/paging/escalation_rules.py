@@ -428,14 +428,15 @@ class TriageRule(_Rule):
             if verdict is None:
                 found, negated = read(text)
                 if found or negated:
-                    # all a verdict depends on; a reading's phrases are the index's own strings, so equal
-                    # readings compare by identity
-                    heard = (*map(found.get, KINDS), *negated.items())
+                    # all a verdict depends on, kinds in the order found; a reading's phrases are the index's
+                    # own strings, so a reading seen before compares by identity
+                    heard = (*found, *found.values(), None, *negated, *negated.values()) if negated else \
+                        (*found, *found.values())
                     verdict = by_reading.get(heard)
                     if verdict is None:
-                        if len(by_reading) >= VERDICTS_KEPT:
+                        if len(by_reading) >= VERDICTS_KEPT - 1:  # room for this reading in both its forms
                             by_reading.clear()
-                        verdict = by_reading[heard] = self._verdict(Reading(found, negated))
+                        verdict = by_reading[heard] = self._verdict_for(found, negated, by_reading)
                 else:
                     verdict = _NO_VERDICT
                 if len(by_text) >= VERDICTS_KEPT:
@@ -454,6 +455,15 @@ class TriageRule(_Rule):
         """
         by_text, by_reading = self._said
         return len(by_text), len(by_reading)
+
+    def _verdict_for(self, found: Mapping[str, str], negated: Mapping[str, str],
+                     by_reading: dict[object, tuple[int, tuple[str, ...]]]) -> tuple[int, tuple[str, ...]]:
+        """The verdict on a reading whatever order its kinds were found in (kept under that form too)."""
+        alike = (KINDS, *map(found.get, KINDS), *negated.items())  # KINDS first: no order-of-finding form is alike
+        verdict = by_reading.get(alike)
+        if verdict is None:
+            verdict = by_reading[alike] = self._verdict(Reading(found, negated))
+        return verdict
 
     def _verdict(self, reading: Reading) -> tuple[int, tuple[str, ...]]:
         total, parts = score(reading, self._weights)

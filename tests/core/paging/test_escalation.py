@@ -362,6 +362,10 @@ def test_tickets_that_read_alike_keep_their_own_words() -> None:
     assert "many people or a whole site affected ('all users', +2)" in users.reasons
     assert "many people or a whole site affected ('all staff', +2)" in staff.reasons
     assert users.severity == staff.severity == "P2"
+    # the same signals found in another order: one verdict, reasons in the kinds' order
+    one, other = (judge(ticket(t), rules=default_rules()) for t in ("vpn down, blocked", "blocked: down vpn"))
+    assert one.reasons == other.reasons
+    assert one.reasons.index("broken now ('down', +2)") < one.reasons.index("a shared system ('vpn', +2)")
     kept = judge(ticket("Exchange down for all users, not urgent"), rules=default_rules())
     assert "lowered: the caller says it can wait ('not urgent', −4)" in kept.reasons
 
