@@ -78,7 +78,9 @@ def _forms_of(alternative: str) -> list[tuple[str, ...]]:
 #: byte → itself for a character a word can hold, else a space (every byte of a non-ASCII character too)
 _KEPT = bytes(c if c in b"abcdefghijklmnopqrstuvwxyz0123456789'-" else 0x20 for c in range(256))
 #: a quote or hyphen that joins nothing: not between two letters or digits
-_LONE = re.compile(r"['\-](?![a-z0-9])|(?<![a-z0-9])['\-]")
+#: (a quote or hyphen first, so the search skips to the next one at C speed; the look-behind sees the character
+#: before it)
+_LONE = re.compile(r"['\-](?:(?![a-z0-9])|(?<![a-z0-9].))")
 
 
 def words_of(text: str) -> list[str]:
@@ -144,6 +146,9 @@ class _Plan(NamedTuple):
     free: tuple[str, ...]  # kinds the word alone fires, no negation possible: most of them
     guarded: tuple[tuple[int, str], ...]  # (place, kind) the word alone fires unless a negation is before it
     groups: tuple[_Group, ...]  # kinds whose phrases go on past the word
+    #: the words that must come next for any of ``groups`` to fit, when each needs one ("the" + "whole",
+    #: "system", …): most times "the" is followed by none of them, and the word is passed at once
+    nexts: frozenset[str] | None
 
 
 def _plan(entries: list[_Entry], first: str) -> _Plan:
@@ -168,7 +173,9 @@ def _plan(entries: list[_Entry], first: str) -> _Plan:
         by_next = {t[1][0]: tuple(u for u in tries if not u[1] or u[1][0] in (_GAP, t[1][0]))
                    for t in tries if t[1] and t[1][0] != _GAP}
         groups.append((kind, negatable, blockers, by_next, any_next))
-    return _Plan(first, tuple(free), tuple(guarded), tuple(groups))
+    needs_next = all(not any_next for _, _, _, _, any_next in groups)
+    nexts = frozenset(w for group in groups for w in group[3]) if needs_next else None
+    return _Plan(first, tuple(free), tuple(guarded), tuple(groups), nexts)
 
 
 _PLANS: dict[str, _Plan] = {first: _plan(entries, first) for first, entries in phrase_index().items()}
@@ -210,11 +217,11 @@ def read(lowered_text: str) -> Reading:
         plan = plans.get(token)
         if plan is None:
             continue
-        word, free, guarded, groups = plan
+        word, free, guarded, groups, nexts = plan
         for kind in free:
             if kind not in found:
                 found[kind] = word
-        if not guarded and not groups:
+        if not guarded and (not groups or nexts is not None and (i == last or tokens[i + 1] not in nexts)):
             continue
         negative: bool | None = None  # whether a negation is in the two words before: asked once a kind fits
         held: list[tuple[int, str, str]] | None = None  # negated here, put in index order below
