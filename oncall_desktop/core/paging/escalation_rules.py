@@ -41,20 +41,35 @@ class Batch:
 
     Lower-cased texts are made once per ticket, not once per rule; ``texts``
     holds subject and body in one string, because most tickets match no word
-    at all and one substring scan per word proves that.
+    at all and one substring scan per word proves that.  Subjects and bodies
+    on their own are made only when a rule asks (the built-in rules with an
+    empty context never do: a first poll does not lower 20,000 strings twice).
     """
 
-    __slots__ = ("tickets", "tiers", "subjects", "bodies", "texts", "severity", "reasons")
+    __slots__ = ("tickets", "tiers", "_subjects", "_bodies", "texts", "severity", "reasons")
 
     def __init__(self, tickets: Sequence[Ticket], tiers: Sequence[str | None]) -> None:
         self.tickets = tickets
         self.tiers = tiers
-        self.subjects = [t.title.lower() for t in tickets]
-        self.bodies = [t.body.lower() for t in tickets]
-        self.texts = [f"{s}\n{b}" for s, b in zip(self.subjects, self.bodies, strict=True)]
+        self._subjects: list[str] | None = None
+        self._bodies: list[str] | None = None
+        # one lower() of the joined text: no case mapping reaches across the line break
+        self.texts = [f"{t.title}\n{t.body}".lower() for t in tickets]
         #: every ticket starts at P4; rules lower (more urgent) or raise it
         self.severity = [4] * len(tickets)
         self.reasons: list[list[str]] = [[] for _ in tickets]
+
+    @property
+    def subjects(self) -> list[str]:
+        if self._subjects is None:
+            self._subjects = [t.title.lower() for t in self.tickets]
+        return self._subjects
+
+    @property
+    def bodies(self) -> list[str]:
+        if self._bodies is None:
+            self._bodies = [t.body.lower() for t in self.tickets]
+        return self._bodies
 
 
 def severity_level(value: Any, where: str = "severity") -> int:
@@ -229,12 +244,13 @@ class ProductionRule(_Rule):
 
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
         level, severity, reasons = self.severity, batch.severity, batch.reasons
+        subjects, bodies = batch.subjects, batch.bodies
         for i, ticket in enumerate(batch.tickets):
             client = ticket.client
             terms = ctx.production_terms(client)
             if not terms:
                 continue
-            name = terms.find(batch.subjects[i]) or terms.find(batch.bodies[i])
+            name = terms.find(subjects[i]) or terms.find(bodies[i])
             if name is None:
                 continue
             if level < severity[i]:
@@ -368,8 +384,14 @@ class MaintenanceRule(_Rule):
     kind: ClassVar[str] = "maintenance"
 
 
-#: (weights, page score, P1 score) → ticket text → (level, reasons): shared by the rule sets built each poll
-_TRIAGE_VERDICTS: dict[tuple[tuple[tuple[str, int], ...], int, int], dict[str, tuple[int, tuple[str, ...]]]] = {}
+#: what one triage rule has said: ticket text → (level, reasons), and the same keyed by what the words said
+#: (tickets with other words often read alike: "server down" and "the server is down again")
+_Said = tuple[dict[str, tuple[int, tuple[str, ...]]], dict[object, tuple[int, tuple[str, ...]]]]
+#: (weights, page score, P1 score) → what a triage rule with them said: shared by the rule sets built each poll
+_TRIAGE_VERDICTS: dict[tuple[tuple[tuple[str, int], ...], int, int], _Said] = {}
+#: how many verdicts each of those keeps (a first poll's worth; then it starts again)
+VERDICTS_KEPT = 50_000
+_NO_VERDICT: tuple[int, tuple[str, ...]] = (4, ())
 
 
 @dataclass(frozen=True)
@@ -387,7 +409,7 @@ class TriageRule(_Rule):
     p1_score: int = 9
     weights: Mapping[str, int] = field(default_factory=dict)
     _weights: dict[str, int] = field(init=False, repr=False, compare=False)
-    _said: dict[str, tuple[int, tuple[str, ...]]] = field(init=False, repr=False, compare=False, hash=False)
+    _said: _Said = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         weights = {**WEIGHTS, **self.weights}
@@ -397,23 +419,51 @@ class TriageRule(_Rule):
         key = (tuple(sorted(weights.items())), self.page_score, self.p1_score)
         if key not in _TRIAGE_VERDICTS and len(_TRIAGE_VERDICTS) >= 8:
             _TRIAGE_VERDICTS.clear()
-        object.__setattr__(self, "_said", _TRIAGE_VERDICTS.setdefault(key, {}))
+        object.__setattr__(self, "_said", _TRIAGE_VERDICTS.setdefault(key, ({}, {})))
 
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
-        said, severity, reasons = self._said, batch.severity, batch.reasons
+        (by_text, by_reading), severity, reasons = self._said, batch.severity, batch.reasons
         for i, text in enumerate(batch.texts):
-            verdict = said.get(text)
+            verdict = by_text.get(text)
             if verdict is None:
-                reading = read(text)
-                verdict = self._verdict(reading) if reading.found or reading.negated else (4, ())
-                if len(said) >= 50_000:
-                    said.clear()
-                said[text] = verdict
+                found, negated = read(text)
+                if found or negated:
+                    # all a verdict depends on, kinds in the order found; a reading's phrases are the index's
+                    # own strings, so a reading seen before compares by identity
+                    heard = (*found, *found.values(), None, *negated, *negated.values()) if negated else \
+                        (*found, *found.values())
+                    verdict = by_reading.get(heard)
+                    if verdict is None:
+                        if len(by_reading) >= VERDICTS_KEPT - 1:  # room for this reading in both its forms
+                            by_reading.clear()
+                        verdict = by_reading[heard] = self._verdict_for(found, negated, by_reading)
+                else:
+                    verdict = _NO_VERDICT
+                if len(by_text) >= VERDICTS_KEPT:
+                    by_text.clear()
+                by_text[text] = verdict
             level, why = verdict
             if why:
                 if level < severity[i]:
                     severity[i] = level
                 reasons[i].extend(why)
+
+    def kept(self) -> tuple[int, int]:
+        """How many verdicts this rule's parameters keep now: (by ticket text, by what the words said).
+
+        Each is bounded by :data:`VERDICTS_KEPT`: a poll's worth, never a night's growth.
+        """
+        by_text, by_reading = self._said
+        return len(by_text), len(by_reading)
+
+    def _verdict_for(self, found: Mapping[str, str], negated: Mapping[str, str],
+                     by_reading: dict[object, tuple[int, tuple[str, ...]]]) -> tuple[int, tuple[str, ...]]:
+        """The verdict on a reading whatever order its kinds were found in (kept under that form too)."""
+        alike = (KINDS, *map(found.get, KINDS), *negated.items())  # KINDS first: no order-of-finding form is alike
+        verdict = by_reading.get(alike)
+        if verdict is None:
+            verdict = by_reading[alike] = self._verdict(Reading(found, negated))
+        return verdict
 
     def _verdict(self, reading: Reading) -> tuple[int, tuple[str, ...]]:
         total, parts = score(reading, self._weights)
@@ -451,6 +501,11 @@ class TriageRule(_Rule):
         if scores["p1_score"] < scores["page_score"]:
             raise RuleError("'p1_score' must be at least 'page_score'", key="p1_score")
         return cls(enabled=_bool(data, "enabled", True), weights=weights, **scores)
+
+
+def triage_parameter_sets() -> int:
+    """How many sets of triage parameters have verdicts kept (at most eight: a lead trying rule files)."""
+    return len(_TRIAGE_VERDICTS)
 
 
 RULE_KINDS: dict[str, type[_Rule]] = {

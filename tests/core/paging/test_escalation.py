@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from oncall_desktop.core.paging import escalation_rules
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, default_rules, evaluate, evaluate_all
 from oncall_desktop.core.paging.escalation_rules import (
+    Batch,
     KeywordRule,
     MaintenanceRule,
     PriorityRule,
@@ -16,12 +17,13 @@ from oncall_desktop.core.paging.escalation_rules import (
     RepeatCallerRule,
     RuleError,
     TierRule,
+    TriageRule,
     UnansweredRule,
     rule_from_dict,
+    triage_parameter_sets,
 )
 from oncall_desktop.core.paging.maintenance import MaintenanceWindow
 from oncall_desktop.core.tickets.tickets import Ticket
-from oncall_desktop.services.platform.gc_pause import gc_paused
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 5, 23, 10, tzinfo=UTC)
@@ -308,9 +310,11 @@ def test_from_dict_rejects_bad_rules_with_position() -> None:
         RuleSet.from_dict({"page_at": "urgent", "rules": []})
 
 
-# -- speed ---------------------------------------------------------------------
+# -- kept verdicts ----------------------------------------------------------------
+# How fast a 10,000-ticket poll is judged is measured in bench/poll.py (new tickets each pass, as a first
+# poll meets them); here: that what is kept between polls to make the next one cheap changes no decision.
 
-def test_ten_thousand_tickets_well_under_100ms_cpu() -> None:
+def _night(count: int, tag: str) -> tuple[list[Ticket], Context]:
     body = (
         "Hello team, since this morning the shared drive mapping fails on two laptops in accounting. "
         "We restarted both machines and the error persists; please have a look when you can. "
@@ -318,18 +322,18 @@ def test_ten_thousand_tickets_well_under_100ms_cpu() -> None:
     )
     tickets = [
         Ticket(
-            title=("Server down at branch" if i % 50 == 0 else f"Shared drive mapping fails #{i}"),
-            body=body,
+            title=("Server down at branch" if i % 50 == 0 else f"Shared drive mapping fails #{i} {tag}"),
+            body=body if i % 7 else "nobody in the office can log in, all users are blocked",
             client=("Acme", "Beta", "Gamma")[i % 3],
             priority=(i % 4) + 1,
             contact=f"user{i % 400}@example.com",
             remote_id=str(i),
             created=NOW - timedelta(minutes=i % 90),
         )
-        for i in range(10_000)
+        for i in range(count)
     ]
     by_contact: dict[str, list[Ticket]] = {}
-    for t in tickets[:2000]:
+    for t in tickets[: count // 5]:
         by_contact.setdefault(t.contact, []).append(t)
     ctx = Context(
         tiers={"Acme": "gold", "Beta": "silver"},
@@ -337,16 +341,53 @@ def test_ten_thousand_tickets_well_under_100ms_cpu() -> None:
         recent_by_contact=by_contact,
         maintenance=[window(clients=("Gamma",))],
     )
-    rules = default_rules()
-    runs = []
-    for _ in range(3):  # best of three: CPU time still wobbles on a shared machine
-        start = time.process_time()
-        with gc_paused():  # as the poller judges a poll (a full collection of the suite's heap is not the rules')
-            decisions = evaluate_all(tickets, rules, ctx, NOW)
-        runs.append(time.process_time() - start)
+    return tickets, ctx
+
+
+def test_a_poll_decides_the_same_with_kept_verdicts_as_without() -> None:
+    tickets, ctx = _night(3000, "kept-verdicts")  # words no other test judged: the first pass keeps nothing yet
+    first = [d.to_json() for d in evaluate_all(tickets, default_rules(), ctx, NOW)]
+    again = [d.to_json() for d in evaluate_all(tickets, default_rules(), ctx, NOW)]  # the next poll, all kept
+    assert again == first
     # the batch decides exactly what judging each ticket alone decides
-    assert [d.to_json() for d in decisions] == [evaluate(t, rules, ctx, NOW).to_json() for t in tickets]
-    assert sum(d.page for d in decisions) > 0
-    assert any(d.suppressed_by for d in decisions)
-    assert sum(not d.page for d in decisions) > 0
-    assert min(runs) < 0.1, f"10,000 evaluations took {min(runs) * 1000:.0f} ms CPU (best of 3)"
+    assert [evaluate(t, default_rules(), ctx, NOW).to_json() for t in tickets[:300]] == first[:300]
+    assert sum(d["page"] for d in first) > 0 and sum(not d["page"] for d in first) > 0
+    assert any("suppressed" in d for d in first)
+
+
+def test_tickets_that_read_alike_keep_their_own_words() -> None:
+    # verdicts are shared between texts whose signals are the same; the phrase shown must be each one's own
+    users = judge(ticket("Exchange down for all users"), rules=default_rules())
+    staff = judge(ticket("Exchange down for all staff"), rules=default_rules())
+    assert "many people or a whole site affected ('all users', +2)" in users.reasons
+    assert "many people or a whole site affected ('all staff', +2)" in staff.reasons
+    assert users.severity == staff.severity == "P2"
+    # the same signals found in another order: one verdict, reasons in the kinds' order
+    one, other = (judge(ticket(t), rules=default_rules()) for t in ("vpn down, blocked", "blocked: down vpn"))
+    assert one.reasons == other.reasons
+    assert one.reasons.index("broken now ('down', +2)") < one.reasons.index("a shared system ('vpn', +2)")
+    kept = judge(ticket("Exchange down for all users, not urgent"), rules=default_rules())
+    assert "lowered: the caller says it can wait ('not urgent', −4)" in kept.reasons
+
+
+def test_kept_verdicts_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(escalation_rules, "VERDICTS_KEPT", 40)
+    tickets, ctx = _night(500, "bounded")
+    for _ in range(3):
+        evaluate_all(tickets, default_rules(), ctx, NOW)
+        texts, readings = TriageRule().kept()
+        assert 0 < texts <= 40 and 0 < readings <= 40
+    for score in range(1, 30):  # a lead trying many rule files: parameter sets are bounded too
+        evaluate_all(tickets[:3], RuleSet(rules=(TriageRule(page_score=score, p1_score=30),)), ctx, NOW)
+    assert triage_parameter_sets() <= 8
+
+
+def test_the_joined_text_is_lowered_as_its_parts_are() -> None:
+    # the batch lowers subject and body joined, once; a case mapping that looked across the line break (the
+    # Greek final sigma does look at its neighbours) would make the text differ from its lowered parts
+    titles = ("ΟΔΟΣ", "Σ", "ΑΣ Σ", "İstanbul DOWN", "Straße", "ǅ", "x")
+    bodies = ("Σ", "ΣΑΣ", "σ ΟΔΟΣ.", "", "ΣX", "İ", "ΟΔΟΣ\nΣ")
+    tickets = [ticket(t, body=b) for t in titles for b in bodies]
+    batch = Batch(tickets, [None] * len(tickets))
+    assert batch.texts == [f"{t.title.lower()}\n{t.body.lower()}" for t in tickets]
+    assert batch.subjects == [t.title.lower() for t in tickets] and batch.bodies == [t.body.lower() for t in tickets]
