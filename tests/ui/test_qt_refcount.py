@@ -129,6 +129,19 @@ def test_every_view_redrawn_from_fresh_snapshots_keeps_none_flat(qtbot, make_con
     assert _change_per_step(polls, warm=5, steps=40) < 1
 
 
+def _now_tab(qtbot, make_controller):
+    """A Now tab on the demo workspace, its snapshot, and one open page to copy."""
+    from oncall_desktop.ui.now.now_tab import NowTab
+
+    controller = make_controller(start=True)
+    controller.check_now()
+    snapshot = controller.snapshot
+    template = next(p for p in snapshot.pages if p.state != "resolved")
+    tab = NowTab(controller, now_fn=controller.now)
+    qtbot.addWidget(tab)
+    return tab, snapshot, template
+
+
 @immortal
 def test_pages_coming_and_going_keep_none_flat(qtbot, make_controller) -> None:
     """A night's list moves by one page at a time (one resolved, one opened): the rows are reused.
@@ -138,14 +151,7 @@ def test_pages_coming_and_going_keep_none_flat(qtbot, make_controller) -> None:
     """
     from PySide6.QtWidgets import QApplication
 
-    from oncall_desktop.ui.now.now_tab import NowTab
-
-    controller = make_controller(start=True)
-    controller.check_now()
-    snapshot = controller.snapshot
-    template = next(p for p in snapshot.pages if p.state != "resolved")
-    tab = NowTab(controller, now_fn=controller.now)
-    qtbot.addWidget(tab)
+    tab, snapshot, template = _now_tab(qtbot, make_controller)
     tab.show()
     turn = [0]
 
@@ -166,14 +172,7 @@ def test_pages_coming_and_going_keep_none_flat(qtbot, make_controller) -> None:
 
 @immortal
 def test_a_hidden_row_leaves_the_selection(qtbot, make_controller) -> None:
-    from oncall_desktop.ui.now.now_tab import NowTab
-
-    controller = make_controller(start=True)
-    controller.check_now()
-    snapshot = controller.snapshot
-    template = next(p for p in snapshot.pages if p.state != "resolved")
-    tab = NowTab(controller, now_fn=controller.now)
-    qtbot.addWidget(tab)
+    tab, snapshot, template = _now_tab(qtbot, make_controller)
     pages = tuple(replace(template, id=2000 + i, title=f"ticket {i}") for i in range(3))
     tab.update_snapshot(replace(snapshot, pages=pages))
     last = tab.pages[-1].id
