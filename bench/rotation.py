@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts  # noqa: E402
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, Schedule  # noqa: E402
+from oncall_desktop.core.rotation.compute import next_shift_for, on_call, shifts  # noqa: E402
+from oncall_desktop.core.rotation.model import Layer, Override, Restriction, Schedule  # noqa: E402
 
 ZONE = "Europe/Berlin"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oncall_desktop.core.runbooks.runbooks import Runbook  # noqa: E402
-from oncall_desktop.services.runbooks.runbook_search import RunbookIndex  # noqa: E402
+from oncall_desktop.services.runbooks.search import RunbookIndex  # noqa: E402
 
 TARGET_P95_MS = 20.0
 SUBJECTS = ("server", "exchange", "mailbox", "firewall", "switch", "printer", "backup", "certificate",

@@ -213,7 +213,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_fairness(args: argparse.Namespace) -> int:
-    from oncall_desktop.core.rotation.rotation_fairness import fairness_csv
+    from oncall_desktop.core.rotation.fairness import fairness_csv
 
     ws = open_workspace(args)
     report = ws.rotation.fairness(args.schedule, instant_arg(args.start, "--from"), instant_arg(args.end, "--to"),

@@ -42,7 +42,7 @@ def register(add: AddCommand) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.runbooks.runbook_library import validate_paths
+    from oncall_desktop.services.runbooks.library import validate_paths
 
     problems = validate_paths(args.paths)
     for line in problems:
@@ -82,7 +82,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from oncall_desktop.services.runbooks.runbook_store import RunbookStoreError
+    from oncall_desktop.services.runbooks.store import RunbookStoreError
 
     ws = open_workspace(args)
     try:
@@ -109,7 +109,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_walk(args: argparse.Namespace) -> int:
     from oncall_desktop.core.runbooks.trees import walk
-    from oncall_desktop.services.runbooks.runbook_store import apply_outcome
+    from oncall_desktop.services.runbooks.store import apply_outcome
 
     ws = open_workspace(args)
     answers = [a.strip() for a in args.answers.split(",") if a.strip()]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation import on_call
-from oncall_desktop.core.rotation.rotation_toml import load_rotation_toml
+from oncall_desktop.core.rotation.compute import on_call
+from oncall_desktop.core.rotation.toml import load_rotation_toml
 from oncall_desktop.core.time.clock import iso
 from tests.cli_run import run
 

@@ -60,8 +60,8 @@ def test_billing_export(capsys, tmp_path: Path) -> None:
 
 
 def test_fairness_export() -> None:
-    from oncall_desktop.core.rotation.rotation_fairness import fairness, fairness_csv
-    from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+    from oncall_desktop.core.rotation.fairness import fairness, fairness_csv
+    from oncall_desktop.core.rotation.model import Layer, Schedule
 
     start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
     schedule = Schedule("+Primary", "UTC", (Layer("W", [HOSTILE, "Ben"], start, "weekly", "09:00"),))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+from oncall_desktop.core.rotation.model import Layer, Schedule
 from oncall_desktop.core.time.clock import FakeClock
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.paging.notifier import Notifier

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from oncall_desktop.core.rotation.rotation_model import Override
+from oncall_desktop.core.rotation.model import Override
 from oncall_desktop.services.demo.demo import seed_demo
 from oncall_desktop.ui.rotation.rotation_tab import RotationTab
 from oncall_desktop.ui.rotation.rotation_timeline import MINE, OVERRIDE, RotationTimeline

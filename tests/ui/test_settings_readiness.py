@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PySide6.QtCore import Qt
 
-from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+from oncall_desktop.core.rotation.model import Layer, Schedule
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.shift.readiness_dialog import ReadinessDialog
 from oncall_desktop.ui.tray import TrayController, tooltip_text

@@ -5,7 +5,7 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 
-from oncall_desktop.services.runbooks.runbook_store import bundled_library
+from oncall_desktop.services.runbooks.store import bundled_library
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.runbooks.tree_walker import SafeBrowser, TreeWalker
 from oncall_desktop.ui.tray import TrayController

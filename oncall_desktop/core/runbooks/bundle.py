@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from oncall_desktop.core.runbooks.runbook_yaml import Problem
 from oncall_desktop.core.runbooks.runbooks import Runbook, RunbookFormatError, parse_runbook
 from oncall_desktop.core.runbooks.trees import DecisionTree, read_tree, validate_tree
+from oncall_desktop.core.runbooks.yaml_reader import Problem
 
 
 @dataclass(frozen=True)

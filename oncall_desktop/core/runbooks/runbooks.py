@@ -3,12 +3,12 @@
 Tech leads write these by hand, so everything here is about refusing a broken
 one *before* it ships: every problem is reported with the file and line to fix,
 all at once, instead of the first exception.  The front matter is read by the
-line-keeping reader in ``runbook_yaml.py`` (composed, never constructed: see
+line-keeping reader in ``yaml_reader.py`` (composed, never constructed: see
 why there).  Decision trees live in ``trees.py``; a set of files is checked as
 a whole in ``bundle.py``.
 
 Pure core: texts in, dataclasses out.  Reading files lives in
-``services/runbooks/runbook_library.py``.
+``services/runbooks/library.py``.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from oncall_desktop.core.runbooks.runbook_yaml import Problem, YamlReader
+from oncall_desktop.core.runbooks.yaml_reader import Problem, YamlReader
 
 #: The bundled content folder (pure data, no ``__init__.py``); only a path, no I/O here.
 BUNDLED_DIR = Path(__file__).with_name("bundled")

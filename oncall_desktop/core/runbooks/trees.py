@@ -1,7 +1,7 @@
 """Decision trees: question nodes whose answers end in an outcome, and walking them.
 
 A lead writes a tree in YAML; it is read with the line-keeping reader of
-``runbook_yaml.py`` and refused, with every problem's file and line, when a
+``yaml_reader.py`` and refused, with every problem's file and line, when a
 target dangles, a cycle loops, a node is unreachable or an answer is missing.
 The walker follows answers (keys, labels or 1–9) to an outcome and fills its
 ticket note.  Split from ``runbooks.py``, which keeps the Markdown runbooks:
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import yaml
 
-from oncall_desktop.core.runbooks.runbook_yaml import Problem, YamlReader
 from oncall_desktop.core.runbooks.runbooks import RunbookFormatError, normalise_text
+from oncall_desktop.core.runbooks.yaml_reader import Problem, YamlReader
 
 #: Question nodes (and, apart, outcomes) per tree: the bundled trees have at most 13; composing
 #: 10,000 took 5 s, and every ``runbooks list`` reads every tree.

@@ -46,7 +46,7 @@ def local_stamp(value: datetime) -> str:
 
 
 def on_call_now(ws: Workspace) -> list[dict[str, Any]]:
-    from oncall_desktop.core.rotation.rotation import backup_for, on_call
+    from oncall_desktop.core.rotation.compute import backup_for, on_call
 
     now = ws.clock.now()
     schedules = ws.directory_service.schedules()
@@ -109,7 +109,7 @@ def timeline(ws: Workspace, days: int = TIMELINE_DAYS) -> tuple[ShiftView, ...]:
     midnight: the rows change when a shift ends or a day turns, not every
     time the picture is rebuilt (which would redraw the Rotation tab on every poll).
     """
-    from oncall_desktop.core.rotation.rotation import on_call, shifts
+    from oncall_desktop.core.rotation.compute import on_call, shifts
 
     now = ws.clock.now()
     local = now.astimezone(local_tzinfo(now))

@@ -152,7 +152,7 @@ class Preferences:
 
     def set_calendar_refresh(self, text: str) -> int:
         """How often subscribed calendar links refresh on their own (0: never)."""
-        from oncall_desktop.core.rotation.rotation_model import RotationError
+        from oncall_desktop.core.rotation.model import RotationError
         from oncall_desktop.services.rotation.feed_refresh import REFRESH_SETTING, check_refresh_minutes
 
         try:
@@ -163,8 +163,8 @@ class Preferences:
 
     def set_holiday_country(self, schedule: str, country: str) -> str:
         """Per schedule; empty text goes back to the country of the schedule's time zone."""
-        from oncall_desktop.core.rotation.rotation_model import RotationError
-        from oncall_desktop.services.rotation.rotation_service import holiday_dates
+        from oncall_desktop.core.rotation.model import RotationError
+        from oncall_desktop.services.rotation.service import holiday_dates
 
         self.ws.rotation.schedule(schedule)  # an unknown schedule says which exist
         country = country.strip().upper()
@@ -362,6 +362,6 @@ def _country_for(setting: Any, schedule: str) -> str | None:
 
 
 def _zone_country(zone: str) -> str | None:
-    from oncall_desktop.services.rotation.rotation_service import country_for_zone
+    from oncall_desktop.services.rotation.service import country_for_zone
 
     return country_for_zone(zone)

@@ -23,7 +23,7 @@ from oncall_desktop.services.app.now import local_stamp
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace
-    from oncall_desktop.services.rotation.rotation_service import ShiftNotice
+    from oncall_desktop.services.rotation.service import ShiftNotice
 
 #: Below this the store (WAL, backups) may fail mid-shift.
 MIN_FREE_BYTES = 500 * 1024 * 1024
@@ -193,7 +193,7 @@ class Readiness:
                 return CheckItem("runbooks", title, False, detail,
                                  "sync the team pack now ('oncall-desktop pack sync'); if it fails, tell your lead")
             return CheckItem("runbooks", title, True, detail)
-        from oncall_desktop.services.runbooks.runbook_store import bundled_library
+        from oncall_desktop.services.runbooks.store import bundled_library
 
         dates = [r.reviewed_on for r in bundled_library().runbooks.values()]
         if not dates:
@@ -211,8 +211,8 @@ class Readiness:
         Backup rotas often cover only nights and weekends, so the check asks
         whether the backup rota has anyone during the shift, and names them.
         """
-        from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts
-        from oncall_desktop.core.rotation.rotation_model import RotationError
+        from oncall_desktop.core.rotation.compute import next_shift_for, on_call, shifts
+        from oncall_desktop.core.rotation.model import RotationError
 
         title = "A backup covers this shift"
         ws = self.ws

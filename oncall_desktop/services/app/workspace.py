@@ -24,7 +24,7 @@ from oncall_desktop.core.time.clock import Clock, SystemClock
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
-    from oncall_desktop.core.rotation.rotation_model import Schedule
+    from oncall_desktop.core.rotation.model import Schedule
     from oncall_desktop.services.app.readiness import Readiness
     from oncall_desktop.services.app.view_model import Snapshot
     from oncall_desktop.services.delivery.outbox import DeliveryReport, Outbox
@@ -37,8 +37,8 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.psa.base import TicketSystem
     from oncall_desktop.services.psa.ticket_systems import Connection
     from oncall_desktop.services.psa.vendors.local import LocalBook
-    from oncall_desktop.services.rotation.rotation_service import RotationService
-    from oncall_desktop.services.runbooks.runbook_store import RunbookStore
+    from oncall_desktop.services.rotation.service import RotationService
+    from oncall_desktop.services.runbooks.store import RunbookStore
     from oncall_desktop.services.runbooks.team_pack import TeamPack
     from oncall_desktop.services.shift.handoff_service import HandoffService
     from oncall_desktop.services.storage.directory import Directory
@@ -119,7 +119,7 @@ class Workspace:
 
     @cached_property
     def rotation(self) -> RotationService:
-        from oncall_desktop.services.rotation.rotation_service import RotationService
+        from oncall_desktop.services.rotation.service import RotationService
 
         return RotationService(self.store, self.directory_service, self.clock)
 
@@ -143,7 +143,7 @@ class Workspace:
     @cached_property
     def runbooks(self) -> RunbookStore:
         """Bundled + team pack + workspace runbooks and trees, with history and search."""
-        from oncall_desktop.services.runbooks.runbook_store import RunbookStore
+        from oncall_desktop.services.runbooks.store import RunbookStore
 
         return RunbookStore(self.store, pack_texts=self.team_pack.runbook_texts)
 

@@ -49,7 +49,7 @@ FIRST_TICKETS: tuple[dict[str, Any], ...] = (
 
 
 def _schedules(now: datetime, zone_name: str) -> list[Any]:
-    from oncall_desktop.core.rotation.rotation_model import Layer, Restriction, Schedule, TurnLength
+    from oncall_desktop.core.rotation.model import Layer, Restriction, Schedule, TurnLength
 
     zone = ZoneInfo(zone_name)
     local = now.astimezone(zone)

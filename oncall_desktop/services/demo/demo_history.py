@@ -35,7 +35,7 @@ RATES_CENTS = {"Acme Dental": 12000, "Birch & Co Solicitors": 14000, "Cobalt Log
 
 def seed_history(ws: Workspace, days: int = 30, seed: int = 8) -> int:
     """Write ``days`` of past pages, acks, escalations, resolutions and timed work; returns pages written."""
-    from oncall_desktop.core.rotation.rotation import on_call
+    from oncall_desktop.core.rotation.compute import on_call
 
     if ws.store.get_setting("demo_history_seeded"):
         return 0

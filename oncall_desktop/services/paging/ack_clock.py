@@ -319,7 +319,7 @@ def ack_policy(ws: Workspace) -> ack_events.AckPolicy:
 
 def escalation_chain(ws: Workspace, at: datetime) -> list[str]:
     """[on call, backup, lead] of the paging schedule at ``at``, gaps and repeats removed."""
-    from oncall_desktop.core.rotation.rotation import escalation_chain as chain_of
+    from oncall_desktop.core.rotation.compute import escalation_chain as chain_of
     from oncall_desktop.services.paging.pages import clean_chain
 
     schedule, schedules = ws.paging()

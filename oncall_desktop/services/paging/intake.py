@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.paging.escalation import Context, Decision
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.core.tickets.tickets import Page, Ticket
 from oncall_desktop.core.time.clock import Clock, local_time, local_tzinfo
 from oncall_desktop.services.paging.notifier import Notification, Notifier
@@ -45,7 +45,7 @@ from oncall_desktop.services.storage.store_thread import OnStore, run_here
 if TYPE_CHECKING:  # only named in signatures
     from oncall_desktop.services.paging.maintenance_service import MaintenanceService
     from oncall_desktop.services.paging.pages import PageService
-    from oncall_desktop.services.rotation.rotation_service import RotationService, ShiftNotice
+    from oncall_desktop.services.rotation.service import RotationService, ShiftNotice
     from oncall_desktop.services.storage.directory import Directory
 
 #: A page the poll opened, as the poller collects it and :meth:`Intake.notify` words it:

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.core.time.clock import as_utc
 from oncall_desktop.services.psa.base import LOCAL_HOSTS
 

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.rotation.calendar_source import is_remote
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
 
 if TYPE_CHECKING:
-    from oncall_desktop.services.rotation.rotation_service import RotationService
+    from oncall_desktop.services.rotation.service import RotationService
     from oncall_desktop.services.storage.store import Store
 
 REFRESH_SETTING = "rotation_refresh_minutes"

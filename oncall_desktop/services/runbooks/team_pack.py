@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from oncall_desktop.core.runbooks.bundle import load_texts
-from oncall_desktop.core.runbooks.runbook_yaml import Problem
 from oncall_desktop.core.runbooks.runbooks import MAX_TEXT_CHARS
+from oncall_desktop.core.runbooks.yaml_reader import Problem
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.psa.base import LOCAL_HOSTS, USERINFO_REFUSED, has_userinfo, redact_url
-from oncall_desktop.services.runbooks.runbook_library import CONTENT_SUFFIXES
+from oncall_desktop.services.runbooks.library import CONTENT_SUFFIXES
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
 
 if TYPE_CHECKING:
@@ -247,8 +247,8 @@ def validate_pack(files: Mapping[str, str], bundled_runbook_ids: set[str], local
     problems.extend(load_texts(texts, known_runbook_ids=bundled_runbook_ids).problems)
     schedules: list[Any] = []
     if ROTATION_FILE in files:
-        from oncall_desktop.core.rotation.rotation_model import RotationError
-        from oncall_desktop.core.rotation.rotation_toml import load_rotation_toml
+        from oncall_desktop.core.rotation.model import RotationError
+        from oncall_desktop.core.rotation.toml import load_rotation_toml
 
         try:
             schedules = load_rotation_toml(files[ROTATION_FILE])
@@ -438,6 +438,6 @@ class TeamPack:
 
 
 def _bundled_ids() -> set[str]:
-    from oncall_desktop.services.runbooks.runbook_store import bundled_library
+    from oncall_desktop.services.runbooks.store import bundled_library
 
     return set(bundled_library().runbooks)

@@ -85,8 +85,8 @@ class HandoffService:
         or their previous handoff if they wrote one during it; without a
         schedule, the last 16 hours.
         """
-        from oncall_desktop.core.rotation.rotation import on_call, shifts
-        from oncall_desktop.core.rotation.rotation_model import RotationError
+        from oncall_desktop.core.rotation.compute import on_call, shifts
+        from oncall_desktop.core.rotation.model import RotationError
 
         last = self._latest_by(author)
         written = last.handoff.written_at if last is not None else None

@@ -97,8 +97,8 @@ def client_terms(clients: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, Ca
 
 
 def _shifts(ws: Workspace, start: datetime, end: datetime) -> list[ShiftSpan]:
-    from oncall_desktop.core.rotation.rotation import shifts
-    from oncall_desktop.core.rotation.rotation_model import RotationError
+    from oncall_desktop.core.rotation.compute import shifts
+    from oncall_desktop.core.rotation.model import RotationError
 
     schedule = ws.paging()[0]
     if schedule is None:

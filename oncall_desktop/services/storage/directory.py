@@ -35,7 +35,7 @@ class Directory:
             (schedule.name, json.dumps(data, sort_keys=True)))
 
     def schedules(self) -> list[Any]:
-        from oncall_desktop.core.rotation.rotation_model import Schedule
+        from oncall_desktop.core.rotation.model import Schedule
 
         return [Schedule.from_dict(json.loads(r[0]))
                 for r in self.store.db.conn.execute("SELECT data FROM schedules ORDER BY name")]

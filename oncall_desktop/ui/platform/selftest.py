@@ -20,7 +20,7 @@ def run_selftest() -> int:
         from oncall_desktop.core.tickets.tickets import Ticket
         from oncall_desktop.services.app.workspace import Workspace
         from oncall_desktop.services.paging.notifier import Notifier
-        from oncall_desktop.services.runbooks.runbook_library import load_library
+        from oncall_desktop.services.runbooks.library import load_library
 
         with tempfile.TemporaryDirectory(prefix="oncall-selftest-") as tmp:
             ws = Workspace(Path(tmp) / "ws", notifier=Notifier(backends=[_Quiet()]))

@@ -530,7 +530,7 @@ class RotationTab(QWidget):
         def work(ws: Any) -> dict[str, Any]:
             schedule = ws.rotation.schedule(name)
             report = ws.rotation.fairness(name, a, b)
-            from oncall_desktop.core.rotation.rotation_fairness import fairness_csv
+            from oncall_desktop.core.rotation.fairness import fairness_csv
 
             return {"report": report.to_dict(), "csv": fairness_csv(report),
                     "country": ws.rotation.holiday_country(schedule)}

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, zone_of
+from oncall_desktop.core.rotation.model import RotationError, Schedule, zone_of
 from oncall_desktop.core.time.clock import iso
 
 TURNS = ("daily", "weekly", "fortnightly", "12h", "8h", "3d")
@@ -93,7 +93,7 @@ def parse_restrictions(text: str) -> list[dict[str, Any]]:
             if days_value == "daily":
                 out.append({"kind": "daily", "start": start, "minutes": minutes})
             else:
-                from oncall_desktop.core.rotation.rotation_model import Restriction
+                from oncall_desktop.core.rotation.model import Restriction
 
                 out.extend({"kind": "weekly", "day": w.day, "start": start, "minutes": minutes}
                            for w in Restriction.on_days(days_value, start, start))

@@ -324,7 +324,7 @@ class RunbooksTab(QWidget):
         self.controller.query(lambda ws: ws.runbooks.record_walk(tree, result, page_id), lambda _: None)
 
     def _apply(self, result: Any) -> None:
-        from oncall_desktop.services.runbooks.runbook_store import apply_outcome
+        from oncall_desktop.services.runbooks.store import apply_outcome
 
         tree_id = self.walker.tree.id if self.walker.tree else ""
         page_id = self.walker.page.id if self.walker.page else 0

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_ical import MAX_IMPORTED_SHIFTS, import_ics
-from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule
-from oncall_desktop.services.rotation.rotation_service import MAX_SCHEDULE_OVERRIDES
+from oncall_desktop.core.rotation.ical import MAX_IMPORTED_SHIFTS, import_ics
+from oncall_desktop.core.rotation.model import Override, RotationError, Schedule
+from oncall_desktop.services.rotation.service import MAX_SCHEDULE_OVERRIDES
 
 UTC = timezone.utc
 A, B = datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 11, 1, tzinfo=UTC)   # the service's 397-day window

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation import (
+from oncall_desktop.core.rotation.compute import (
     backup_for,
     escalation_chain,
     next_on_call,
@@ -16,8 +16,8 @@ from oncall_desktop.core.rotation.rotation import (
     on_call,
     shifts,
 )
-from oncall_desktop.core.rotation.rotation_fairness import fairness, fairness_csv
-from oncall_desktop.core.rotation.rotation_model import (
+from oncall_desktop.core.rotation.fairness import fairness, fairness_csv
+from oncall_desktop.core.rotation.model import (
     Layer,
     Override,
     Restriction,
@@ -26,7 +26,7 @@ from oncall_desktop.core.rotation.rotation_model import (
     Shift,
     TurnLength,
 )
-from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
+from oncall_desktop.core.rotation.swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

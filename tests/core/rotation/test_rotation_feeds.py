@@ -42,9 +42,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_feeds import Feed, ScheduleOnly, iana_zone, person_in_summary
-from oncall_desktop.core.rotation.rotation_ical import OLD_DEFAULT_PATTERN, import_ics
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.feeds import Feed, ScheduleOnly, iana_zone, person_in_summary
+from oncall_desktop.core.rotation.ical import OLD_DEFAULT_PATTERN, import_ics
+from oncall_desktop.core.rotation.model import RotationError
 
 UTC = timezone.utc
 DATA = Path(__file__).with_name("data")

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from oncall_desktop.core.rotation.rotation import shifts
-from oncall_desktop.core.rotation.rotation_ical import export_ics, import_ics
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule
+from oncall_desktop.core.rotation.compute import shifts
+from oncall_desktop.core.rotation.ical import export_ics, import_ics
+from oncall_desktop.core.rotation.model import Layer, Override, Restriction, RotationError, Schedule
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

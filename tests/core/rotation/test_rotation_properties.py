@@ -7,8 +7,8 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oncall_desktop.core.rotation.rotation import next_shift_for, on_call, shifts
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, Schedule, TurnLength
+from oncall_desktop.core.rotation.compute import next_shift_for, on_call, shifts
+from oncall_desktop.core.rotation.model import Layer, Override, Restriction, Schedule, TurnLength
 
 UTC = timezone.utc
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Australia/Lord_Howe"]

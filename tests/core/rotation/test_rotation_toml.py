@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation import backup_for, on_call
-from oncall_desktop.core.rotation.rotation_model import Restriction, RotationError, TurnLength
-from oncall_desktop.core.rotation.rotation_toml import load_rotation_toml
+from oncall_desktop.core.rotation.compute import backup_for, on_call
+from oncall_desktop.core.rotation.model import Restriction, RotationError, TurnLength
+from oncall_desktop.core.rotation.toml import load_rotation_toml
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -8,7 +8,7 @@ import pytest
 
 from oncall_desktop.core.runbooks.runbooks import BUNDLED_DIR
 from oncall_desktop.core.runbooks.trees import walk
-from oncall_desktop.services.runbooks.runbook_library import RunbookLibrary, load_library, read_folder, validate_paths
+from oncall_desktop.services.runbooks.library import RunbookLibrary, load_library, read_folder, validate_paths
 
 REQUIRED_RUNBOOKS = (
     "server-down", "email-outage", "ransomware-suspected", "compromised-mailbox", "internet-down", "vpn-down",

@@ -14,7 +14,7 @@ from oncall_desktop.core.runbooks.runbooks import (
     viewable_markdown,
 )
 from oncall_desktop.core.runbooks.trees import MAX_TREE_NODES, parse_tree
-from oncall_desktop.services.runbooks.runbook_library import load_library
+from oncall_desktop.services.runbooks.library import load_library
 
 FRONT = "---\nid: big\ntitle: Big\nseverity: P3\nversion: 1\nowner: lead\nreviewed-on: 2026-01-01\n---\n"
 

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from oncall_desktop.core.runbooks.bundle import load_texts, validate
-from oncall_desktop.core.runbooks.runbook_yaml import Problem
 from oncall_desktop.core.runbooks.runbooks import RunbookFormatError, parse_runbook, review_due
 from oncall_desktop.core.runbooks.trees import WalkError, parse_tree, walk
+from oncall_desktop.core.runbooks.yaml_reader import Problem
 
 GOOD_RUNBOOK = textwrap.dedent("""\
     ---

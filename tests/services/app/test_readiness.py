@@ -194,7 +194,7 @@ def _weekly_rota(workspace) -> None:
     """Ben's weekly Primary turn starts Mon 30 Nov 2026 09:00 Berlin (08:00Z); no backup schedule."""
     from zoneinfo import ZoneInfo
 
-    from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+    from oncall_desktop.core.rotation.model import Layer, Schedule
 
     layer = Layer("Weekly", ["Ana", "Ben", "Cem"], datetime(2026, 11, 2, 9, tzinfo=ZoneInfo("Europe/Berlin")),
                   "weekly", "09:00")

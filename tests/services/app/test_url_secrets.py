@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.services.psa.base import ErrorKind, TicketSystemError
 from oncall_desktop.services.psa.ticket_systems import Connection, check
 from oncall_desktop.services.storage.store import DB_NAME

@@ -5,7 +5,7 @@ from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation import on_call
+from oncall_desktop.core.rotation.compute import on_call
 from oncall_desktop.services.app.now import local_stamp, now_report
 from oncall_desktop.services.app.view_model import PARTS, PageView, Snapshot, changed_parts
 from oncall_desktop.services.demo.demo import seed_demo

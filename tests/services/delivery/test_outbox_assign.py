@@ -86,7 +86,7 @@ def test_escalation_reassigns_the_local_ticket_through_the_outbox(workspace, fak
     """The ack clock's AssignTicket effect → outbox "assign" → the local book's assignee."""
     from datetime import timedelta
 
-    from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+    from oncall_desktop.core.rotation.model import Layer, Schedule
 
     start = fake_clock.now() - timedelta(days=1)
     for name, person, backup in (("Primary", "Ana Souza", "Backup"), ("Backup", "Chloé Martin", None)):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+from oncall_desktop.core.rotation.model import Layer, Schedule
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.services.paging.notifier import Notifier

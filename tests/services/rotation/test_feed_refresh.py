@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.services.rotation.feed_refresh import REFRESH_SETTING, check_refresh_minutes, refresh_minutes
-from oncall_desktop.services.rotation.rotation_service import RotationService
+from oncall_desktop.services.rotation.service import RotationService
 
 UTC = timezone.utc
 FEED = (Path(__file__).parents[2] / "core" / "rotation" / "data" / "pagerduty_schedule.ics").read_bytes()

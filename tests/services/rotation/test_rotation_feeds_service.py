@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.core.rotation.rotation_ical import OLD_DEFAULT_PATTERN
-from oncall_desktop.core.rotation.rotation_model import RotationError
+from oncall_desktop.core.rotation.ical import OLD_DEFAULT_PATTERN
+from oncall_desktop.core.rotation.model import RotationError
 
 UTC = timezone.utc
 DATA = Path(__file__).parents[2] / "core" / "rotation" / "data"
@@ -145,7 +145,7 @@ def test_a_webcal_link_is_read_over_https(workspace) -> None:
         seen.append(url)
         return Answer()
 
-    from oncall_desktop.services.rotation.rotation_service import RotationService
+    from oncall_desktop.services.rotation.service import RotationService
 
     rot = RotationService(workspace.store, workspace.directory_service, workspace.clock, http_get=get)
     rot.import_ics("webcal://msp-example.pagerduty.com/private/abc123/feed/P7Q2R9T", "Primary")

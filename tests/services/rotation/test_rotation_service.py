@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from oncall_desktop.core.rotation.rotation import shifts
-from oncall_desktop.core.rotation.rotation_ical import export_ics
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, RotationError, Schedule
+from oncall_desktop.core.rotation.compute import shifts
+from oncall_desktop.core.rotation.ical import export_ics
+from oncall_desktop.core.rotation.model import Layer, Override, RotationError, Schedule
 from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.app.view_model import MyShiftView
-from oncall_desktop.services.rotation.rotation_service import RotationService, country_for_zone
+from oncall_desktop.services.rotation.service import RotationService, country_for_zone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 UTC = timezone.utc
@@ -305,7 +305,7 @@ def test_a_week_of_nights_gets_one_advance_notice(workspace, fake_clock, recorde
     """Backup nights 17:00–09:00 for a week are one stint: one notice, not one per night."""
     from datetime import datetime, timezone
 
-    from oncall_desktop.core.rotation.rotation_model import Layer, Restriction, Schedule
+    from oncall_desktop.core.rotation.model import Layer, Restriction, Schedule
 
     start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)  # two weeks out
     nights = Schedule("Nights", "UTC", (Layer("n", ["Ana Souza"], start, "weekly", "09:00",
@@ -321,7 +321,7 @@ def test_a_week_of_nights_gets_one_advance_notice(workspace, fake_clock, recorde
 def test_notice_wording_counts_hours_right() -> None:
     from datetime import timedelta
 
-    from oncall_desktop.services.rotation.rotation_service import in_words
+    from oncall_desktop.services.rotation.service import in_words
 
     assert in_words(timedelta(minutes=20)) == "in 1 hour"
     assert in_words(timedelta(hours=5)) == "in 5 hours"
@@ -332,7 +332,7 @@ def test_advance_notice_names_the_true_end_of_the_stint(workspace, fake_clock) -
     """A week on call starting in 11 days ends after the 14-day horizon: the notice says when it really ends."""
     from datetime import datetime, timezone
 
-    from oncall_desktop.core.rotation.rotation_model import Layer, Schedule
+    from oncall_desktop.core.rotation.model import Layer, Schedule
 
     start = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
     week = Schedule("Week", "UTC", (Layer("w", ["Ana Souza", "Ben Okafor"], start, "weekly", "09:00"),))

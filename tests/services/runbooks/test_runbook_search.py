@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from oncall_desktop.core.runbooks.runbooks import Runbook
-from oncall_desktop.services.runbooks.runbook_library import load_library
-from oncall_desktop.services.runbooks.runbook_search import RunbookIndex, words_of
+from oncall_desktop.services.runbooks.library import load_library
+from oncall_desktop.services.runbooks.search import RunbookIndex, words_of
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from oncall_desktop.services.runbooks.runbook_store import RunbookStoreError, doc_id_of
+from oncall_desktop.services.runbooks.store import RunbookStoreError, doc_id_of
 
 RUNBOOK = """---
 id: printer-jam
@@ -184,7 +184,7 @@ def test_doc_id_of_reads_only_the_top_level_id() -> None:
 
 def test_apply_outcome_queues_the_note_once_and_rerates_the_page(workspace) -> None:
     from oncall_desktop.services.demo.demo import seed_demo
-    from oncall_desktop.services.runbooks.runbook_store import apply_outcome
+    from oncall_desktop.services.runbooks.store import apply_outcome
 
     seed_demo(workspace)
     workspace.poll()

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oncall_desktop.core.runbooks.bundle import Bundle, load_texts
-from oncall_desktop.core.runbooks.runbook_yaml import Problem
 from oncall_desktop.core.runbooks.runbooks import BUNDLED_DIR, MAX_TEXT_CHARS, Runbook
 from oncall_desktop.core.runbooks.trees import DecisionTree
+from oncall_desktop.core.runbooks.yaml_reader import Problem
 
 CONTENT_SUFFIXES = (".md", ".yaml", ".yml")
 

@@ -1,6 +1,6 @@
 """Shift swaps: one person offers a slice of their shift to a colleague.
 
-Split out of rotation.py, which keeps the schedule model.  A proposal is
+Split out of compute.py, which keeps who-is-on-call.  A proposal is
 checked against the schedule when it is made and again when it is accepted
 (the rotation may have changed in between); an accepted swap is nothing but
 an Override on the schedule, so on_call/shifts need no notion of swaps.  The
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from oncall_desktop.core.rotation.rotation import final_pieces
-from oncall_desktop.core.rotation.rotation_model import (
+from oncall_desktop.core.rotation.compute import final_pieces
+from oncall_desktop.core.rotation.model import (
     Override,
     RotationError,
     Schedule,

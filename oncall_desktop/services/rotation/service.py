@@ -4,7 +4,7 @@ Why one service: the CLI, the Rotation tab and the poll cycle must agree on
 the same rules — a schedule is validated by the core before it is stored, a
 swap is two rows in the event log and then an override, an imported calendar
 replaces only what the calendar owns.  Every failure is a
-:class:`~oncall_desktop.core.rotation.rotation.RotationError` whose message a tech can act
+:class:`~oncall_desktop.core.rotation.compute.RotationError` whose message a tech can act
 on, raised before anything is written, so a bad file or a dead link changes
 nothing.
 
@@ -21,10 +21,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oncall_desktop.core.rotation.rotation import backup_for, next_shift_for, on_call, shifts
-from oncall_desktop.core.rotation.rotation_fairness import FairnessReport, fairness
-from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, Shift, zone_of
-from oncall_desktop.core.rotation.rotation_swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
+from oncall_desktop.core.rotation.compute import backup_for, next_shift_for, on_call, shifts
+from oncall_desktop.core.rotation.fairness import FairnessReport, fairness
+from oncall_desktop.core.rotation.model import RotationError, Schedule, Shift, zone_of
+from oncall_desktop.core.rotation.swaps import SwapProposal, accept_swap, propose_swap, swap_accepted_event
 from oncall_desktop.core.time.clock import Clock, as_utc, iso, parse_instant
 from oncall_desktop.services.app.now import local_stamp
 from oncall_desktop.services.rotation.calendar_source import HttpGet, import_window, normalized, read_calendar
@@ -171,7 +171,7 @@ class RotationService:
 
     def load_toml(self, text: str, *, by: str = "") -> list[Schedule]:
         """Store every schedule of a rotation file, all or none."""
-        from oncall_desktop.core.rotation.rotation_toml import load_rotation_toml
+        from oncall_desktop.core.rotation.toml import load_rotation_toml
 
         loaded = load_rotation_toml(text)
         names = {s.name for s in loaded} | {s.name for s in self.schedules()}
@@ -201,7 +201,7 @@ class RotationService:
         return shifts(self.schedule(name), start, end)
 
     def export(self, name: str, *, person: str | None = None, months: int = 12) -> str:
-        from oncall_desktop.core.rotation.rotation_ical import export_ics
+        from oncall_desktop.core.rotation.ical import export_ics
 
         schedule = self.schedule(name)
         if person is not None and person not in schedule.people:
@@ -240,7 +240,7 @@ class RotationService:
         run on the caller's thread; the store is read and written through
         ``on_store`` (services/storage/store_thread.py).
         """
-        from oncall_desktop.core.rotation.rotation_ical import OLD_DEFAULT_PATTERN, import_ics
+        from oncall_desktop.core.rotation.ical import OLD_DEFAULT_PATTERN, import_ics
 
         source = normalized(source)
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from oncall_desktop.core.rotation.rotation_model import RotationError, Schedule, zone_of
+from oncall_desktop.core.rotation.model import RotationError, Schedule, zone_of
 
 _HEADER = re.compile(r"^\s*\[\[\s*schedule(?:\.(layers|overrides))?\s*\]\]")
 _ANY_HEADER = re.compile(r"^\s*\[")

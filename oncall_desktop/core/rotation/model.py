@@ -5,7 +5,7 @@ Shift are frozen values that check themselves when built and convert to and
 from the dict form kept in SQLite and written in TOML; every mistake is a
 RotationError that says where to fix it ("layer 2, 'turn_length': ...").
 
-It stands apart from :mod:`oncall_desktop.core.rotation.rotation`, which *computes* from a
+It stands apart from :mod:`oncall_desktop.core.rotation.compute`, which *computes* from a
 schedule (turns, the stacked timeline, who is on call, who is next): reading
 and validating a schedule change for other reasons than that arithmetic does.
 rotation imports this module, never the reverse; callers import the model

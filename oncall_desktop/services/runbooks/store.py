@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.runbooks.bundle import load_texts
-from oncall_desktop.core.runbooks.runbook_yaml import Problem
 from oncall_desktop.core.runbooks.runbooks import Runbook
 from oncall_desktop.core.runbooks.trees import DecisionTree, WalkResult, walk
+from oncall_desktop.core.runbooks.yaml_reader import Problem
 from oncall_desktop.core.time.clock import iso
-from oncall_desktop.services.runbooks.runbook_library import RefusedFolder, RunbookLibrary, load_library, read_folder
-from oncall_desktop.services.runbooks.runbook_search import Hit, RunbookIndex
+from oncall_desktop.services.runbooks.library import RefusedFolder, RunbookLibrary, load_library, read_folder
+from oncall_desktop.services.runbooks.search import Hit, RunbookIndex
 
 if TYPE_CHECKING:
     from oncall_desktop.services.app.workspace import Workspace

@@ -30,7 +30,7 @@ from typing import Any
 
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
-from oncall_desktop.core.rotation.rotation_model import RotationError, zone_of
+from oncall_desktop.core.rotation.model import RotationError, zone_of
 
 _PAGERDUTY = re.compile(r"^On[- ]Call - (?P<person>.+?)(?: - (?P<schedule>.+))?$", re.IGNORECASE)
 _GOALERT = re.compile(r"^On-Call \((?P<app>[^:()]+): (?P<schedule>.+)\)(?P<open> Begins\*)?$")

@@ -11,7 +11,7 @@ found from the turn index, a layer yields one piece per turn (or per
 restriction window), and layers are overlaid by a two-pointer merge.
 
 What a schedule *is* (the model, its parsing and validation) lives in
-:mod:`oncall_desktop.core.rotation.rotation_model`; this module computes from it.
+:mod:`oncall_desktop.core.rotation.model`; this module computes from it.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from oncall_desktop.core.rotation.rotation_model import Layer, Override, Restriction, RotationError, Schedule, Shift
+from oncall_desktop.core.rotation.model import Layer, Override, Restriction, RotationError, Schedule, Shift
 from oncall_desktop.core.time.clock import as_utc, iso
 
 UTC = timezone.utc

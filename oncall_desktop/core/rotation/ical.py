@@ -4,7 +4,7 @@ Import reads what PagerDuty, Grafana OnCall, GoAlert or a shared Google or
 Exchange calendar publish: each event (recurrences, RDATE periods, EXDATEs and
 moved occurrences expanded by ``recurring-ical-events``) becomes an
 :class:`Override` for the person its summary or attendee names, read the way
-that tool writes it (:mod:`rotation_feeds`), or for the one person a feed of
+that tool writes it (:mod:`feeds`), or for the one person a feed of
 someone's own shifts belongs to.  Floating times and all-day dates are in the
 calendar's X-WR-TIMEZONE unless the tech names a zone; Windows zone names
 (Outlook, Exchange) are read as their IANA zones.  An event that ends before
@@ -40,8 +40,8 @@ import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
 
-from oncall_desktop.core.rotation.rotation import shifts
-from oncall_desktop.core.rotation.rotation_feeds import (
+from oncall_desktop.core.rotation.compute import shifts
+from oncall_desktop.core.rotation.feeds import (
     Feed,
     ScheduleOnly,
     attendees,
@@ -49,11 +49,11 @@ from oncall_desktop.core.rotation.rotation_feeds import (
     person_by_pattern,
     person_in_summary,
 )
-from oncall_desktop.core.rotation.rotation_model import Override, RotationError, Schedule, Shift, zone_of
+from oncall_desktop.core.rotation.model import Override, RotationError, Schedule, Shift, zone_of
 from oncall_desktop.core.time.clock import as_utc, iso
 
 #: What imports before the feed shapes were known stored as the person pattern: reading it as "no
-#: pattern" lets those calendars take the feed shapes of :mod:`rotation_feeds` on their next import.
+#: pattern" lets those calendars take the feed shapes of :mod:`feeds` on their next import.
 OLD_DEFAULT_PATTERN = r"(?:On[- ]call:?\s*)?(?P<person>.+)"
 DEFAULT_REMINDERS = (timedelta(hours=24), timedelta(hours=1))
 PRODID = "-//oncall-desktop//rotation export//EN"
@@ -245,7 +245,7 @@ def import_ics(data: str | bytes, *, name: str, start: datetime, end: datetime, 
                person_from: str = "summary", aliases: Mapping[str, str] | None = None) -> IcsImport:
     """Read an .ics text into a schedule of overrides covering [start, end).
 
-    The person of each event is read from the feed shapes of :mod:`rotation_feeds` (PagerDuty,
+    The person of each event is read from the feed shapes of :mod:`feeds` (PagerDuty,
     Grafana OnCall, shared calendars), or with ``person_pattern`` (a house format: its ``person``
     group, or else the whole match); ``person_from="attendee"`` takes the first ATTENDEE first.
     ``person`` makes every event that person's (a feed of one person's own shifts, such as

@@ -1,6 +1,6 @@
 """Fairness report: who carried how much of the on-call load over a period.
 
-Split out of rotation.py, which keeps the schedule model.  Built on
+Split out of compute.py, which keeps who-is-on-call.  Built on
 ``shifts`` so overrides and swaps count for whoever really held the pager;
 night (22:00–06:00), weekend and holiday hours are measured in the
 schedule's local wall-clock time, as on-call pay rules are written.
@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from oncall_desktop.core.csv_safe import csv_writer
-from oncall_desktop.core.rotation.rotation import ONE_DAY, localize, shifts
-from oncall_desktop.core.rotation.rotation_model import Schedule
+from oncall_desktop.core.rotation.compute import ONE_DAY, localize, shifts
+from oncall_desktop.core.rotation.model import Schedule
 from oncall_desktop.core.time.clock import as_utc, iso
 
 
