@@ -4,7 +4,8 @@
 Runs under a real X server: the current DISPLAY, or a private Xvfb it starts
 (and stops).  Usage: scripts/screenshot.py OUT.png [TAB ...]  — with tab names
 (now, rotation, runbooks, time, insights, settings) one PNG per tab is written
-next to OUT as OUT-<tab>.png.
+next to OUT as OUT-<tab>.png.  ``--dark`` draws with a dark Fusion palette, as a
+desktop in dark mode hands the app, to look at what the tour does not show.
 """
 from __future__ import annotations
 
@@ -40,10 +41,30 @@ def _ensure_desktop() -> list[subprocess.Popen]:
     return procs
 
 
+def _use_dark_palette(app: object) -> None:
+    """A dark palette of the kind KDE's Breeze Dark or GNOME's dark style hands Qt apps."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    roles = {QPalette.ColorRole.Window: "#2b2b2b", QPalette.ColorRole.WindowText: "#e6e6e6",
+             QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#2d2d2d",
+             QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#353535",
+             QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d6fb4",
+             QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#353535",
+             QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#9a9a9a",
+             QPalette.ColorRole.Link: "#8ab4f8"}
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    app.setStyle("Fusion")  # type: ignore[attr-defined]
+    app.setPalette(palette)  # type: ignore[attr-defined]
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
+    dark = "--dark" in argv
+    argv = [a for a in argv if a != "--dark"]
     out = Path(argv[0])
     tabs = [t.lower() for t in argv[1:]]
     procs = _ensure_desktop()
@@ -62,6 +83,8 @@ def main(argv: list[str]) -> int:
         seed_demo(ws)
         ws.close()
         app = QApplication([])
+        if dark:
+            _use_dark_palette(app)
         controller = AppController(directory, runner=TaskRunner(synchronous=True))
         window = MainWindow(controller, hide_on_close=False)
         window.resize(1100, 620)
