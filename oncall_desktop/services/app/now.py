@@ -28,6 +28,9 @@ from oncall_desktop.services.app.view_model import (
     Snapshot,
     StatusView,
     SuppressedView,
+    TimelineRow,
+    TimelineShift,
+    TimelineView,
     TimerQuestion,
     TimerView,
     TimeView,
@@ -36,6 +39,7 @@ from oncall_desktop.services.app.view_model import (
 )
 
 if TYPE_CHECKING:
+    from oncall_desktop.core.rotation.swaps import SwapProposal
     from oncall_desktop.services.app.workspace import Workspace
 
 TIMELINE_DAYS = 14
@@ -214,14 +218,28 @@ def _time_view(ws: Workspace, now: datetime) -> TimeView:
 def _rotation_view(ws: Workspace, me: str) -> RotationView:
     rotation = ws.rotation.snapshot(me)
     mine = rotation["my_next"]
-    # the timeline's "now" is left out: the view draws its red line from its own clock
-    drawn = {k: v for k, v in rotation["timeline"].items() if k != "now"}
     return RotationView(
-        definitions=tuple(rotation["definitions"]), timeline=drawn,
+        definitions=tuple(rotation["definitions"]), timeline=_timeline_view(rotation["timeline"]),
         my_next=MyShiftView(schedule=mine["schedule"], start=parse_instant(mine["start"]),
                             end=parse_instant(mine["end"]), now=bool(mine["now"])) if mine else None,
-        swaps=tuple(rotation["swaps"]), people=tuple(rotation["people"]),
-        notice_days=tuple(rotation["notice_days"]), sources=rotation["sources"], shifts=timeline(ws))
+        swaps=tuple(_swap(w) for w in rotation["swaps"]),
+        people=tuple(rotation["people"]), notice_days=tuple(rotation["notice_days"]), shifts=timeline(ws))
+
+
+def _swap(row: dict[str, Any]) -> SwapProposal:
+    from oncall_desktop.core.rotation.swaps import SwapProposal
+
+    return SwapProposal(schedule=row["schedule"], from_person=row["from_person"], to_person=row["to_person"],
+                        start=row["start"], end=row["end"], proposed_at=row["proposed_at"], id=row["id"])
+
+
+def _timeline_view(data: dict[str, Any]) -> TimelineView:
+    """The timeline without its "now" (the view draws the red line from its own clock)."""
+    rows = tuple(TimelineRow(name=r["name"], shifts=tuple(
+        TimelineShift(person=x["person"], start=parse_instant(x["start"]), end=parse_instant(x["end"]),
+                      override=bool(x["override"]), mine=bool(x["mine"])) for x in r["shifts"]))
+        for r in data["rows"])
+    return TimelineView(start=parse_instant(data["start"]), end=parse_instant(data["end"]), rows=rows)
 
 
 def _settings_view(ws: Workspace) -> SettingsView:

@@ -19,7 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from oncall_desktop.core.rotation.swaps import SwapProposal
 
 Json = Mapping[str, Any]
 
@@ -75,7 +78,6 @@ class PageView:
     def waiting(self) -> bool:
         """Nobody has taken it yet: its ack deadline counts."""
         return self.state in WAITING
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,16 +189,55 @@ class MyShiftView:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineShift:
+    """One bar on the timeline: who, from when to when, and whether it is an override or mine."""
+
+    person: str
+    start: datetime
+    end: datetime
+    override: bool = False
+    mine: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    """One schedule's row of bars."""
+
+    name: str
+    shifts: tuple[TimelineShift, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineView:
+    """The painted timeline, from local midnight today to a local midnight two weeks on.
+
+    No "now": the red line is drawn at the view's own clock, so a rebuild a
+    minute later compares equal and the Rotation tab does not redraw.
+    """
+
+    start: datetime
+    end: datetime
+    rows: tuple[TimelineRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RotationView:
-    """The Rotation tab: schedules (their own JSON form, for the editor), the timeline, swaps, shifts."""
+    """The Rotation tab: schedules, the timeline, my next shift, open swaps, the next two weeks' shifts.
+
+    ``swaps`` are the offers still waiting for an answer, as the domain's own
+    frozen ``SwapProposal`` (every field of it is shown: who, the slice, when offered).
+
+    ``definitions`` are the schedules in their stored JSON form (``Schedule.to_dict``),
+    not a view type: the schedule editor edits one and saves it back whole, so it
+    must get every field the store keeps, including those no view draws.
+    """
 
     definitions: tuple[Json, ...] = ()
-    timeline: Json = field(default_factory=dict)
+    timeline: TimelineView | None = None
     my_next: MyShiftView | None = None
-    swaps: tuple[Json, ...] = ()
+    swaps: tuple[SwapProposal, ...] = ()
     people: tuple[str, ...] = ()
     notice_days: tuple[int, ...] = ()
-    sources: Json = field(default_factory=dict)
     shifts: tuple[ShiftView, ...] = ()
 
 

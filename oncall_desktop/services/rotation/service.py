@@ -477,7 +477,6 @@ class RotationService:
             "swaps": [w for w in self.swaps() if w["state"] == "proposed"],
             "people": people,
             "notice_days": list(self.notice_days()),
-            "sources": self.sources(),
         }
 
 

@@ -8,7 +8,6 @@ behind small ``ask_*`` methods so tests can answer them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from copy import deepcopy
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -49,6 +48,7 @@ from oncall_desktop.ui.widgets.countdown_ticker import CountdownTicker
 from oncall_desktop.ui.widgets.table_cells import bold_font, cell, clear_style
 
 if TYPE_CHECKING:
+    from oncall_desktop.core.rotation.swaps import SwapProposal
     from oncall_desktop.services.app.view_model import ShiftView
 
 FAIRNESS_COLUMNS = ("Person", "Shifts", "Hours", "Night h", "Weekend h", "Holiday h")
@@ -256,14 +256,14 @@ class RotationTab(QWidget):
     def _picked(self, name: str) -> None:
         rotation = self._rotation()
         self._move_now_line()
-        self.now_line.count(bool(rotation.timeline))
+        self.now_line.count(rotation.timeline is not None)
         self.summary.setText(self._summary(name))
         self._sync_buttons()
 
     def _move_now_line(self) -> None:
         """Redraw the timeline at the clock's now (its data is unchanged; no snapshot is needed)."""
         rotation = self._rotation()
-        if rotation.timeline:
+        if rotation.timeline is not None:
             self.timeline.set_timeline(rotation.timeline, self.current(), now=self.controller.now())
 
     def _summary(self, name: str) -> str:
@@ -284,7 +284,7 @@ class RotationTab(QWidget):
         if me and mine:
             when = "now, until " + local_stamp(mine.end) if mine.now else local_stamp(mine.start)
             text += f"<br>You ({me}): {'on call ' if mine.now else 'next on call '}{when} in {mine.schedule}."
-        waiting = [s for s in rotation.swaps if s["to_person"] == me]
+        waiting = [s for s in rotation.swaps if s.to_person == me]
         if waiting:
             text += f" <span style='color:#b45309'><b>{len(waiting)} swap offer(s) wait for you.</b></span>"
         return text
@@ -309,31 +309,31 @@ class RotationTab(QWidget):
         me = self.snapshot.me
         self.swaps.setRowCount(len(swaps))
         for row, swap in enumerate(swaps):
-            values = (swap["schedule"], swap["from_person"], swap["to_person"],
-                      f"{_local(swap['start'])} → {_local(swap['end'])}", _local(swap["proposed_at"]))
+            values = (swap.schedule, swap.from_person, swap.to_person,
+                      f"{local_stamp(swap.start)} → {local_stamp(swap.end)}", local_stamp(swap.proposed_at))
             for col, value in enumerate(values):
                 item = cell(self.swaps, row, col)
                 clear_style(item)
                 item.setText(value)
-                item.setData(Qt.ItemDataRole.UserRole, swap["id"])
-                if swap["to_person"] == me:
+                item.setData(Qt.ItemDataRole.UserRole, swap.id)
+                if swap.to_person == me:
                     item.setFont(bold_font())
         self.pages.setTabText(1, f"Swaps ({len(swaps)})" if swaps else "Swaps")
 
-    def _selected_swap(self) -> Mapping[str, Any] | None:
+    def _selected_swap(self) -> SwapProposal | None:
         items = self.swaps.selectedItems()
         if not items:
             return None
         swap_id = items[0].data(Qt.ItemDataRole.UserRole)
-        return next((s for s in self._rotation().swaps if s["id"] == swap_id), None)
+        return next((s for s in self._rotation().swaps if s.id == swap_id), None)
 
     def _sync_buttons(self) -> None:
         has = bool(self.current())
         for b in (self.edit_button, self.export_button, self.fair_button, self.propose_button):
             b.setEnabled(has)
         swap, me = self._selected_swap(), self.snapshot.me
-        self.accept_button.setEnabled(bool(swap and swap["to_person"] == me))
-        self.decline_button.setEnabled(bool(swap and me in (swap["to_person"], swap["from_person"])))
+        self.accept_button.setEnabled(bool(swap and swap.to_person == me))
+        self.decline_button.setEnabled(bool(swap and me in (swap.to_person, swap.from_person)))
 
     def say(self, text: str, error: bool = False) -> None:
         colours = ("#a50e0e", "#fce8e6") if error else ("#0d652d", "#e6f4ea")
@@ -504,11 +504,11 @@ class RotationTab(QWidget):
         if swap is None or not me:
             return
         if verb == "accept":
-            self.controller.act(lambda ws: ws.rotation.accept_swap(swap["id"], me),
-                                lambda _s: self.say(f"You cover {_local(swap['start'])} → {_local(swap['end'])} "
-                                                    f"for {swap['from_person']}."))
+            self.controller.act(lambda ws: ws.rotation.accept_swap(swap.id, me),
+                                lambda _s: self.say(f"You cover {local_stamp(swap.start)} → {local_stamp(swap.end)} "
+                                                    f"for {swap.from_person}."))
         else:
-            self.controller.act(lambda ws: ws.rotation.decline_swap(swap["id"], me),
+            self.controller.act(lambda ws: ws.rotation.decline_swap(swap.id, me),
                                 lambda _s: self.say("Swap declined."))
 
     # -------------------------------------------------------------- fairness

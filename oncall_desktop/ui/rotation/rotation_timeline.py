@@ -5,21 +5,22 @@ looking, not reading.  Each person keeps one colour across rows, overrides
 are hatched in orange with an orange frame, the tech's own shifts carry a
 blue underline and bold name, weekends are shaded and a red line marks now.
 The widget only draws what ``set_timeline`` gives it (the snapshot's
-``rotation.timeline``); it never touches the store.
+``rotation.timeline``, a ``TimelineView``); it never touches the store.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from oncall_desktop.core.time.clock import parse_instant
 from oncall_desktop.services.app.now import local_stamp
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import TimelineRow, TimelineView
 
 PALETTE = ("#9cc3f5", "#a7e3b6", "#d3bdf7", "#f7b5cf", "#8fdde6", "#c9e59a", "#f4c48f", "#b8c2f5",
            "#e8d28a", "#9fd8c8")
@@ -68,32 +69,30 @@ class RotationTimeline(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Rotation timeline")
-        self.rows: list[dict[str, Any]] = []
+        self.rows: tuple[TimelineRow, ...] = ()
         self.start: datetime | None = None
         self.end: datetime | None = None
         self.now: datetime | None = None
         self.selected: str | None = None
         self.bars: list[Bar] = []
         self.colours: dict[str, QColor] = {}
-        self._data: Any = None
+        self._data: tuple[TimelineView, str | None] | None = None
 
     # ------------------------------------------------------------------ data
-    def set_timeline(self, timeline: Mapping[str, Any], selected: str | None = None,
+    def set_timeline(self, timeline: TimelineView, selected: str | None = None,
                      now: datetime | None = None) -> None:
-        """Draw ``timeline``; the red line is at ``now`` (the view's clock), else at the timeline's own "now"."""
-        now = now or (parse_instant(timeline["now"]) if timeline.get("now") else None)
+        """Draw ``timeline`` with the red line at ``now`` (the view's clock; None draws no line)."""
         if (timeline, selected) == self._data:
             if now != self.now:
                 self.now = now
                 self.update()
             return
         self._data = (timeline, selected)
-        self.rows = list(timeline.get("rows", []))
-        self.start = parse_instant(timeline["start"]) if timeline.get("start") else None
-        self.end = parse_instant(timeline["end"]) if timeline.get("end") else None
+        self.rows = timeline.rows
+        self.start, self.end = timeline.start, timeline.end
         self.now = now
         self.selected = selected
-        self.colours = person_colours([s["person"] for r in self.rows for s in r["shifts"]])
+        self.colours = person_colours([s.person for r in self.rows for s in r.shifts])
         self.updateGeometry()
         self.update()
 
@@ -172,8 +171,8 @@ class RotationTimeline(QWidget):
             y = top + i * ROW_H
             p.drawLine(QPointF(0, y), QPointF(self.width() - PAD, y))
 
-    def _paint_row(self, p: QPainter, row: dict[str, Any], y: int) -> None:
-        name = row["name"]
+    def _paint_row(self, p: QPainter, row: TimelineRow, y: int) -> None:
+        name = row.name
         label_font = QFont(self.font())
         label_font.setBold(name == self.selected)
         if name == self.selected:
@@ -183,11 +182,10 @@ class RotationTimeline(QWidget):
         metrics = p.fontMetrics()
         p.drawText(QRectF(10, y, LABEL_W - 16, ROW_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                    metrics.elidedText(name, Qt.TextElideMode.ElideRight, LABEL_W - 16))
-        for shift in row["shifts"]:
-            start, end = parse_instant(shift["start"]), parse_instant(shift["end"])
-            x0, x1 = self._x(start), self._x(end)
+        for shift in row.shifts:
+            x0, x1 = self._x(shift.start), self._x(shift.end)
             rect = QRectF(x0 + 1, y + 7, max(2.0, x1 - x0 - 2), ROW_H - 14)
-            bar = Bar(rect, name, shift["person"], start, end, bool(shift["override"]), bool(shift.get("mine")))
+            bar = Bar(rect, name, shift.person, shift.start, shift.end, shift.override, shift.mine)
             self.bars.append(bar)
             self._paint_bar(p, bar)
 
