@@ -126,7 +126,7 @@ def test_runbooks_tab_lists_bundled_runbooks_and_renders_markdown(qtbot, control
     assert visible
     for item in visible:
         rb = tab.runbooks[item.data(Qt.ItemDataRole.UserRole)]
-        assert "ransom" in (rb["title"] + " ".join(rb["tags"])).lower()
+        assert "ransom" in (rb.title + " ".join(rb.tags)).lower()
     tab.list.setCurrentItem(visible[0])
     assert "ransom" in tab.view.toPlainText().lower()
 

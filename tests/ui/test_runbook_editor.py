@@ -39,7 +39,7 @@ def test_new_runbook_previews_live_and_saves_a_version(qtbot, controller) -> Non
     assert editor.status.text() == "Saved as version 1"
     assert controller.ws.runbooks.runbook("printer-jam").title.startswith("What is broken")
     assert editor.history.list.count() == 1 and not editor.save_button.isEnabled()
-    assert any(r["id"] == "printer-jam" for r in controller.snapshot.runbooks.runbooks)
+    assert any(r.id == "printer-jam" for r in controller.snapshot.runbooks.runbooks)
 
 
 def test_problems_block_saving_and_jump_to_their_line(qtbot, controller) -> None:

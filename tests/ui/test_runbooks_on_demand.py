@@ -1,11 +1,13 @@
 """The snapshot carries runbook summaries only; the Runbooks tab fetches a body when it shows one."""
 from __future__ import annotations
 
+from dataclasses import fields
 from zlib import crc32
 
 import pytest
 from PySide6.QtCore import Qt
 
+from oncall_desktop.services.app.view_model import RunbookSummary
 from oncall_desktop.ui.main_window import MainWindow
 
 
@@ -24,10 +26,11 @@ def _select(tab, runbook_id: str) -> None:
 
 def test_snapshot_has_summaries_and_a_body_fingerprint_not_bodies(tab, controller) -> None:
     runbooks = controller.snapshot.runbooks.runbooks
-    assert len(runbooks) >= 12 and all("body" not in r for r in runbooks)
-    server = next(r for r in runbooks if r["id"] == "server-down")
-    assert server["body_crc"] == crc32(controller.ws.runbooks.runbook("server-down").body.encode())
-    assert {"id", "title", "tags", "severity", "version", "owner", "origin"} <= server.keys()
+    assert len(runbooks) >= 12 and "body" not in {f.name for f in fields(RunbookSummary)}
+    server = next(r for r in runbooks if r.id == "server-down")
+    stored = controller.ws.runbooks.runbook("server-down")
+    assert server == RunbookSummary(id="server-down", title=stored.title, tags=tuple(stored.tags), origin="bundled",
+                                    body_crc=crc32(stored.body.encode()))
 
 
 def test_selecting_a_runbook_shows_its_body_fetched_on_demand(qtbot, tab, controller) -> None:

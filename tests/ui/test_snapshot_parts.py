@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from oncall_desktop.services.app.now import local_stamp
 from oncall_desktop.services.app.workspace import Workspace
 from oncall_desktop.ui.main_window import MainWindow
 from oncall_desktop.ui.now.now_tab import NowTab
@@ -124,3 +125,21 @@ def test_the_running_timer_ticks_from_the_view_with_no_new_snapshot(qtbot, app, 
     assert emitted == []
     controller.act(lambda ws: ws.timers.pause())
     assert window.time_tab.clock.text() == "0:01:15  (paused)" and not window.time_tab.ticker.running
+
+
+def test_a_team_pack_found_unchanged_redraws_no_tab(app, redraws, fake_clock, tmp_path) -> None:
+    """The Runbooks footer shows the pack and when it was accepted, not when its source last answered."""
+    controller, window, _tray, emitted = app
+    folder = tmp_path / "pack"
+    folder.mkdir()
+    (folder / "pack.toml").write_text('name = "Northwind runbooks"\nversion = "2026.11.1"\n', encoding="utf-8")
+    controller.act(lambda ws: ws.team_pack.sync(str(folder)))
+    assert "runbooks" in emitted[-1]
+    synced = local_stamp(fake_clock.now())
+    assert window.runbooks_tab.pack_label.text() == f"Team pack Northwind runbooks 2026.11.1 · synced {synced}"
+    emitted.clear()
+    redraws.clear()
+    fake_clock.advance(hours=1)
+    controller.act(lambda ws: ws.team_pack.sync())  # the source answers: same pack, checked an hour later
+    assert controller.ws.team_pack.status().checked_at != controller.ws.team_pack.status().synced_at
+    assert not any("runbooks" in parts for parts in emitted) and redraws["runbooks"] == 0

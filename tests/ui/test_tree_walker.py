@@ -155,6 +155,6 @@ def test_a_library_change_does_not_interrupt_a_walk(qtbot, controller) -> None:
     answered = list(tab.walker.answers)
     text = controller.ws.runbooks.text_of("runbook", "dns-failure") + "\nLocal addition.\n"
     controller.act(lambda ws: ws.runbooks.save("runbook", text))
-    changed = next(r for r in controller.snapshot.runbooks.runbooks if r["id"] == "dns-failure")  # summaries: no body
-    assert changed["origin"] == "workspace" and "Local addition." in controller.ws.runbooks.runbook("dns-failure").body
+    changed = next(r for r in controller.snapshot.runbooks.runbooks if r.id == "dns-failure")  # summaries: no body
+    assert changed.origin == "workspace" and "Local addition." in controller.ws.runbooks.runbook("dns-failure").body
     assert tab.stack.currentWidget() is tab.walker and tab.walker.answers == answered

@@ -21,6 +21,7 @@ from oncall_desktop.services.app.view_model import (
     OutboxView,
     PageView,
     RotationView,
+    RunbookSummary,
     RunbooksView,
     SettingsView,
     ShiftView,
@@ -28,6 +29,7 @@ from oncall_desktop.services.app.view_model import (
     Snapshot,
     StatusView,
     SuppressedView,
+    TeamPackView,
     TimelineRow,
     TimelineShift,
     TimelineView,
@@ -35,6 +37,7 @@ from oncall_desktop.services.app.view_model import (
     TimerView,
     TimeView,
     TotalsRow,
+    TreeSummary,
     WorkView,
 )
 
@@ -266,10 +269,14 @@ def runbook_snapshot(ws: Workspace) -> RunbooksView:
     from zlib import crc32
 
     summary = ws.runbooks.summaries()
-    runbooks = tuple({**{k: v for k, v in r.items() if k != "body"}, "body_crc": crc32(r["body"].encode())}
-                     for r in summary["runbooks"])
-    return RunbooksView(runbooks=runbooks, trees=tuple(summary["trees"]), refused=tuple(summary["refused"]),
-                        team_pack=ws.team_pack.status().to_dict())
+    runbooks = tuple(RunbookSummary(id=r["id"], title=r["title"], tags=tuple(r["tags"]), origin=r["origin"],
+                                    body_crc=crc32(r["body"].encode())) for r in summary["runbooks"])
+    trees = tuple(TreeSummary(id=t["id"], title=t["title"], description=t["description"] or "", origin=t["origin"])
+                  for t in summary["trees"])
+    pack = ws.team_pack.status()
+    return RunbooksView(runbooks=runbooks, trees=trees, refused=tuple(tuple(r["problems"]) for r in summary["refused"]),
+                        team_pack=TeamPackView(source=pack.source, name=pack.name, version=pack.version,
+                                               synced_at=parse_instant(pack.synced_at) if pack.synced_at else None))
 
 
 def _keyring_status() -> str:

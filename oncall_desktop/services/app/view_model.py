@@ -242,13 +242,55 @@ class RotationView:
 
 
 @dataclass(frozen=True, slots=True)
-class RunbooksView:
-    """Runbook and tree summaries (bodies are fetched when one is opened) and the team pack."""
+class RunbookSummary:
+    """A runbook in the list: enough to list, filter and badge it; the body is fetched when it is opened.
 
-    runbooks: tuple[Json, ...] = ()
-    trees: tuple[Json, ...] = ()
-    refused: tuple[Json, ...] = ()
-    team_pack: Json = field(default_factory=dict)
+    ``body_crc`` changes when the body does, so the tab knows a body it fetched is stale.
+    """
+
+    id: str
+    title: str
+    tags: tuple[str, ...] = ()
+    origin: str = "bundled"
+    body_crc: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TreeSummary:
+    """A triage tree in the list; the tree itself is loaded when a walk starts."""
+
+    id: str
+    title: str
+    description: str = ""
+    origin: str = "bundled"
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPackView:
+    """The team pack as the Runbooks tab's footer shows it: which one is in use, since when."""
+
+    source: str = ""
+    name: str = ""
+    version: str = ""
+    synced_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """A pack was accepted (it has a version); a source alone is "not synced yet"."""
+        return bool(self.version)
+
+
+@dataclass(frozen=True, slots=True)
+class RunbooksView:
+    """Runbook and tree summaries (bodies are fetched when one is opened) and the team pack.
+
+    ``refused`` holds, for each folder the library refused, its problems in words.
+    """
+
+    runbooks: tuple[RunbookSummary, ...] = ()
+    trees: tuple[TreeSummary, ...] = ()
+    refused: tuple[tuple[str, ...], ...] = ()
+    team_pack: TeamPackView = field(default_factory=TeamPackView)
 
 
 @dataclass(frozen=True, slots=True)

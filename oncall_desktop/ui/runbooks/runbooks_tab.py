@@ -8,7 +8,6 @@ trigram results (typo tolerant, ranked) replace it once typing pauses.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -29,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from oncall_desktop.services.app.now import local_stamp
+from oncall_desktop.services.app.view_model import RunbookSummary, TreeSummary
 from oncall_desktop.ui.controller import AppController
 from oncall_desktop.ui.runbooks.tree_walker import SafeBrowser, TreeWalker
 
@@ -46,11 +47,11 @@ class RunbooksTab(QWidget):
     def __init__(self, controller: AppController) -> None:
         super().__init__()
         self.controller = controller
-        self.runbooks: dict[str, Mapping[str, Any]] = {}
+        self.runbooks: dict[str, RunbookSummary] = {}
         #: runbook bodies fetched on demand (the snapshot carries summaries only), by (id, body_crc)
         self.bodies: dict[tuple[str, int], str] = {}
         self._show_seq = 0
-        self.trees: dict[str, Mapping[str, Any]] = {}
+        self.trees: dict[str, TreeSummary] = {}
         self.pages: dict[int, PageView] = {}
         self._search_seq = 0
         self._editors: list[QWidget] = []
@@ -129,16 +130,17 @@ class RunbooksTab(QWidget):
         self.pages = {p.id: p for p in snapshot.pages}
         library = snapshot.runbooks
         pack = library.team_pack
-        if pack.get("active"):
-            self.pack_label.setText(f"Team pack {pack['name']} {pack['version']} · synced {pack['synced_at'][:16]}")
-        elif pack.get("source"):
+        if pack.active:
+            synced = f" · synced {local_stamp(pack.synced_at)}" if pack.synced_at else ""
+            self.pack_label.setText(f"Team pack {pack.name} {pack.version}{synced}")
+        elif pack.source:
             self.pack_label.setText("Team pack: not synced yet")
         refused = library.refused
         if refused:
             self.pack_label.setText(self.pack_label.text() + f" · {len(refused)} folder(s) refused")
-            self.pack_label.setToolTip("\n".join(p for r in refused for p in r["problems"][:5]))
-        runbooks = {r["id"]: r for r in library.runbooks}
-        trees = {t["id"]: t for t in library.trees}
+            self.pack_label.setToolTip("\n".join(p for problems in refused for p in problems[:5]))
+        runbooks = {r.id: r for r in library.runbooks}
+        trees = {t.id: t for t in library.trees}
         if runbooks == self.runbooks and trees == self.trees:
             return
         self.runbooks, self.trees = runbooks, trees
@@ -151,17 +153,17 @@ class RunbooksTab(QWidget):
     def _all_entries(self) -> list[tuple[str, str]]:
         """Every tree, then every runbook by title: the list with no search typed."""
         return [("tree", t) for t in sorted(self.trees)] + [
-            ("runbook", r["id"]) for r in sorted(self.runbooks.values(), key=lambda r: r["title"].lower())]
+            ("runbook", r.id) for r in sorted(self.runbooks.values(), key=lambda r: r.title.lower())]
 
     def _fill(self, entries: list[tuple[str, str]], keep: str | None = None, quiet: bool = False) -> None:
         current = keep or self._current()[1]
         self.list.blockSignals(True)
         self.list.clear()
         for kind, doc_id in entries:
-            data = (self.trees if kind == "tree" else self.runbooks).get(doc_id)
+            data: RunbookSummary | TreeSummary | None = (self.trees if kind == "tree" else self.runbooks).get(doc_id)
             if data is None:
                 continue
-            item = QListWidgetItem(("Triage · " if kind == "tree" else "") + data["title"])
+            item = QListWidgetItem(("Triage · " if kind == "tree" else "") + data.title)
             item.setData(Qt.ItemDataRole.UserRole, doc_id)
             item.setData(KIND_ROLE, kind)
             if kind == "tree":
@@ -169,8 +171,8 @@ class RunbooksTab(QWidget):
                 font = QFont(item.font())
                 font.setBold(True)
                 item.setFont(font)
-            if data.get("origin") not in (None, "bundled"):
-                item.setToolTip(f"from the {data['origin']}")
+            if data.origin != "bundled":
+                item.setToolTip(f"from the {data.origin}")
             self.list.addItem(item)
         row = next((i for i in range(self.list.count()) if self.list.item(i).data(Qt.ItemDataRole.UserRole) == current),
                    0 if self.list.count() else -1)
@@ -191,9 +193,8 @@ class RunbooksTab(QWidget):
         needle = text.casefold().strip()
         for i in range(self.list.count()):  # instant narrowing while the ranked search waits
             item = self.list.item(i)
-            source = self.trees if item.data(KIND_ROLE) == "tree" else self.runbooks
-            data = source.get(item.data(Qt.ItemDataRole.UserRole), {})
-            hay = " ".join([data.get("title", ""), data.get("id", ""), *data.get("tags", [])]).casefold()
+            doc_id = item.data(Qt.ItemDataRole.UserRole)
+            hay = _filter_text(self.trees.get(doc_id) if item.data(KIND_ROLE) == "tree" else self.runbooks.get(doc_id))
             item.setHidden(bool(needle) and needle not in hay)
         self._timer.start()
 
@@ -206,7 +207,7 @@ class RunbooksTab(QWidget):
             return
         words = query.casefold().split()
         trees = [t for t, d in sorted(self.trees.items())
-                 if any(w in f"{d['title']} {d['id']} {d.get('description', '')}".casefold() for w in words)]
+                 if any(w in f"{d.title} {d.id} {d.description}".casefold() for w in words)]
 
         def done(hits: list[Any]) -> None:
             if seq == self._search_seq:  # a newer keystroke wins
@@ -225,7 +226,7 @@ class RunbooksTab(QWidget):
         return (item.data(KIND_ROLE), item.data(Qt.ItemDataRole.UserRole)) if item else (None, None)
 
     def _key(self, runbook_id: str) -> tuple[str, int]:
-        return runbook_id, int(self.runbooks[runbook_id].get("body_crc", 0))
+        return runbook_id, self.runbooks[runbook_id].body_crc
 
     def _runbook_body(self, runbook_id: str) -> str | None:
         """For the walker's outcome screen: fetched with the tree when the walk started.
@@ -259,7 +260,7 @@ class RunbooksTab(QWidget):
         if item.data(KIND_ROLE) == "tree":
             tree = self.trees[doc_id]
             self.stack.setCurrentWidget(self.view)
-            self.view.show_markdown(f"# {tree['title']}\n\n{tree.get('description', '')}\n\n"
+            self.view.show_markdown(f"# {tree.title}\n\n{tree.description}\n\n"
                                     f"Press **Enter** or **Start triage** to walk it, one question at a time.")
             return
         self.show_runbook(doc_id)
@@ -388,6 +389,14 @@ class RunbooksTab(QWidget):
         window = self.window()
         if hasattr(window, "show_and_raise") and window is not self:
             window.show_and_raise()
+
+
+def _filter_text(data: RunbookSummary | TreeSummary | None) -> str:
+    """What typing narrows the list by, before the ranked search answers: title, id and a runbook's tags."""
+    if data is None:
+        return ""
+    tags = data.tags if isinstance(data, RunbookSummary) else ()
+    return " ".join([data.title, data.id, *tags]).casefold()
 
 
 def _bodies(ws: Any, runbook_ids: list[str]) -> dict[tuple[str, int], str]:
