@@ -7,7 +7,7 @@ window and a right-click menu for the actions a tired tech needs most.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
@@ -21,15 +21,6 @@ if TYPE_CHECKING:
 
 #: The snapshot parts the tray draws.
 PARTS = ("pages", "offline_since", "me_on_call", "on_call", "rotation", "handoff_pending", "readiness", "timer")
-
-
-def should_show(summary: Mapping[str, Any] | None) -> bool:
-    """The pre-shift notice's rule; its widget module loads only once there is a summary (tray start-up speed)."""
-    if not summary:
-        return False
-    from oncall_desktop.ui.shift.readiness_notice import should_show as notice_shows
-
-    return notice_shows(summary)
 
 
 def tray_state(snapshot: Snapshot) -> tuple[TrayState, int]:
@@ -66,10 +57,10 @@ def tooltip_text(snapshot: Snapshot) -> str:
             lines.append(f"Next deadline {nearest.ack_deadline_local}: {nearest.client} — {nearest.title}")
     if snapshot.offline_since:
         lines.append(f"Offline since {snapshot.offline_since} — showing cached tickets")
-    if snapshot.handoff_pending:
-        lines.append(f"Handoff from {snapshot.handoff_pending['author']} waiting — open the window to read it")
-    if snapshot.readiness is not None and should_show(snapshot.readiness):
-        lines.append(snapshot.readiness["headline"])
+    if snapshot.handoff_pending is not None:
+        lines.append(f"Handoff from {snapshot.handoff_pending.author} waiting — open the window to read it")
+    if snapshot.readiness is not None and snapshot.readiness.shows_notice:
+        lines.append(snapshot.readiness.headline)
     return "\n".join(lines)
 
 
@@ -152,7 +143,7 @@ class TrayController:
         self.action_ack.setEnabled(count > 0)
         self.action_timer.setText("Stop timer" if snapshot.timer is not None else "Start timer")
         ready = snapshot.readiness
-        show = should_show(ready)
+        show = ready is not None and ready.shows_notice
         self.action_readiness.setVisible(show)
         if show and ready is not None:
-            self.action_readiness.setText(ready["headline"])
+            self.action_readiness.setText(ready.headline)

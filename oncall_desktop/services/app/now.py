@@ -16,10 +16,13 @@ from oncall_desktop.core.time.clock import STAMP, iso, local_time, local_tzinfo,
 from oncall_desktop.services.app.preferences import CHIME_DEFAULT
 from oncall_desktop.services.app.view_model import (
     EntryView,
+    HandoffView,
     MyShiftView,
     OnCallView,
     OutboxView,
     PageView,
+    ReadinessItem,
+    ReadinessView,
     RotationView,
     RunbookSummary,
     RunbooksView,
@@ -287,15 +290,27 @@ def _keyring_status() -> str:
 
 
 def shift_life(ws: Workspace) -> dict[str, Any]:
-    """The shift's part of the picture: tickets kept quiet and why, maintenance, the handoff to read."""
-    now = ws.clock.now()
+    """The shift's part of the picture: tickets kept quiet and why, the handoff to read, the last pre-shift check."""
     pending = ws.handoffs.pending()
     return {
         "suppressed": tuple(SuppressedView(at_local=local_time(parse_instant(s["at"])), ticket=s["ticket"],
                                            client=s["client"], title=s["title"], reason=s["reason"])
                             for s in ws.maintenance.suppressed_recently()),
-        "maintenance": tuple({**w.to_json(now), "label": w.window.label(local_tzinfo(now))}
-                             for w in ws.maintenance.windows()),
-        "handoff_pending": pending.to_json() if pending is not None else None,
-        "readiness": ws.readiness.summary(),  # the last pre-shift check (it runs by itself at shift start)
+        "handoff_pending": HandoffView(id=pending.handoff.id, author=pending.handoff.author,
+                                       text=str(pending.to_json()["text"])) if pending is not None else None,
+        "readiness": _readiness_view(ws.readiness.summary()),  # the last check (it runs by itself at shift start)
     }
+
+
+def readiness_items(report: dict[str, Any]) -> tuple[ReadinessItem, ...]:
+    """A recorded (or just run) check's items, from its JSON form (``ReadinessReport.to_json``)."""
+    return tuple(ReadinessItem(title=str(i["title"]), ok=bool(i["ok"]), detail=str(i["detail"]),
+                               fix=str(i.get("fix") or "")) for i in report.get("items", []))
+
+
+def _readiness_view(summary: dict[str, Any] | None) -> ReadinessView | None:
+    if summary is None or not summary.get("checked_at"):
+        return None
+    return ReadinessView(checked_at=parse_instant(summary["checked_at"]), trigger=str(summary["trigger"] or ""),
+                         headline=summary["headline"], dismissed=bool(summary["dismissed"]),
+                         items=readiness_items(summary["report"]))

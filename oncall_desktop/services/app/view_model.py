@@ -9,10 +9,11 @@ redraw.
 
 Nothing here reads the clock: deadlines are instants (``PageView.ack_deadline``,
 ``TimerView.open_since``) and each view counts down from them with its own
-timer, so no snapshot has to be rebuilt for a countdown to move.  Parts that
-the services keep in their own JSON form and that a view only passes on (a
-schedule's definition for the editor, a runbook summary, a readiness report)
-stay read-only mappings.
+timer, so no snapshot has to be rebuilt for a countdown to move.  Each part
+holds what its views read and nothing more: a field no view draws would only
+make two snapshots differ (and views redraw) for nothing.  One part keeps the
+services' own JSON form: a schedule's definition, which the schedule editor
+edits and saves back whole (``RotationView.definitions``).
 """
 from __future__ import annotations
 
@@ -327,6 +328,53 @@ class SuppressedView:
 
 
 @dataclass(frozen=True, slots=True)
+class HandoffView:
+    """The newest handoff written for me that I have not read: who wrote it and its text, as it is shown."""
+
+    id: str
+    author: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessItem:
+    """One line of the pre-shift checklist: pass or fail in words and, when it fails, the one thing to do."""
+
+    title: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessView:
+    """The last recorded pre-shift check, for the window's notice, the tray and the checklist.
+
+    ``checked_at`` also names the run: dismissing the notice records it, and
+    the notice stays closed until a later run.
+    """
+
+    checked_at: datetime
+    trigger: str
+    headline: str
+    dismissed: bool = False
+    items: tuple[ReadinessItem, ...] = ()
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(i.title for i in self.items if not i.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def shows_notice(self) -> bool:
+        """The notice (and the tray's entry) shows while the last check failed and nobody closed it."""
+        return not self.ok and not self.dismissed
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """The whole picture.  Each field is a *part*: what changed is said by naming parts."""
 
@@ -344,9 +392,8 @@ class Snapshot:
     offline_since: str = ""
     offline_reason: str = ""
     suppressed: tuple[SuppressedView, ...] = ()
-    maintenance: tuple[Json, ...] = ()
-    handoff_pending: Json | None = None
-    readiness: Json | None = None
+    handoff_pending: HandoffView | None = None
+    readiness: ReadinessView | None = None
 
     def page(self, page_id: int) -> PageView | None:
         return next((p for p in self.pages if p.id == page_id), None)

@@ -7,7 +7,7 @@ else, and "Mark as read" is recorded.  Store work goes through the controller.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from oncall_desktop.ui.controller import AppController
+
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import HandoffView
 
 _SECTIONS = (("Open pages", "open_pages"), ("Time-sensitive", "time_sensitive"), ("Done this shift", "done"))
 
@@ -61,7 +64,7 @@ def text_to_fields(text: str) -> dict[str, Any]:
 class HandoffDialog(QDialog):
     """``mode`` is "write" (draft, edit, save) or "read" (a stored handoff, mark as read)."""
 
-    def __init__(self, controller: AppController, mode: str = "write", stored: dict[str, Any] | None = None,
+    def __init__(self, controller: AppController, mode: str = "write", stored: HandoffView | None = None,
                  parent: Any = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -83,9 +86,9 @@ class HandoffDialog(QDialog):
         else:
             self.action = QPushButton("&Mark as read")
             self.text.setReadOnly(True)
-            self.header.setText(f"<b>{(stored or {}).get('author', '')}</b> handed over — read this before "
+            self.header.setText(f"<b>{stored.author if stored else ''}</b> handed over — read this before "
                                 "starting.")
-            self.text.setPlainText((stored or {}).get("text", ""))
+            self.text.setPlainText(stored.text if stored else "")
         self.buttons.addButton(self.action, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Close if mode == "read"
                                else QDialogButtonBox.StandardButton.Cancel)
@@ -121,8 +124,8 @@ class HandoffDialog(QDialog):
             self.action.setEnabled(False)
             self.controller.act(lambda ws: ws.handoffs.write(handoff), self._saved)
             self.controller.sig_error.connect(self._failed_text)
-        elif self.stored:
-            handoff_id = self.stored["id"]
+        elif self.stored is not None:
+            handoff_id = self.stored.id
             self.controller.act(lambda ws: ws.handoffs.mark_read(handoff_id), lambda _r: self.accept())
 
     def _failed_text(self, message: str) -> None:

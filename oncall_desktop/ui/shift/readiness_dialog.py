@@ -7,7 +7,7 @@ the test notification is sent.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 
 from oncall_desktop.ui.controller import AppController
 
+if TYPE_CHECKING:
+    from oncall_desktop.services.app.view_model import ReadinessItem
+
 GREEN, RED = QColor("#1a7f37"), QColor("#cf222e")
 
 
@@ -33,7 +36,7 @@ class ReadinessDialog(QDialog):
         super().__init__(parent)
         self.controller = controller
         self.ask = ask or self._ask_user
-        self.report: dict[str, Any] | None = None
+        self.items: tuple[ReadinessItem, ...] = ()
         self.setWindowTitle("Ready for the shift?")
         self.resize(760, 360)
         self.summary = QLabel("Press Run check: a test notification is sent first.")
@@ -58,12 +61,11 @@ class ReadinessDialog(QDialog):
         layout.addWidget(buttons)
         # the recorded run (e.g. the one at shift start)
         last = controller.snapshot.readiness if controller.snapshot is not None else None
-        if last and last.get("report"):
-            self.show_report(last["report"])
-            from oncall_desktop.core.time.clock import parse_instant
+        if last is not None and last.items:
+            self.show_report(last.items)
             from oncall_desktop.services.app.now import local_stamp
 
-            when = local_stamp(parse_instant(last["checked_at"]))
+            when = local_stamp(last.checked_at)
             self.summary.setText(f"Last check {when}: {self.summary.text()} Press Run check to check again.")
 
     def _ask_user(self) -> bool:
@@ -82,24 +84,29 @@ class ReadinessDialog(QDialog):
     def _sent(self, delivered: bool) -> None:
         seen = self.ask() if delivered else False
         self.summary.setText("Checking the ticket system, runbooks, backup, disk and autostart…")
-        self.controller.act(lambda ws: ws.readiness.run(confirm=lambda: seen, resend=False).to_json(), self.show_report)
+        from oncall_desktop.services.app.now import readiness_items
+
+        self.controller.act(lambda ws: readiness_items(ws.readiness.run(confirm=lambda: seen, resend=False).to_json()),
+                            self.show_report)
 
     def _failed(self, exc: BaseException) -> None:
         self.run_button.setEnabled(True)
         self.summary.setText(f"The check could not run: {exc}")
 
-    def show_report(self, report: dict[str, Any]) -> None:
-        self.report = report
+    def show_report(self, items: tuple[ReadinessItem, ...]) -> None:
+        """One row per item, the recorded run's or the one just run (both read from the run's JSON form)."""
+        self.items = items
         self.run_button.setEnabled(True)
-        self.table.setRowCount(len(report["items"]))
-        for row, item in enumerate(report["items"]):
-            mark = QTableWidgetItem("PASS" if item["ok"] else "FAIL")
-            mark.setForeground(QBrush(GREEN if item["ok"] else RED))
+        self.table.setRowCount(len(items))
+        for row, item in enumerate(items):
+            mark = QTableWidgetItem("PASS" if item.ok else "FAIL")
+            mark.setForeground(QBrush(GREEN if item.ok else RED))
             mark.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            text = item["detail"] + ("" if item["ok"] or not item["fix"] else f"\n→ {item['fix']}")
+            text = item.detail + ("" if item.ok or not item.fix else f"\n→ {item.fix}")
             self.table.setItem(row, 0, mark)
-            self.table.setItem(row, 1, QTableWidgetItem(item["title"]))
+            self.table.setItem(row, 1, QTableWidgetItem(item.title))
             self.table.setItem(row, 2, QTableWidgetItem(text))
         self.table.resizeRowsToContents()
-        self.summary.setText("Ready for the shift." if report["ok"] else
-                             f"{report['failed']} item(s) need attention before the shift (results recorded).")
+        failed = sum(not i.ok for i in items)
+        self.summary.setText("Ready for the shift." if not failed else
+                             f"{failed} item(s) need attention before the shift (results recorded).")

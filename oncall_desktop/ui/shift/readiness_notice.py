@@ -7,28 +7,24 @@ it, and its button opens the checklist with the recorded results.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from oncall_desktop.core.time.clock import iso
 from oncall_desktop.services.app.readiness import DISMISSED_SETTING
 from oncall_desktop.ui.controller import AppController
 
 if TYPE_CHECKING:
-    from oncall_desktop.services.app.view_model import Snapshot
-
-
-def should_show(summary: Mapping[str, Any] | None) -> bool:
-    return summary is not None and bool(summary) and not summary["ok"] and not summary["dismissed"]
+    from oncall_desktop.services.app.view_model import ReadinessView, Snapshot
 
 
 class ReadinessNotice(QWidget):
     def __init__(self, controller: AppController) -> None:
         super().__init__()
         self.controller = controller
-        self.summary: Mapping[str, Any] | None = None
+        self.summary: ReadinessView | None = None
         self.setObjectName("readinessNotice")
         self.setStyleSheet("#readinessNotice { background: #fff4ce; } QLabel { color: #3b2f00; }")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)  # a plain QWidget paints no style sheet
@@ -51,14 +47,13 @@ class ReadinessNotice(QWidget):
     def update_snapshot(self, snapshot: Snapshot, _parts: frozenset[str] = frozenset()) -> None:
         summary = snapshot.readiness
         self.summary = summary
-        if not should_show(summary):
+        if summary is None or not summary.shows_notice:
             self.hide()
             return
-        assert summary is not None
-        how = "ran by itself at the start of your shift" if summary.get("trigger") == "shift start" else "last run"
-        self.text.setText(f"<b>{summary['headline']}</b> ({how}): {', '.join(summary['problems'])}.")
+        how = "ran by itself at the start of your shift" if summary.trigger == "shift start" else "last run"
+        self.text.setText(f"<b>{summary.headline}</b> ({how}): {', '.join(summary.problems)}.")
         self.show()
 
     def _dismiss(self) -> None:
         if self.summary:
-            self.controller.set_setting(DISMISSED_SETTING, self.summary["checked_at"])
+            self.controller.set_setting(DISMISSED_SETTING, iso(self.summary.checked_at))  # as the run was recorded

@@ -6,7 +6,6 @@ pending handoff opens by itself once the window is on screen live here.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -15,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow
 from oncall_desktop.ui.controller import AppController
 
 if TYPE_CHECKING:
-    from oncall_desktop.services.app.view_model import Snapshot
+    from oncall_desktop.services.app.view_model import HandoffView, Snapshot
 
 SHORTCUTS = {"handoff": "Ctrl+Shift+H", "readiness": "Ctrl+Shift+K", "maintenance": "Ctrl+Shift+M"}
 
@@ -25,7 +24,7 @@ class ShiftMenu:
         self.window = window
         self.controller = controller
         self.dialog: Any = None
-        self.pending: Mapping[str, Any] | None = None
+        self.pending: HandoffView | None = None
         self._offered: set[str] = set()
         menu = window.menuBar().addMenu("S&hift")
         self.actions: dict[str, QAction] = {}
@@ -55,7 +54,7 @@ class ShiftMenu:
         if kind == "handoff":
             self.dialog = HandoffDialog(self.controller, "write", parent=self.window)
         elif kind == "read":
-            self.dialog = HandoffDialog(self.controller, "read", dict(self.pending or {}), parent=self.window)
+            self.dialog = HandoffDialog(self.controller, "read", self.pending, parent=self.window)
         elif kind == "readiness":
             self.dialog = ReadinessDialog(self.controller, parent=self.window)
         elif kind == "maintenance":
@@ -76,6 +75,6 @@ class ShiftMenu:
         Called when the handoff arrives and when the window comes on screen
         (``MainWindow.showEvent``): no snapshot is re-sent just for this.
         """
-        if self.pending and self.pending["id"] not in self._offered and self.window.isVisible():
-            self._offered.add(self.pending["id"])
+        if self.pending is not None and self.pending.id not in self._offered and self.window.isVisible():
+            self._offered.add(self.pending.id)
             self.open("read")

@@ -216,9 +216,10 @@ def test_check_runs_by_itself_once_when_my_shift_starts(workspace, fake_clock, m
     assert len(runs) == 1 and runs[0]["data"]["trigger"] == "shift start"
     summary = workspace.snapshot().readiness
     assert summary is not None
-    assert summary["failed"] == 2 and summary["trigger"] == "shift start" and not summary["dismissed"]
-    assert summary["problems"] == ["A backup covers this shift", "The app starts at login"]
-    assert summary["headline"] == "Pre-shift check: 2 problems — open the checklist"
+    assert summary.trigger == "shift start" and not summary.dismissed and summary.shows_notice
+    assert summary.checked_at == datetime(2026, 11, 30, 8, 1, tzinfo=timezone.utc) and len(summary.items) == 7
+    assert summary.problems == ("A backup covers this shift", "The app starts at login")
+    assert summary.headline == "Pre-shift check: 2 problems — open the checklist"
     assert {r["key"]: r["ok"] for r in workspace.readiness.last()}["backup"] is False
     fake_clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc))
     workspace.poll()

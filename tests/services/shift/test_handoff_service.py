@@ -47,7 +47,9 @@ def test_write_share_receive_and_read(workspace, colleague, fake_clock, team_fol
     colleague.poll()  # the poll imports the folder
     waiting = colleague.handoffs.pending()
     assert waiting is not None and waiting.handoff == handoff and waiting.source == "folder"
-    assert colleague.snapshot().handoff_pending["id"] == handoff.id
+    pending = colleague.snapshot().handoff_pending
+    assert pending is not None and (pending.id, pending.author) == (handoff.id, "Ana Souza")
+    assert "Acme's server" in pending.text  # the text as the read dialog shows it, notes included
     read = colleague.handoffs.mark_read(handoff.id)
     assert read.read_by == "Ben Okafor" and colleague.handoffs.pending() is None
     assert colleague.snapshot().handoff_pending is None
