@@ -160,7 +160,8 @@ _DEFAULTS: dict[str, FieldMap] = {
         statuses={"1": "new", "new": "new", "5": "closed", "complete": "closed",
                   "7": "pending", "waiting customer": "pending", "8": "open", "9": "pending", "10": "open",
                   "11": "open", "12": "pending", "13": "pending"}),
-    # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (ids are per tenant).
+    # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (other ids are per tenant:
+    # the adapter reads their names from GET /api/status, and the names are read by meaning).
     "halopsa": FieldMap(
         priorities={"1": 1, "2": 2, "3": 3, "4": 4, "critical": 1, "high": 2, "medium": 3, "low": 4},
         statuses={"1": "new", "new": "new", "9": "closed", "closed": "closed"}),
