@@ -29,7 +29,7 @@ def register(add: AddCommand) -> None:
     p.add_argument("--tz", metavar="ZONE", help="IANA zone for floating and all-day times (default: the schedule's)")
     p.add_argument("--person-pattern", metavar="REGEX",
                    help="only for a house format: a regular expression on the event summary; its 'person' group "
-                        "is the name (PagerDuty, Grafana OnCall and shared calendars are read without one)")
+                        "is the name (PagerDuty, Opsgenie, Grafana OnCall and shared calendars are read without one)")
     p.add_argument("--person", metavar="NAME",
                    help="every event is NAME's shift: for a feed of one person's own shifts that names the "
                         "schedule, not the person (GoAlert's calendar subscription). Kept for the next import "

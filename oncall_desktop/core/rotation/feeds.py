@@ -16,6 +16,12 @@ projects' tests):
   schedule instead: ``On-Call (GoAlert: Primary)``, and ``... Begins*`` for a
   shift whose end lies past the feed.  No person can be read; the tech says whose
   shifts they are (:data:`ScheduleOnly`).
+- Opsgenie (a schedule's "Copy calendar link", ``webcal://…app.opsgenie.com/webapi/webcal/
+  getRecentSchedule?…``): ``PRODID:OPSGENIE-ICAL-2.0``, no calendar name or zone, UTC times,
+  ``SUMMARY:Priya Raman (user) is on call for schedule: MSP_Primary`` (folded, being long).  The
+  ``(user)`` is the participant's type (a rotation takes users, teams, escalations or "none"), so
+  a participant that is not a user names nobody to page.  A community Squadcast exporter writes
+  the same shape without the type: ``Priya Raman is on call for schedule : MSP Primary``.
 - Shared Google/Outlook calendars and house formats: "On call: Ana",
   "On-call Ana", "Ana - on call", "Ana", or an ATTENDEE with a CN.
 
@@ -34,6 +40,7 @@ from oncall_desktop.core.rotation.model import RotationError, zone_of
 
 _PAGERDUTY = re.compile(r"^On[- ]Call - (?P<person>.+?)(?: - (?P<schedule>.+))?$", re.IGNORECASE)
 _GOALERT = re.compile(r"^On-Call \((?P<app>[^:()]+): (?P<schedule>.+)\)(?P<open> Begins\*)?$")
+_OPSGENIE = re.compile(r"^(?P<person>.+?)(?: \((?P<kind>\w+)\))? is on[- ]call for schedule\s*:", re.IGNORECASE)
 _PRIORITY = re.compile(r"^\[L\d+\]\s*")  # Grafana OnCall's "[L1] bob"
 _GRAFANA_USER_FEED = re.compile(r"^On-Call Schedule for (?P<person>.+)$")
 _PREFIX = re.compile(r"^On[- ]?call\b\s*[:\-–—]?\s*", re.IGNORECASE)
@@ -105,6 +112,10 @@ def person_in_summary(summary: str, feed: Feed) -> str | ScheduleOnly | None:
     pagerduty = _PAGERDUTY.match(text)
     if pagerduty:
         return pagerduty.group("person").strip() or None
+    opsgenie = _OPSGENIE.match(text)
+    if opsgenie:  # a participant that is a team or an escalation is nobody to page by name
+        kind = (opsgenie.group("kind") or "user").lower()
+        return opsgenie.group("person").strip() if kind == "user" else None
     text = _PRIORITY.sub("", text)
     if feed.grafana_user is not None:
         return text.rsplit(": ", 1)[-1].strip() or feed.grafana_user

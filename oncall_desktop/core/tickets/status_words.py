@@ -42,8 +42,9 @@ _OURS_PHRASES = ("customer responded", "client responded", "customer replied", "
                  "waiting on engineer", "waiting for engineer", "awaiting technician", "waiting on technician")
 _WAITING_WORDS = frozenset({"waiting", "awaiting", "pending", "hold", "onhold", "feedback", "deferred", "parked",
                             "snoozed", "paused", "blocked", "suspended", "approval"})
-_WAITING_PHRASES = ("with user", "with customer", "with client", "with supplier", "with vendor", "with third party",
-                    "with 3rd party", "needs info", "need info", "more info", "info requested", "waiting customer")
+_WAITING_PHRASES = ("with user", "with requester", "with customer", "with client", "with supplier", "with vendor",
+                    "with third party", "with 3rd party", "needs info", "need info", "more info", "info requested",
+                    "waiting customer")
 # "open" alone is not here: it is the first status of a fresh ticket in Jira's classic workflow and in
 # Freshdesk, so it says nothing of whether anyone has answered (the caller's next key decides)
 _OPEN_WORDS = frozenset({"reopened", "progress", "working", "assigned", "acknowledged",

@@ -160,14 +160,16 @@ _DEFAULTS: dict[str, FieldMap] = {
         statuses={"1": "new", "new": "new", "5": "closed", "complete": "closed",
                   "7": "pending", "waiting customer": "pending", "8": "open", "9": "pending", "10": "open",
                   "11": "open", "12": "pending", "13": "pending"}),
-    # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (ids are per tenant).
+    # HaloPSA's default priorities 1 Critical … 4 Low; status 1 New, 9 Closed (other ids are per tenant:
+    # the adapter reads their names from GET /api/status, and the names are read by meaning).
     "halopsa": FieldMap(
         priorities={"1": 1, "2": 2, "3": 3, "4": 4, "critical": 1, "high": 2, "medium": 3, "low": 4},
         statuses={"1": "new", "new": "new", "9": "closed", "closed": "closed"}),
-    # Freshdesk v2 fixed enums: priority 1 Low … 4 Urgent; status 2 Open, 3 Pending, 4 Resolved, 5 Closed.
+    # Freshdesk v2 fixed enums: priority 1 Low … 4 Urgent; status 2 Open, 3 Pending, 4 Resolved, 5 Closed;
+    # an Open ticket no agent has answered (its embedded stats say so) comes as "open (not responded)".
     "freshdesk": FieldMap(
         priorities={"4": 1, "3": 2, "2": 3, "1": 4},
-        statuses={"2": "open", "3": "pending", "4": "resolved", "5": "closed"}),
+        statuses={"open (not responded)": "new", "2": "open", "3": "pending", "4": "resolved", "5": "closed"}),
     # Jira's default priority scheme, plus the older Blocker … Trivial names; statuses by category key.
     "jira": FieldMap(
         priorities={"highest": 1, "blocker": 1, "critical": 1, "high": 2, "major": 2,

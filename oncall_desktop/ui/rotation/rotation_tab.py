@@ -405,7 +405,7 @@ class RotationTab(QWidget):
         A feed of one person's own shifts (GoAlert's calendar subscription) names the schedule, not the
         person.  None means the tech cancelled.
         """
-        named = "Each event names its person (PagerDuty, Grafana OnCall, shared calendars)"
+        named = "Each event names its person (PagerDuty, Opsgenie, Grafana OnCall, shared calendars)"
         choices = [named] + ([f"All are my shifts ({me})"] if me else []) + ["All are one person's shifts…"]
         choice, ok = QInputDialog.getItem(self, "Import calendar", "Whose shifts does this calendar list?", choices,
                                           0, False)

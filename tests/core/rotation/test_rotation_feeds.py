@@ -21,6 +21,15 @@ was learned:
 - GoAlert: ``calsub`` of target/goalert, its render test —
   ``PRODID:-//GoAlert//<version>//EN``, ``SUMMARY:On-Call (GoAlert: Sched)``,
   and ``… Begins*`` with "The end time of this shift is unknown …".
+- Opsgenie: the screenshot of a real schedule feed in Aerion/opsgenie-filtered-schedule-ics
+  (``assets/screenshot-results.png``; its README: a schedule's "Copy calendar link to clipboard"
+  gives ``webcal://<org>.app.opsgenie.com/webapi/webcal/getRecentSchedule?webcalToken=…&scheduleId=…``)
+  — ``VERSION``, ``CALSCALE:GREGORIAN``, ``PRODID:OPSGENIE-ICAL-2.0``, no calendar name or zone,
+  events of ``DTSTAMP``, ``DTEND``, ``DTSTART``, a folded ``SUMMARY:<Full Name> (user) is on call
+  for schedule: <schedule>`` and ``UID``, lines ended by LF alone (its filter splits on ``\n`` and
+  compares ``END:VEVENT`` exactly); participant types from Opsgenie's schedule API (user, team,
+  escalation, none) and its naming rule (letters, digits, underscores, dots).  A community
+  Squadcast exporter (``PRODID:SQUADCAST-ICAL-1.0``) writes ``<name> is on call for schedule : <schedule>``.
 - Google Calendar and Exchange: the test calendars of recurring-ical-events
   (``PRODID:-//Google Inc//Google Calendar 70.9054//EN`` with X-WR-TIMEZONE and a
   VTIMEZONE; ``PRODID:Microsoft Exchange Server 2010`` with
@@ -73,6 +82,13 @@ def at(zone: str, *args: int) -> str:
     ("On Call - Anne-Marie Dubois - MSP - Nights", PLAIN, "Anne-Marie Dubois"),
     ("On Call - My User", PLAIN, "My User"),
     ("On Call - Jane Doe - On-Call  Team", PLAIN, "Jane Doe"),           # what a folded summary unfolds to
+    # Opsgenie schedule feed, and the Squadcast exporter's copy of it
+    ("Guillaume TAQUET GASPERINI (user) is on call for schedule: MSP_Helpdesk_schedule", PLAIN,
+     "Guillaume TAQUET GASPERINI"),
+    ("Priya Raman (user) is on call for schedule: ", PLAIN, "Priya Raman"),
+    ("Infra_Team (team) is on call for schedule: MSP_Helpdesk_schedule", PLAIN, None),
+    ("Ops escalation (escalation) is on call for schedule: Nights", PLAIN, None),
+    ("Ana Souza is on call for schedule : MSP Primary", PLAIN, "Ana Souza"),
     # Grafana OnCall
     ("priya", PLAIN, "priya"),
     ("[L1] bob@company.com", PLAIN, "bob@company.com"),
@@ -120,6 +136,18 @@ def test_old_stored_default_pattern_still_breaks_pagerduty() -> None:
     """Why the service reads the old default as 'no pattern': applied, it gives the broken name."""
     got = read("pagerduty_schedule.ics", person_pattern=OLD_DEFAULT_PATTERN)
     assert got.schedule.overrides[0].person == "- Priya Raman - MSP Primary"
+
+
+def test_opsgenie_schedule_feed_gives_plain_names_with_no_option() -> None:
+    got = read("opsgenie_schedule.ics")
+    assert spans(got) == [("Priya Raman", "2026-11-16 09:00", "2026-11-23 09:00"),
+                          ("Anne-Marie Dubois", "2026-11-23 09:00", "2026-11-30 09:00"),  # its summary is folded
+                          ("Guillaume TAQUET GASPERINI", "2026-11-30 09:00", "2026-12-07 09:00")]
+    assert got.schedule.time_zone == "UTC"
+    # a team on call is listed, not imported as a person called "Infra_Team (team) is on call …"
+    assert got.problems == ("event 'Infra_Team (team) is on call for schedule: MSP_Helpdesk_schedule' "
+                            "(8c1f0c1e-5d1a-4d8e-9a41-2f5b7c0d1e03) at 2026-11-27T17:00:00Z: no person matches "
+                            "a person's name; skipped",)
 
 
 def test_grafana_oncall_schedule_export() -> None:

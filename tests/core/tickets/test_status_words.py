@@ -5,7 +5,8 @@ statuses (and the "New (not responded)" boards MSPs add), Jira Service Managemen
 service-project workflow, HaloPSA's and Autotask's default ticket statuses, Zammad's ticket states
 (zammad-documentation api/ticket/states.rst), Intercom's ticket-state categories, the OCSF 1.6
 ticket ``status_id`` captions, and a help desk's composite labels ("In Progress – Awaiting Contact
-Reply", as in bbeeken/HelpDeskAiAgent's status table).
+Reply", as in bbeeken/HelpDeskAiAgent's status table), and a HaloPSA tenant's own ("Assigned", "With
+Requester", "Updated", "Pending Approval": Wharton's "Financial Operations Ticket Statuses" help page).
 """
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from oncall_desktop.core.tickets.status_words import status_meaning
 NEW = ["New", "New (not responded)", "New (Email)", "New (Email connector)", "New - Customer Responded",
        "Waiting for support", "Open – Awaiting Assignment", "Unassigned", "submitted", "new"]
 WAITING = ["Waiting on client", "Waiting Customer", "Waiting for customer", "Waiting Materials", "Waiting Vendor",
-           "On Hold", "With User", "With Supplier", "Pending", "pending reminder", "waiting_on_customer",
+           "On Hold", "With User", "With Requester", "Pending Approval", "With Supplier", "Pending", "pending reminder",
+           "waiting_on_customer",
            "In Progress – Awaiting Contact Reply", "In Progress – Awaiting Equipment", "Needs Approval"]
-WITH_US = ["Customer Responded", "Customer Note Added", "In Progress", "in_progress", "Re-Opened", "Reopened",
+WITH_US = ["Customer Responded", "Customer Note Added", "Assigned", "Updated", "In Progress", "in_progress",
+           "Re-Opened", "Reopened",
            "Scheduled", "Dispatched", "Escalate", "Escalated", "Enter Time", "Work In Progress",
            "In Progress – Awaiting Tech Reply", "In Progress – Researching"]
 RESOLVED = ["Completed", "Complete", "Resolved", "Done", "pending close"]

@@ -1,13 +1,16 @@
 """Freshdesk adapter against an HTTP fake.
 
 Payload shapes follow the Freshdesk API v2 reference (https://developers.freshdesk.com/api/):
-"List All Tickets" (#list_all_tickets, sample ticket objects with include=requester),
+"List All Tickets" (#list_all_tickets, sample ticket objects with include=requester, and ``stats``
+as "View a Ticket" embeds it with include=stats: first_responded_at, agent_responded_at,
+requester_responded_at, status_updated_at, … null until they happen),
 "View a Company" (#view_company), "Create a Time Entry" (#create_time_entry),
 "List All Time Entries of a Ticket" (#list_all_ticket_timeentries), "Me" (#me), "View an Agent"
 (#view_agent: the tickets' ``responder_id`` 1 is read once for its name).
 """
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 
@@ -20,8 +23,10 @@ from oncall_desktop.services.psa.vendors.freshdesk import TICKET_LIST, Freshdesk
 from tests.services.psa.fakes import answer_live, save_then_stall, sent, stall
 
 
-def fd_ticket(id: int, updated: str, *, status: int = 2, priority: int = 1, company: int | None = 1) -> dict:
-    """A ticket object as in Freshdesk's "List All Tickets" sample (include=requester,description)."""
+def fd_ticket(id: int, updated: str, *, status: int = 2, priority: int = 1, company: int | None = 1,
+              answered: bool = True) -> dict:
+    """A ticket object as in Freshdesk's "List All Tickets" sample (include=requester,description,stats)."""
+    replied = "2026-01-04T07:40:00Z" if answered else None
     return {
         "cc_emails": [], "fwd_emails": [], "reply_cc_emails": [], "fr_escalated": False, "spam": False,
         "email_config_id": None, "group_id": 2, "priority": priority, "requester_id": 5, "responder_id": 1,
@@ -31,6 +36,9 @@ def fd_ticket(id: int, updated: str, *, status: int = 2, priority: int = 1, comp
         "updated_at": updated, "company_id": company, "tags": [],
         "requester": {"email": "jo@acme.example", "id": 5, "mobile": None, "name": "Jo", "phone": None},
         "description": "<div>Server is down</div>", "description_text": "Server is down",
+        "stats": {"agent_responded_at": replied, "requester_responded_at": None, "first_responded_at": replied,
+                  "status_updated_at": "2026-01-04T07:13:43Z", "reopened_at": None, "resolved_at": None,
+                  "closed_at": None, "pending_since": None},
     }
 
 
@@ -55,7 +63,7 @@ def test_is_a_ticket_system(desk):
 def test_poll_pages_to_the_end_maps_and_advances_cursor(httpserver, desk):
     since = "2026-01-05T08:00:00Z"
     base = {"updated_since": since, "order_by": "updated_at", "order_type": "desc",
-            "include": "requester,description", "per_page": "2"}
+            "include": "requester,description,stats", "per_page": "2"}
     httpserver.expect_request("/api/v2/tickets", query_string={**base, "page": "1"}).respond_with_json(
         [fd_ticket(3, "2026-01-05T08:30:00Z", priority=4), fd_ticket(2, "2026-01-05T08:20:00Z", company=2)])
     httpserver.expect_request("/api/v2/tickets", query_string={**base, "page": "2"}).respond_with_json(
@@ -77,7 +85,7 @@ def test_poll_pages_to_the_end_maps_and_advances_cursor(httpserver, desk):
 
 def test_first_poll_looks_back_30_days_and_keeps_open_tickets(httpserver, desk):
     query = {"updated_since": "2025-12-06T09:00:00Z", "order_by": "updated_at", "order_type": "desc",
-             "include": "requester,description", "per_page": "2"}
+             "include": "requester,description,stats", "per_page": "2"}
     httpserver.expect_request("/api/v2/tickets", query_string={**query, "page": "1"}).respond_with_json(
         [fd_ticket(5, "2026-01-01T00:00:00Z", status=4, company=None), fd_ticket(6, "2026-01-02T00:00:00Z", company=None)])
     httpserver.expect_request("/api/v2/tickets", query_string={**query, "page": "2"}).respond_with_json([])
@@ -237,3 +245,23 @@ def test_a_company_name_that_cannot_be_read_fails_the_poll_in_words(httpserver, 
     httpserver.expect_request("/api/v2/tickets").respond_with_json([fd_ticket(1, "2026-01-05T08:00:00Z")])
     with pytest.raises(TicketSystemError, match="read company 1"):
         desk.poll("2026-01-05T08:00:00Z")
+
+
+def test_an_open_ticket_no_agent_has_answered_is_new(httpserver, desk):
+    """Open (2) is both a fresh ticket and one being worked: the stats tell them apart, in the same request."""
+    base = {"updated_since": "2026-01-05T08:00:00Z", "order_by": "updated_at", "order_type": "desc",
+            "include": "requester,description,stats", "per_page": "2"}
+    ticket = functools.partial(fd_ticket, updated="2026-01-05T08:00:00Z", company=None)
+    pages = [[ticket(1, answered=False), ticket(2)],
+             [ticket(3, status=3, answered=False), dict(ticket(4), stats=None)], []]   # no stats: as before, open
+    for number, page in enumerate(pages, 1):
+        httpserver.expect_request("/api/v2/tickets", query_string={**base, "page": str(number)}).respond_with_json(page)
+    assert [t.status for t in desk.poll("2026-01-05T08:00:00Z").tickets] == ["new", "open", "pending", "open"]
+    # one request per page, as before: no per-ticket look-up of who answered
+    assert [r.path for r, _ in httpserver.log if r.path != "/api/v2/agents/1"] == ["/api/v2/tickets"] * 3
+
+
+def test_unanswered_open_tickets_can_be_mapped_otherwise():
+    fmap = field_map("freshdesk", {"statuses": {"open (not responded)": "open"}})
+    assert to_ticket(fd_ticket(1, "2026-01-05T08:00:00Z", answered=False), fmap, {}).status == "open"
+    assert to_ticket(fd_ticket(1, "2026-01-05T08:00:00Z", answered=False), field_map("freshdesk"), {}).status == "new"

@@ -147,3 +147,60 @@ def test_agent_names_are_read_one_by_one_and_a_deleted_agent_shows_its_id(httpse
     httpserver.expect_request("/api/tickets", query_string={**q, "page_no": "2"}).respond_with_json(
         {"record_count": 2, "tickets": []})
     assert [t.assignee for t in halo.poll(None).tickets] == ["Ana Souza", "6"]
+
+
+#: "Status" as ``GET /api/status?type=ticket`` answers: a list of {id, name, shortname, …}, the shape the
+#: HaloAPI PowerShell module (homotechsual/HaloAPI) reads in Get-HaloStatus and lists in its Status.json
+#: template.  Ids other than 1 (New) and 9 (Closed) are each tenant's; these names are a real tenant's
+#: (Wharton's "Financial Operations Ticket Statuses" help page) plus Halo's own "In Progress".
+HALO_STATUSES = [
+    {"id": 1, "name": "New", "shortname": "New", "ticket_count": 0, "type": 0, "sequence": 1, "colour": "#2e7d32"},
+    {"id": 2, "name": "In Progress", "shortname": "In Prog", "ticket_count": 0, "type": 0, "sequence": 2,
+     "colour": "#1565c0"},
+    {"id": 3, "name": "With Requester", "shortname": "With Req", "ticket_count": 0, "type": 0, "sequence": 3,
+     "colour": "#ef6c00"},
+    {"id": 5, "name": "Updated", "shortname": "Updated", "ticket_count": 0, "type": 0, "sequence": 4,
+     "colour": "#c62828"},
+    {"id": 22, "name": "Pending Approval", "shortname": "Approval", "ticket_count": 0, "type": 0, "sequence": 5,
+     "colour": "#ef6c00"},
+    {"id": 9, "name": "Closed", "shortname": "Closed", "ticket_count": 0, "type": 0, "sequence": 9,
+     "colour": "#616161"},
+]
+
+
+def _tickets_with_statuses(httpserver, *ids: int) -> None:
+    q = {"pageinate": "true", "page_size": "2", "open_only": "true", "order": "id"}
+    tickets = [dict(halo_ticket(n, "2026-01-05T08:00:00"), status_id=sid) for n, sid in enumerate(ids, 1)]
+    pages = [tickets[i:i + 2] for i in range(0, len(tickets), 2)] + [[]]
+    for number, page in enumerate(pages, 1):
+        httpserver.expect_request("/api/tickets", query_string={**q, "page_no": str(number)}).respond_with_json(
+            {"record_count": len(tickets), "tickets": page})
+
+
+def test_tenant_status_ids_are_read_by_their_names_once(httpserver, halo):
+    """A ticket carries only ``status_id``: "With Requester" (id 3 here) is pending, not the default open."""
+    httpserver.expect_request("/api/status", query_string={"type": "ticket"}).respond_with_json(HALO_STATUSES)
+    _tickets_with_statuses(httpserver, 1, 2, 3, 5, 22)
+    assert [t.status for t in halo.poll(None).tickets] == ["new", "open", "pending", "open", "pending"]
+    halo.poll(None)
+    assert [r.path for r, _ in httpserver.log].count("/api/status") == 1  # names are remembered
+
+
+def test_a_workspace_mapping_of_an_id_wins_over_its_name(httpserver, options):
+    httpserver.expect_request("/auth/token", method="POST").respond_with_json({"access_token": "T", "expires_in": 3600})
+    httpserver.expect_request("/api/status", query_string={"type": "ticket"}).respond_with_json(HALO_STATUSES)
+    _tickets_with_statuses(httpserver, 3, 5)
+    adapter = HaloPSAAdapter(httpserver.url_for("/"), client_id="cid", secret="s", page_size=2, options=options,
+                             mapping={"statuses": {"5": "new"}})
+    try:
+        assert [t.status for t in adapter.poll(None).tickets] == ["pending", "new"]
+    finally:
+        adapter.close()
+
+
+def test_statuses_that_cannot_be_read_leave_the_ids_to_the_mapping(httpserver, halo):
+    """An API application without the statuses permission still polls; the unknown id is the default, open."""
+    httpserver.expect_request("/api/status").respond_with_json({"error": "forbidden"}, status=403)
+    _tickets_with_statuses(httpserver, 1, 3)
+    assert [t.status for t in halo.poll(None).tickets] == ["new", "open"]
+    assert "statuses" in halo.statuses.problem

@@ -36,6 +36,24 @@ def test_a_renamed_new_status_is_new_and_the_unanswered_rule_raises_it():
     assert decision.severity == "P2" and any("unanswered for 75 min" in r for r in decision.reasons)
 
 
+def test_a_freshdesk_open_ticket_no_agent_answered_is_raised_by_the_unanswered_rule():
+    """Freshdesk's Open (2) with the ``stats`` of "View a Ticket" (include=stats) showing no agent reply."""
+    raw = {"id": 20, "subject": "Printer offline", "status": 2, "priority": 2, "requester_id": 1,
+           "created_at": "2026-01-05T21:00:00Z", "updated_at": "2026-01-05T21:00:00Z",
+           "stats": {"agent_responded_at": None, "requester_responded_at": None, "first_responded_at": None,
+                     "status_updated_at": "2026-01-05T21:00:00Z", "reopened_at": None, "resolved_at": None,
+                     "closed_at": None, "pending_since": None}}
+    rules = RuleSet(rules=(PriorityRule(), UnansweredRule(after_minutes=60, raise_levels=1)), page_at=2)
+    ticket = freshdesk.to_ticket(raw, field_map("freshdesk"), {})
+    decision = evaluate(ticket, rules, Context(first_seen={ticket.id: NOW - timedelta(minutes=75)}), NOW)
+    assert ticket.status == "new" and any("unanswered for 75 min" in r for r in decision.reasons)
+    answered = {**raw, "stats": {**raw["stats"], "first_responded_at": "2026-01-05T21:20:00Z",
+                                 "agent_responded_at": "2026-01-05T21:20:00Z"}}
+    ticket = freshdesk.to_ticket(answered, field_map("freshdesk"), {})
+    decision = evaluate(ticket, rules, Context(first_seen={ticket.id: NOW - timedelta(minutes=75)}), NOW)
+    assert ticket.status == "open" and not any("unanswered" in r for r in decision.reasons)
+
+
 def test_connectwise_board_statuses_by_meaning():
     fmap = field_map("connectwise")
     read = {name: connectwise.to_ticket(cw(name), fmap).status

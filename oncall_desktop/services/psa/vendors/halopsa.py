@@ -9,7 +9,11 @@ expires_in}``), ``GET /api/tickets?pageinate=true&page_size&page_no&open_only=tr
 ``GET /api/actions?ticket_id=`` → ``{actions}``.  Reassignment: "Tickets" ``POST /api/tickets``
 with a JSON array ``[{"id", "agent_id"}]`` (Halo's create-or-update: an existing id updates the
 ticket), agents from "Agent" (``GET /api/agent?search=`` and ``GET /api/agent/{id}`` →
-``{id, name, email}``); a ticket carries ``agent_id`` (0 = unassigned).
+``{id, name, email}``); a ticket carries ``agent_id`` (0 = unassigned).  A ticket carries only
+``status_id``, and only 1 (New) and 9 (Closed) are the same in every tenant: the names of the
+others come from "Status" (``GET /api/status?type=ticket`` → ``[{id, name, shortname, type, …}]``,
+as the HaloAPI PowerShell module reads it) once, and are read by meaning ("With User" pending,
+"In Progress" open); a workspace's mapping of an id still wins.
 
 **Unverified** and therefore chosen conservatively: Halo's "updated since" filter
 (we read every *open* ticket each poll — cheap at MSP sizes — and let the poller
@@ -81,8 +85,9 @@ TICKET_PAGE = _TicketPage
 EXPECT = Expect(numbers=("id", "priority_id", "status_id"))
 
 
-def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] | None = None) -> Ticket:
-    """One ticket from ``GET /api/tickets`` → Ticket (``agents``: agent id → name).
+def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] | None = None,
+              statuses: Mapping[str, str] | None = None) -> Ticket:
+    """One ticket from ``GET /api/tickets`` → Ticket (``agents``: agent id → name; ``statuses``: status id → name).
 
     ``details`` is the ticket's HTML (what Halo's editor and its e-mail import store): read as plain text.
     """
@@ -90,7 +95,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, agents: Mapping[str, str] 
     held = "" if agent in (None, "", 0, "0") else (raw.get("agent_name") or (agents or {}).get(str(agent)) or str(agent))
     return make_ticket(
         "halopsa", fmap, remote_id=raw["id"], title=raw.get("summary"), body=plain_text(raw.get("details")),
-        priority=(raw.get("priority_id"),), status=(raw.get("status_id"),),
+        priority=(raw.get("priority_id"),), status=(raw.get("status_id"), (statuses or {}).get(str(raw.get("status_id")))),
         client=(raw.get("client_name"), raw.get("client_id")),
         contact=raw.get("user_email") or raw.get("user_name") or "",
         created=raw.get("dateoccurred"), updated=raw.get("lastactiondate") or raw.get("last_update"),
@@ -118,6 +123,8 @@ class HaloPSAAdapter(RestAdapter, Reassigns, ChecksConnection):
         self.page_size = page_size
         self._token_until = float("-inf")
         self.agents = people.AssigneeNames(self._agent_names)
+        # status names are as optional as agents' names: a failed look-up leaves the id to the mapping
+        self.statuses = people.AssigneeNames(self._status_names)
         self._agent_ids: dict[people.Target, int] = {}
 
     def _authorise(self) -> None:
@@ -158,7 +165,10 @@ class HaloPSAAdapter(RestAdapter, Reassigns, ChecksConnection):
         raw = list(self._open_tickets(self.page_size))
         agents = self.agents.lookup(t.get("agent_id") for t in raw if isinstance(t, dict) and not t.get("agent_name")
                                     and t.get("agent_id") not in (0, "0"))
-        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap, agents), self.http.system, EXPECT), since)
+        statuses = self.statuses.lookup(t.get("status_id") for t in raw if isinstance(t, dict)
+                                        and str(t.get("status_id")).strip().lower() not in self.fmap.statuses)
+        return self._poll_result(convert_all(raw, lambda t: to_ticket(t, self.fmap, agents, statuses),
+                                             self.http.system, EXPECT), since)
 
     def _post_action(self, action: dict[str, Any], what: str) -> str:
         self._authorise()
@@ -192,6 +202,13 @@ class HaloPSAAdapter(RestAdapter, Reassigns, ChecksConnection):
 
     def _agent_names(self, ids: list[str]) -> dict[str, str]:
         return self._names_one_by_one(ids, "agent", "/agent/{}", lambda agent: agent.get("name"))
+
+    def _status_names(self, ids: list[str]) -> dict[str, str]:
+        """Every ticket status's name, in one request (the list is short and rarely changes)."""
+        what = "read the ticket statuses"
+        data = self.http.get("/status", what=what, params={"type": "ticket"}).data
+        found = self._list(data.get("statuses") if isinstance(data, dict) else data, what)
+        return {str(s.get("id")): str(s.get("name")) for s in found if isinstance(s, dict) and s.get("name")}
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         return self._post_action({
