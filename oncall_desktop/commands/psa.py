@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from oncall_desktop.commands.common import AddCommand, UsageError, actions, open_workspace, print_json
-from oncall_desktop.commands.triage import cmd_rules_replay
+from oncall_desktop.commands.triage import cmd_rules_replay, cmd_rules_undo
 from oncall_desktop.core.paging.replay import MAX_REPLAY_TICKETS
 
 
@@ -45,6 +45,8 @@ def register(add: AddCommand) -> None:
     p.add_argument("--to", dest="end", required=True, metavar="ISO", help="end, exclusive")
     p.add_argument("--rules", metavar="FILE.toml", help="a candidate rules file (default: the rules in use)")
     p.add_argument("--json", action="store_true", help="one JSON object (shape in docs/triage.md)")
+    rules("undo", cmd_rules_undo, "put back the rules as they were before the last change (load, reset, "
+          "an accepted proposal), exactly")
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:

@@ -9,9 +9,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from oncall_desktop.commands.common import UsageError, instant_arg, open_workspace, print_json
+
+T = TypeVar("T")
+
+
+def _in_workspace(args: argparse.Namespace, work: Callable[[Any], T], bad_input: type[Exception]) -> T:
+    """``work(workspace)``, the workspace closed after; ``bad_input`` becomes a usage error (exit 2)."""
+    ws = open_workspace(args)
+    try:
+        return work(ws)
+    except bad_input as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        ws.close()
 
 
 def cmd_rules_replay(args: argparse.Namespace) -> int:
@@ -35,17 +51,52 @@ def cmd_rules_replay(args: argparse.Namespace) -> int:
         except RulesFileError as exc:
             raise UsageError(str(exc)) from None
         name = path.name
-    ws = open_workspace(args)
-    try:
-        rules = candidate or RulesStore(ws.store).rules()
-        try:
-            result = replay(ws, start, end, rules, name)
-        except ReplayError as exc:
-            raise UsageError(str(exc)) from None
-    finally:
-        ws.close()
+    result = _in_workspace(args, lambda ws: replay(ws, start, end, candidate or RulesStore(ws.store).rules(), name),
+                           ReplayError)
     if args.json:
         print_json(result.to_json())
     else:
         sys.stdout.write(result.text() + "\n")
+    return 0
+
+
+def cmd_rules_undo(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.paging.rules_store import RulesStore, UndoError
+
+    undone = _in_workspace(args, lambda ws: RulesStore(ws.store).undo(), UndoError)
+    print(f"Undone: {undone}; the rules are as they were before it.")
+    return 0
+
+
+def _period(args: argparse.Namespace) -> tuple[datetime | None, datetime | None]:
+    start = instant_arg(args.start, "--from") if args.start else None
+    end = instant_arg(args.end, "--to") if args.end else None
+    if start and end and end <= start:
+        raise UsageError(f"--from ({args.start}) must be before --to ({args.end})")
+    return start, end
+
+
+def cmd_insights_proposals(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.shift.proposals_service import ProposalError, feedback
+
+    start, end = _period(args)
+    report = _in_workspace(args, lambda ws: feedback(ws, start, end), ProposalError)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        sys.stdout.write(report.text() + "\n")
+    return 0
+
+
+def cmd_insights_accept(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.shift.proposals_service import ProposalError, accept_number
+
+    start, end = _period(args)
+    proposal = _in_workspace(args, lambda ws: accept_number(ws, args.number, start, end), ProposalError)
+    if args.json:
+        print_json(proposal.to_json())
+    else:
+        print(f"Accepted proposal {proposal.number}: {proposal.candidate.kind} weight {proposal.weight_from} → "
+              f"{proposal.weight_to}" + (f" for {proposal.candidate.client}" if proposal.candidate.client else "")
+              + ". 'rules undo' takes it back.")
     return 0

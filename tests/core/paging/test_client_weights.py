@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from oncall_desktop.core.paging.escalation import Context, evaluate_all
-from oncall_desktop.core.paging.rules_toml import RulesFileError, dump_rules, parse_rules
+from oncall_desktop.core.paging.rules_toml import RulesFileError, dump_rules, parse_rules, with_triage_weight
 from oncall_desktop.core.paging.signals_fired import Signal, fired_signals
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import parse_instant
@@ -54,3 +54,20 @@ def test_fired_signals_are_the_kinds_that_counted_with_the_clients_weights() -> 
     assert fired_signals(parse_rules('[[rule]]\nkind = "priority"\n'), _ticket("Acme")) == []
     assert Signal.from_json({"kind": "outage", "weight": 2, "words": "down"}) == Signal("outage", 2, "down")
     assert Signal.from_json("outage") is None
+
+
+def test_a_weight_is_edited_in_the_leads_own_text_or_the_rules_written_whole() -> None:
+    text = RULES.replace("weights = { urgent = 0 }", "weights = { urgent = 0 }  # shouting is not an outage")
+    edited = with_triage_weight(text, "outage", 1, None, "why: 6 false alarms")
+    assert edited == text.replace(
+        "weights = { urgent = 0 }  # shouting is not an outage\n",
+        "# why: 6 false alarms\n# was: weights = { urgent = 0 }  # shouting is not an outage\n"
+        'weights = { "urgent" = 0, "outage" = 1 }\n')
+    again = with_triage_weight(edited, "outage", 0, "Acme", "")
+    assert parse_rules(again).rules[0].client_weights == {"Harbor Accounting": {"outage": 0}, "Acme": {"outage": 0}}
+    table = '[[rule]]\nkind = "triage"\n[rule.weights]\nurgent = 0\n'
+    whole = with_triage_weight(table, "outage", 1, None, "why")
+    assert whole.startswith("# why\n# (the rules were written out whole")
+    assert parse_rules(whole).rules[0].weights == {"urgent": 0, "outage": 1}
+    with pytest.raises(RulesFileError, match="no enabled triage rule"):
+        with_triage_weight('[[rule]]\nkind = "priority"\n', "outage", 1, None, "")
