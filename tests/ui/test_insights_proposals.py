@@ -2,34 +2,17 @@
 light and dark palettes."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from oncall_desktop.services.demo.demo import seed_demo
-from oncall_desktop.services.demo.demo_history import seed_history
 from oncall_desktop.services.paging.rules_store import RULES, RULES_TOML, RulesStore
-from oncall_desktop.ui.insights.insights_tab import InsightsTab
-
-
-def _seed(ws) -> None:
-    seed_demo(ws)
-    assert seed_history(ws) > 40
 
 
 @pytest.fixture
-def tab(qtbot, make_controller):
-    ctl = make_controller(seed=_seed, start=True)
-    widget = InsightsTab(ctl)
-    widget.resize(1200, 900)
-    qtbot.addWidget(widget)
-    widget.preset.setCurrentIndex(widget.preset.findText("Custom"))
-    widget.start_edit.setDate(date(2026, 10, 25))
-    widget.end_edit.setDate(date(2026, 11, 25))
-    widget.refresh()
-    return widget
+def tab(insights_tab):
+    insights_tab.refresh()
+    return insights_tab
 
 
 def _rules(tab) -> tuple[object, object, str]:
