@@ -423,7 +423,7 @@ class TriageRule(_Rule):
         object.__setattr__(self, "_by_client", {
             client.casefold(): (TriageRule(page_score=self.page_score, p1_score=self.p1_score,
                                            weights={**self.weights, **own}),
-                                f"{client}'s own triage weights: "
+                                f"triage weights for {client}: "
                                 + ", ".join(f"{k} {v}" for k, v in sorted(own.items())))
             for client, own in self.client_weights.items() if own})
         # the poller builds its rule set anew each poll: verdicts are kept per set of parameters, not per

@@ -28,7 +28,7 @@ def test_one_clients_weights_change_only_its_tickets() -> None:
         [_ticket("Harbor Accounting"), _ticket("Acme"), _ticket("HARBOR ACCOUNTING")], rules, Context(), NOW)
     assert acme.page and acme.severity == "P2"
     assert not harbor.page and harbor.severity == "P3"
-    assert "Harbor Accounting's own triage weights: outage 0" in harbor.reasons
+    assert "triage weights for Harbor Accounting: outage 0" in harbor.reasons
     assert "broken now ('offline', +2)" not in harbor.reasons and harbor_caps.severity == "P3"
     # the built-in weights' verdicts are not disturbed by the client's (kept per set of weights)
     assert evaluate_all([_ticket("Acme")], rules, Context(), NOW)[0].reasons == acme.reasons

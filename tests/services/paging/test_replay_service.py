@@ -62,7 +62,7 @@ def test_a_lower_weight_for_one_client_loses_exactly_its_pages(tmp_path) -> None
     assert (lost.ticket.client, lost.ticket.title) == ("Harbor", "Backup server offline")
     assert lost.then.paged and lost.then.severity == "P2" and not lost.now.page
     assert "broken now ('offline', +1)" in lost.now.reasons
-    assert "Harbor's own triage weights: outage 1" in lost.now.reasons
+    assert "triage weights for Harbor: outage 1" in lost.now.reasons
     data = result.to_json()
     assert data["counts"] == {"gained": 0, "lost": 2, "priority": 0} and data["rules"] == "candidate.toml"
     assert data["changes"][0]["ticket"] == {"id": "local:2", "client": "Harbor", "title": "Backup server offline"}
@@ -125,3 +125,22 @@ def test_bad_periods_are_one_sentence(tmp_path) -> None:
         replay(ws, datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC), rules)
     with pytest.raises(ReplayError, match="4 tickets arrived in that period; a replay judges at most 3"):
         replay(ws, *DAY, rules, limit=3)
+
+
+def test_the_demo_month_replays_as_it_happened_and_a_weight_loses_exactly_the_pages_it_should(workspace) -> None:
+    from oncall_desktop.services.demo.demo import seed_demo
+    from oncall_desktop.services.demo.demo_history import seed_history
+
+    seed_demo(workspace)
+    written = seed_history(workspace)
+    month = (workspace.clock.now() - timedelta(days=31), workspace.clock.now())
+    same = replay(workspace, *month, RulesStore(workspace.store).rules())
+    assert (same.judged, same.paged_then, same.paged_now, same.changes) == (written, written, written, ())
+    # without 'broken now' only the mail without a priority falls below the paging score; the calls with a
+    # priority still page on it
+    quiet = replay(workspace, *month, _with(workspace, "weights = {  }", "weights = { outage = 0 }"), "no-outage.toml")
+    mail = {r[0] for r in workspace.store.db.conn.execute("SELECT id FROM tickets WHERE priority_given = 0")}
+    assert len(mail) >= 5
+    assert {c.kind for c in quiet.changes} <= {"lost", "priority"}
+    assert {c.ticket.id for c in quiet.changes if c.kind == "lost"} == mail
+    assert all("triage score 2 (pages at 4, P1 at 9): P3" in c.now.reasons for c in quiet.changes if c.kind == "lost")
