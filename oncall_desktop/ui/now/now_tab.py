@@ -146,7 +146,8 @@ class NowTab(QWidget):
         self.ack_button.clicked.connect(self._acknowledge)
         self.escalate_button.clicked.connect(self._escalate)
         self.triage_button.clicked.connect(self._triage)
-        self.resolve_button.clicked.connect(self._resolve)
+        # clicked(checked) would hand its bool to _resolve as the outcome: say the outcome
+        self.resolve_button.clicked.connect(lambda: self._resolve("fixed"))
         self.false_alarm_button.clicked.connect(lambda: self._resolve("no action needed"))
         self.wrong_page_button.clicked.connect(lambda: self._resolve("false alarm"))
         self.timer_button.clicked.connect(self._timer)
