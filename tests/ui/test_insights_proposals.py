@@ -25,7 +25,11 @@ def test_the_demo_month_shows_a_proposal_and_the_rates(tab) -> None:
     assert panel.proposals and panel.accept_buttons[0].text() == "Accept 1"
     first = panel.cards[0].findChildren(type(panel.title))[0].text()
     assert "'offline' (broken now) woke you" in first and "Evergreen Accountants" in first
-    assert "False alarms by signal kind" in panel.rates.text() and "Evergreen Accountants" in panel.rates.text()
+    rates = panel.rates.text()
+    assert "False alarms by signal kind" in rates and "broken now&nbsp;</td><td>" in rates
+    evergreen = next(r for r in tab.data["feedback"]["by_client"] if r["client"] == "Evergreen Accountants")
+    assert (f"Evergreen Accountants&nbsp;</td><td>{evergreen['false_alarms']} of {evergreen['pages']} "
+            f"({evergreen['rate'] * 100:.0f} %)") in rates
     assert not panel.empty.isVisibleTo(tab) and not panel.undo_button.isEnabled()
 
 
@@ -67,3 +71,15 @@ def test_the_cards_take_their_colours_from_the_palette(qtbot, tab, colours) -> N
     assert f"1px solid {mid}" in style and f"4px solid {highlight}" in style
     image = card.grab().toImage()
     assert image.pixelColor(image.width() // 2, 2).name() == alternate  # what is drawn, not only the sheet
+
+
+def test_a_refresh_leaves_only_the_new_cards_on_screen(qtbot, tab) -> None:
+    from PySide6.QtWidgets import QFrame
+
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.refresh()
+    tab.refresh()
+    cards = lambda: [f for f in tab.proposals.findChildren(QFrame, "proposal") if f.isVisibleTo(tab)]  # noqa: E731
+    assert len(cards()) == len(tab.proposals.proposals) == len(tab.proposals.cards) == 2
+    qtbot.waitUntil(lambda: all(card.isVisible() for card in tab.proposals.cards))

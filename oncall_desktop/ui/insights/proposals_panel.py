@@ -26,9 +26,9 @@ SHOWN_ROWS = 5
 
 
 def _rows(rows: Iterable[tuple[str, dict[str, Any]]]) -> str:
-    """Rich-text table rows: a name, then "false alarms of pages"."""
-    return "".join(f"<tr><td>{escape(name, quote=False)}&nbsp;</td><td>{r['false_alarms']} of {r['pages']}</td></tr>"
-                   for name, r in rows)
+    """Rich-text table rows: a name, then "false alarms of pages (rate)"."""
+    return "".join(f"<tr><td>{escape(name, quote=False)}&nbsp;</td><td>{r['false_alarms']} of {r['pages']} "
+                   f"({r['rate'] * 100:.0f} %)</td></tr>" for name, r in rows)
 
 
 class ProposalsPanel(QFrame):
@@ -73,8 +73,10 @@ class ProposalsPanel(QFrame):
             f"Verdicts on {data['verdicts']} resolved page(s) in this period."
             f"<table><tr><td valign='top'><i>False alarms by signal kind</i><table>{kinds}</table></td>"
             f"<td width='24'></td><td valign='top'><i>by client</i><table>{clients}</table></td></tr></table>")
-        for card in self.cards:
+        for card in self.cards:  # gone at once: deleteLater alone leaves it drawn until the loop runs
             self.card_box.removeWidget(card)
+            card.hide()
+            card.setParent(None)
             card.deleteLater()
         self.cards, self.accept_buttons = [], []
         for proposal in self.proposals:
@@ -100,6 +102,7 @@ class ProposalsPanel(QFrame):
         row.addWidget(text, 1)
         row.addWidget(button)
         self.card_box.addWidget(card)
+        card.show()  # on screen now, with the panel, not when the layout next runs
         self.cards.append(card)
         self.accept_buttons.append(button)
 
