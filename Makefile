@@ -25,7 +25,7 @@ $(DEPS): pyproject.toml | $(BIN)/python
 
 run: $(DEPS)
 	@scripts/system-deps.sh run
-	$(BIN)/oncall-desktop --workspace "$(WORKSPACE)" demo
+	$(BIN)/oncall-desktop --workspace "$(WORKSPACE)" demo --history
 	$(BIN)/oncall-desktop --workspace "$(WORKSPACE)"
 
 test: $(DEPS)

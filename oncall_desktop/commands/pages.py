@@ -23,8 +23,12 @@ def register(add: AddCommand) -> None:
         p.add_argument("--by", metavar="NAME", help="who does it (default: the workspace's 'me')")
         p.add_argument("--json", action="store_true", help="print the page as JSON")
         if name == "resolve":
-            p.add_argument("--no-action", action="store_true",
-                           help="nothing needed doing: a false alarm (counted in insights)")
+            verdict = p.add_mutually_exclusive_group()
+            verdict.add_argument("--no-action", action="store_true",
+                                 help="nothing needed doing: a false alarm (counted in insights)")
+            verdict.add_argument("--false-alarm", action="store_true",
+                                 help="it should not have paged at all (insights counts it against the "
+                                      "signals that fired)")
 
     p = add("snooze", cmd_snooze, "quiet the reminders for TICKET; the ack deadline keeps running")
     p.add_argument("ticket", metavar="TICKET")
@@ -52,9 +56,9 @@ def _act(args: argparse.Namespace, verb: str) -> int:
             page = ws.acknowledge(int(page.id), by=args.by, origin="cli")
             words = f"Acknowledged {page.ticket_id} as {page.acknowledged_by}"
         elif verb == "resolve":
-            no_action = getattr(args, "no_action", False)
-            page = ws.resolve(int(page.id), by=args.by, outcome="no action needed" if no_action else "fixed")
-            words = f"Resolved {page.ticket_id}" + (" (no action needed)" if no_action else "")
+            outcome = "no action needed" if args.no_action else "false alarm" if args.false_alarm else "fixed"
+            page = ws.resolve(int(page.id), by=args.by, outcome=outcome)
+            words = f"Resolved {page.ticket_id}" + (f" ({outcome})" if outcome != "fixed" else "")
         else:
             page = ws.escalate(int(page.id), by=args.by)
             words = f"Escalated {page.ticket_id} to {page.person} (level {page.level})"

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from oncall_desktop.commands.common import AddCommand, UsageError, actions, open_workspace, print_json
+from oncall_desktop.commands.triage import cmd_rules_replay, cmd_rules_undo
+from oncall_desktop.core.paging.replay import MAX_REPLAY_TICKETS
 
 
 def register(add: AddCommand) -> None:
@@ -36,6 +38,15 @@ def register(add: AddCommand) -> None:
     p = rules("show", cmd_rules_show, "print the rules in use (TOML)")
     p.add_argument("--json", action="store_true")
     rules("reset", cmd_rules_reset, "go back to the built-in rules")
+    p = rules("replay", cmd_rules_replay, "judge again the tickets that arrived in a period, with the current "
+              f"rules or a candidate file, and say which pages would be gained, lost or re-rated (at most "
+              f"{MAX_REPLAY_TICKETS} tickets)")
+    p.add_argument("--from", dest="start", required=True, metavar="ISO", help="start, e.g. 2026-11-01T00:00:00Z")
+    p.add_argument("--to", dest="end", required=True, metavar="ISO", help="end, exclusive")
+    p.add_argument("--rules", metavar="FILE.toml", help="a candidate rules file (default: the rules in use)")
+    p.add_argument("--json", action="store_true", help="one JSON object (shape in docs/triage.md)")
+    rules("undo", cmd_rules_undo, "put back the rules as they were before the last change (load, reset, "
+          "an accepted proposal), exactly")
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ import argparse
 from datetime import datetime, timedelta, tzinfo
 
 from oncall_desktop.commands.common import AddCommand, UsageError, actions, open_workspace, print_json
+from oncall_desktop.commands.triage import cmd_insights_accept, cmd_insights_proposals
 from oncall_desktop.core.time.clock import local_tzinfo
 
 
@@ -46,6 +47,18 @@ def register(add: AddCommand) -> None:
     p.add_argument("--tz", help="IANA zone for weeks and hours (default: yours)")
     p.add_argument("--csv", metavar="FILE", help="also write every figure as CSV to FILE")
     p.add_argument("--json", action="store_true")
+    sub = p.add_subparsers(dest="insights_action", metavar="ACTION", parser_class=type(p))
+    for name, handler, text in (
+            ("proposals", cmd_insights_proposals, "false alarms per signal kind and per client, and the rule "
+             "changes they back (the last 90 days by default)"),
+            ("accept", cmd_insights_accept, "write proposal N into the rules (undo with 'rules undo')")):
+        q = sub.add_parser(name, help=text, description=text)
+        q.set_defaults(handler=handler)
+        if name == "accept":
+            q.add_argument("number", type=int, metavar="N", help="the proposal's number in 'insights proposals'")
+        q.add_argument("--from", dest="start", help="ISO 8601 start (default: 90 days before --to)")
+        q.add_argument("--to", dest="end", help="ISO 8601 end, exclusive (default: now)")
+        q.add_argument("--json", action="store_true")
 
 
 # ------------------------------------------------------------------ handoff

@@ -86,3 +86,13 @@ def test_resolve_no_action_records_a_false_alarm_that_insights_count(capsys, ws_
     assert "(no action needed)" in out
     events = json.loads(run(capsys, "--workspace", ws_dir, "events", "--kind", "page.resolved", "--json")[1])
     assert events[-1]["data"]["outcome"] == "no action needed"
+
+
+def test_resolve_false_alarm_keeps_the_verdict_with_the_signals(capsys, ws_dir) -> None:
+    code, out, err = run(capsys, "--workspace", ws_dir, "resolve", "local:1", "--false-alarm")
+    assert code == 0 and "(false alarm)" in out, err
+    events = json.loads(run(capsys, "--workspace", ws_dir, "events", "--kind", "page.resolved", "--json")[1])
+    data = events[-1]["data"]
+    assert (data["outcome"], data["verdict"]) == ("false alarm", "false_alarm") and "signals" in data
+    code, _, err = run(capsys, "--workspace", ws_dir, "resolve", "local:1", "--false-alarm", "--no-action")
+    assert code == 2 and "not allowed with argument" in err

@@ -63,3 +63,25 @@ def make_controller(qtbot, workspace_dir, fake_clock, recorder) -> Iterator[Make
 def controller(make_controller: MakeController) -> AppController:
     """The demo workspace, not started yet (tests that build a window start it)."""
     return make_controller()
+
+
+@pytest.fixture
+def insights_tab(qtbot, make_controller):
+    """The Insights tab on the demo workspace with its past month, showing the fake clock's month."""
+    from datetime import date
+
+    from oncall_desktop.services.demo.demo_history import seed_history
+    from oncall_desktop.ui.insights.insights_tab import InsightsTab
+
+    def seed(ws: Workspace) -> None:
+        seed_demo(ws)
+        assert seed_history(ws) > 40
+
+    widget = InsightsTab(make_controller(seed=seed, start=True))
+    widget.resize(1200, 900)
+    qtbot.addWidget(widget)
+    # the fake clock's month, not the machine's
+    widget.preset.setCurrentIndex(widget.preset.findText("Custom"))
+    widget.start_edit.setDate(date(2026, 10, 27))
+    widget.end_edit.setDate(date(2026, 11, 25))
+    return widget

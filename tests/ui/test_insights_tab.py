@@ -8,27 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from oncall_desktop.services.demo.demo import seed_demo
-from oncall_desktop.services.demo.demo_history import seed_history
-from oncall_desktop.ui.insights.insights_tab import InsightsTab, preset_dates
-
-
-def _seed(ws) -> None:
-    seed_demo(ws)
-    assert seed_history(ws) > 40
+from oncall_desktop.ui.insights.insights_tab import preset_dates
 
 
 @pytest.fixture
-def tab(qtbot, make_controller):
-    ctl = make_controller(seed=_seed, start=True)
-    widget = InsightsTab(ctl)
-    widget.resize(1200, 900)
-    qtbot.addWidget(widget)
-    # the fake clock's month, not the machine's
-    widget.preset.setCurrentIndex(widget.preset.findText("Custom"))
-    widget.start_edit.setDate(date(2026, 10, 27))
-    widget.end_edit.setDate(date(2026, 11, 25))
-    return widget
+def tab(insights_tab):
+    return insights_tab
 
 
 def _not_blank(view) -> bool:

@@ -64,6 +64,8 @@ def test_resolve_and_timer_buttons(qtbot, controller, fake_clock) -> None:
     assert controller.snapshot.timer is None
     assert controller.snapshot.time.work[0].minutes == 42
     assert visible_rows(window.now_tab.table) == 0
+    resolved = controller.ws.store.events(kind="page.resolved")[-1]["data"]
+    assert (resolved["outcome"], resolved["verdict"]) == ("fixed", "needed")  # the tech's word, not the click's bool
 
 
 def test_countdown_colours(qtbot, controller, fake_clock) -> None:

@@ -131,3 +131,14 @@ def test_no_action_needed_button_resolves_as_a_false_alarm(qtbot, window, contro
     assert visible_rows(window.now_tab.table) == 0
     resolved = controller.ws.store.events(kind="page.resolved")
     assert resolved[-1]["data"]["outcome"] == "no action needed"
+    assert resolved[-1]["data"]["verdict"] == "false_alarm"
+
+
+def test_false_alarm_button_keeps_the_verdict_with_the_signals_that_paged(qtbot, window, controller) -> None:
+    opened = controller.ws.store.events(kind="page.opened")[-1]["data"]
+    assert opened["signals"], "the demo's first ticket pages on its words too"
+    qtbot.mouseClick(window.now_tab.wrong_page_button, Qt.MouseButton.LeftButton)
+    assert visible_rows(window.now_tab.table) == 0
+    resolved = controller.ws.store.events(kind="page.resolved")[-1]["data"]
+    assert (resolved["outcome"], resolved["verdict"]) == ("false alarm", "false_alarm")
+    assert resolved["signals"] == opened["signals"] and resolved["client"] == opened["client"]

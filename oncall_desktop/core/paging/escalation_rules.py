@@ -401,19 +401,31 @@ class TriageRule(_Rule):
     Each signal kind found adds its weight (lowering kinds subtract); the sum
     sets a floor: P2 at ``page_score``, P1 at ``p1_score``, P3 above zero.
     ``weights`` overrides the built-in weight of a kind; 0 switches it off.
-    Every kind that counted is a reason, so the tech reads why.
+    ``client_weights`` overrides them again for one client (``{ "Harbor" =
+    { outage = 0 } }``): what a lead accepts from Insights when one client's
+    words keep paging for nothing.  Every kind that counted is a reason, so
+    the tech reads why.
     """
 
     kind: ClassVar[str] = "triage"
     page_score: int = 4
     p1_score: int = 9
     weights: Mapping[str, int] = field(default_factory=dict)
+    client_weights: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     _weights: dict[str, int] = field(init=False, repr=False, compare=False)
     _said: _Said = field(init=False, repr=False, compare=False, hash=False)
+    #: client (case-folded) → the rule judging its tickets, with that client's weights, and the reason saying so
+    _by_client: dict[str, tuple[TriageRule, str]] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         weights = {**WEIGHTS, **self.weights}
         object.__setattr__(self, "_weights", weights)
+        object.__setattr__(self, "_by_client", {
+            client.casefold(): (TriageRule(page_score=self.page_score, p1_score=self.p1_score,
+                                           weights={**self.weights, **own}),
+                                f"triage weights for {client}: "
+                                + ", ".join(f"{k} {v}" for k, v in sorted(own.items())))
+            for client, own in self.client_weights.items() if own})
         # the poller builds its rule set anew each poll: verdicts are kept per set of parameters, not per
         # instance, so the tickets a poll sees again are not scored and worded again
         key = (tuple(sorted(weights.items())), self.page_score, self.p1_score)
@@ -422,31 +434,68 @@ class TriageRule(_Rule):
         object.__setattr__(self, "_said", _TRIAGE_VERDICTS.setdefault(key, ({}, {})))
 
     def judge(self, batch: Batch, ctx: Context, now: datetime) -> None:
-        (by_text, by_reading), severity, reasons = self._said, batch.severity, batch.reasons
+        if self._by_client:
+            self._judge_by_client(batch)
+            return
+        by_text, severity, reasons = self._said[0], batch.severity, batch.reasons
         for i, text in enumerate(batch.texts):
             verdict = by_text.get(text)
             if verdict is None:
-                found, negated = read(text)
-                if found or negated:
-                    # all a verdict depends on, kinds in the order found; a reading's phrases are the index's
-                    # own strings, so a reading seen before compares by identity
-                    heard = (*found, *found.values(), None, *negated, *negated.values()) if negated else \
-                        (*found, *found.values())
-                    verdict = by_reading.get(heard)
-                    if verdict is None:
-                        if len(by_reading) >= VERDICTS_KEPT - 1:  # room for this reading in both its forms
-                            by_reading.clear()
-                        verdict = by_reading[heard] = self._verdict_for(found, negated, by_reading)
-                else:
-                    verdict = _NO_VERDICT
-                if len(by_text) >= VERDICTS_KEPT:
-                    by_text.clear()
-                by_text[text] = verdict
+                verdict = self._new_verdict(text)
             level, why = verdict
             if why:
                 if level < severity[i]:
                     severity[i] = level
                 reasons[i].extend(why)
+
+    def _judge_by_client(self, batch: Batch) -> None:
+        """:meth:`judge` when some clients have their own weights: each ticket by its client's rule."""
+        severity, reasons, by_client = batch.severity, batch.reasons, self._by_client
+        for i, text in enumerate(batch.texts):
+            own = by_client.get(batch.tickets[i].client.casefold())
+            rule = own[0] if own else self
+            verdict = rule._said[0].get(text) or rule._new_verdict(text)
+            level, why = verdict
+            if why:
+                if level < severity[i]:
+                    severity[i] = level
+                reasons[i].extend(why)
+                if own:
+                    reasons[i].append(own[1])
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if not self.client_weights:  # the common case: the file a lead reads has no empty table in it
+            del out["client_weights"]
+        else:
+            out["client_weights"] = {client: dict(own) for client, own in self.client_weights.items()}
+        return out
+
+    def weights_for(self, client: str) -> Mapping[str, int]:
+        """The weights this rule judges ``client``'s tickets with (its own, where the rules give it some)."""
+        own = self._by_client.get(client.casefold())
+        return (own[0] if own else self)._weights
+
+    def _new_verdict(self, text: str) -> tuple[int, tuple[str, ...]]:
+        """The verdict on a text not judged before (kept by text, and by what its words said)."""
+        by_text, by_reading = self._said
+        found, negated = read(text)
+        if found or negated:
+            # all a verdict depends on, kinds in the order found; a reading's phrases are the index's
+            # own strings, so a reading seen before compares by identity
+            heard = (*found, *found.values(), None, *negated, *negated.values()) if negated else \
+                (*found, *found.values())
+            verdict = by_reading.get(heard)
+            if verdict is None:
+                if len(by_reading) >= VERDICTS_KEPT - 1:  # room for this reading in both its forms
+                    by_reading.clear()
+                verdict = by_reading[heard] = self._verdict_for(found, negated, by_reading)
+        else:
+            verdict = _NO_VERDICT
+        if len(by_text) >= VERDICTS_KEPT:
+            by_text.clear()
+        by_text[text] = verdict
+        return verdict
 
     def kept(self) -> tuple[int, int]:
         """How many verdicts this rule's parameters keep now: (by ticket text, by what the words said).
@@ -481,17 +530,12 @@ class TriageRule(_Rule):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TriageRule:
         cls._check_keys(data)
-        raw = data.get("weights", {})
+        weights = _weights(data.get("weights", {}), "weights")
+        raw = data.get("client_weights", {})
         if not isinstance(raw, Mapping):
-            raise RuleError("'weights' must map a signal kind to a number, such as { outage = 2 }", key="weights")
-        bad = [k for k in raw if k not in KINDS]
-        if bad:
-            raise RuleError(f"unknown signal kind '{bad[0]}' in 'weights'; kinds: {', '.join(KINDS)}", key="weights")
-        weights: dict[str, int] = {}
-        for k, v in raw.items():
-            if isinstance(v, bool) or not isinstance(v, int) or not -20 <= v <= 20:
-                raise RuleError(f"weight of '{k}' must be a whole number from -20 to 20, not {v!r}", key="weights")
-            weights[str(k)] = v
+            raise RuleError("'client_weights' must map a client to its weights, such as "
+                            "{ \"Acme\" = { outage = 0 } }", key="client_weights")
+        client_weights = {str(client): _weights(own, "client_weights", f" for {client}") for client, own in raw.items()}
         scores: dict[str, int] = {}
         for key in ("page_score", "p1_score"):
             value = data.get(key, getattr(cls, key))
@@ -500,7 +544,22 @@ class TriageRule(_Rule):
             scores[key] = value
         if scores["p1_score"] < scores["page_score"]:
             raise RuleError("'p1_score' must be at least 'page_score'", key="p1_score")
-        return cls(enabled=_bool(data, "enabled", True), weights=weights, **scores)
+        return cls(enabled=_bool(data, "enabled", True), weights=weights, client_weights=client_weights, **scores)
+
+
+def _weights(raw: Any, key: str, whose: str = "") -> dict[str, int]:
+    """A ``{ kind = weight }`` table of the triage rule, checked kind by kind."""
+    if not isinstance(raw, Mapping):
+        raise RuleError(f"'{key}'{whose} must map a signal kind to a number, such as {{ outage = 2 }}", key=key)
+    bad = [k for k in raw if k not in KINDS]
+    if bad:
+        raise RuleError(f"unknown signal kind '{bad[0]}' in '{key}'{whose}; kinds: {', '.join(KINDS)}", key=key)
+    weights: dict[str, int] = {}
+    for k, v in raw.items():
+        if isinstance(v, bool) or not isinstance(v, int) or not -20 <= v <= 20:
+            raise RuleError(f"weight of '{k}'{whose} must be a whole number from -20 to 20, not {v!r}", key=key)
+        weights[str(k)] = v
+    return weights
 
 
 def triage_parameter_sets() -> int:

@@ -50,10 +50,11 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from dataclasses import replace
 from typing import Any
 
 from oncall_desktop.core.paging.escalation import RuleSet
-from oncall_desktop.core.paging.escalation_rules import RuleError
+from oncall_desktop.core.paging.escalation_rules import RuleError, TriageRule
 
 _HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
 _TOP_KEYS = {"version", "page_at", "rule"}
@@ -114,6 +115,55 @@ def dump_rules(rules: RuleSet) -> str:
         out.append("[[rule]]")
         out.extend(f"{key} = {_value(value)}" for key, value in rule.items())
     return "\n".join(out) + "\n"
+
+
+def with_triage_weight(text: str, kind: str, weight: int, client: str | None, comment: str) -> str:
+    """``text`` with one weight of its first enabled triage rule set (for one client, or for all), commented.
+
+    The lead's own file is kept: only the rule's ``weights`` (or
+    ``client_weights``) line is written anew, the old one left above it as a
+    comment, ``comment`` above both.  Should the file say the weights in a
+    way this cannot edit in place (a ``[rule.weights]`` table), the rules are
+    written out whole instead, ``comment`` first.  Either way the result is
+    checked to read as exactly the intended rules.  Raises
+    :class:`RulesFileError` when the rules have no enabled triage rule.
+    """
+    rules = parse_rules(text)
+    index = next((i for i, r in enumerate(rules.rules) if isinstance(r, TriageRule) and r.enabled), None)
+    if index is None:
+        raise RulesFileError("the rules have no enabled triage rule whose weights could change")
+    rule = rules.rules[index]
+    assert isinstance(rule, TriageRule)
+    key = "client_weights" if client else "weights"
+    if client:
+        own = next((c for c in rule.client_weights if c.casefold() == client.casefold()), client)
+        value: dict[str, Any] = {c: dict(w) for c, w in rule.client_weights.items()}
+        value[own] = {**value.get(own, {}), kind: weight}
+        changed = replace(rule, client_weights=value)
+    else:
+        value = {**rule.weights, kind: weight}
+        changed = replace(rule, weights=value)
+    wanted = replace(rules, rules=(*rules.rules[:index], changed, *rules.rules[index + 1:]))
+    notes = [f"# {line}".rstrip() for line in comment.splitlines()]
+    lines = text.splitlines()
+    headers = [i + 1 for i, raw in enumerate(lines) if _HEADER.match(raw)]
+    start = headers[index]
+    stop = headers[index + 1] if index + 1 < len(headers) else len(lines) + 1
+    new_line = f"{key} = {_value(value)}"
+    at = _key_line(lines, key, start + 1, stop)
+    if at is not None:
+        lines[at - 1:at] = [*notes, f"# was: {lines[at - 1].strip()}", new_line]
+    else:
+        after = _key_line(lines, "kind", start + 1, stop) or start
+        lines[after:after] = [*notes, new_line]
+    edited = "\n".join(lines) + "\n"
+    try:
+        if parse_rules(edited) == wanted:
+            return edited
+    except RulesFileError:
+        pass
+    return "\n".join(notes) + "\n# (the rules were written out whole: the old layout could not be edited in place)\n" \
+        + dump_rules(wanted)
 
 
 def _value(value: Any) -> str:

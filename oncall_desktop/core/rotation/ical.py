@@ -1,6 +1,6 @@
 """iCalendar in and out for rotations, from and to text (no file or network I/O here).
 
-Import reads what PagerDuty, Grafana OnCall, GoAlert or a shared Google or
+Import reads what PagerDuty, Opsgenie, Grafana OnCall, GoAlert or a shared Google or
 Exchange calendar publish: each event (recurrences, RDATE periods, EXDATEs and
 moved occurrences expanded by ``recurring-ical-events``) becomes an
 :class:`Override` for the person its summary or attendee names, read the way

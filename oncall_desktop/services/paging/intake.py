@@ -31,14 +31,17 @@ network pool) and reaches the store only through ``on_store``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.paging.escalation import Context, Decision
+from oncall_desktop.core.paging.signals_fired import Signal, fired_signals
 from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.core.tickets.tickets import Page, Ticket
 from oncall_desktop.core.time.clock import Clock, local_time, local_tzinfo
 from oncall_desktop.services.paging.notifier import Notification, Notifier
 from oncall_desktop.services.paging.poller import Poller, SyncResult, recent_by_contact
+from oncall_desktop.services.paging.rules_store import RulesStore
 from oncall_desktop.services.storage.store import Store
 from oncall_desktop.services.storage.store_thread import OnStore, run_here
 
@@ -108,28 +111,40 @@ class Intake:
         """Page for a ticket the rules say pages: held by whoever the paging schedule has on call."""
         person = self.on_call()
         reason = "; ".join(r for r in decision.reasons if not r.startswith("not paged"))
-        page, escalated = self.caught_up(self.pages.open(ticket, decision.severity, reason, person), ticket)
+        page, escalated = self.caught_up(self.pages.open(ticket, decision.severity, reason, person,
+                                                         *self._grounds(ticket, decision)), ticket)
         return {"page_id": page.id, "ticket": ticket, "reason": f"{escalated}; {reason}" if escalated else reason,
                 "severity": decision.severity, "ack_deadline": page.ack_deadline, "person": page.person}
 
     def assigned_to_me(self, ticket: Ticket, reason: str, decision: Decision) -> Opened:
         """A ticket escalated to me through the ticket system: my page (or the one already open), my reason."""
         me = self.me()
-        page = self.take_over(self.pages.open(ticket, decision.severity, reason, me), ticket)  # at my level
+        page = self.take_over(self.pages.open(ticket, decision.severity, reason, me,
+                                              *self._grounds(ticket, decision)), ticket)  # at my level
         return {"page_id": page.id, "ticket": ticket, "reason": reason, "severity": page.severity,
                 "ack_deadline": page.ack_deadline, "person": me}
 
-    def context(self, tickets: list[Ticket]) -> Context:
+    def _grounds(self, ticket: Ticket, decision: Decision) -> tuple[list[Signal], list[str]]:
+        """What a page is opened on: the triage signals that counted under the rules in use, the reasons."""
+        return fired_signals(RulesStore(self.store).rules(), ticket), list(decision.reasons)
+
+    def context(self, tickets: list[Ticket], at: datetime | None = None) -> Context:
         """What the rules know beyond the tickets: client tiers and production systems, repeat callers,
-        maintenance windows now, the zone for business hours."""
+        maintenance windows, the zone for business hours — now, or as the store remembers them at ``at``.
+
+        ``at`` is for judging again a ticket that arrived then (``rules replay``): the repeat callers are
+        the contact's tickets stored in the two hours before, the windows those in force then.  The
+        clients' tiers and production systems are today's: the store keeps no history of them.
+        """
+        now = self.clock.now() if at is None else at
         clients = self.directory.clients()
         tiers = {name: str(data["tier"]) for name, data in clients.items() if data.get("tier")}
         production = {name: list(data.get("production_systems", [])) for name, data in clients.items()
                       if data.get("production_systems")}
         return Context(tiers=tiers, production=production,
-                       recent_by_contact=recent_by_contact(self.store, tickets, self.clock.now()),
-                       maintenance=self.maintenance.active(self.clock.now()),
-                       display_tz=local_tzinfo(self.clock.now()))
+                       recent_by_contact=recent_by_contact(self.store, tickets, now),
+                       maintenance=self.maintenance.active(now) if at is None else self.maintenance.in_force_at(at),
+                       display_tz=local_tzinfo(now))
 
     # -------------------------------------------------------------- the word
     def notify(self, opened: Opened) -> dict[str, Any]:

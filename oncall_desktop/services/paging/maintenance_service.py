@@ -108,6 +108,18 @@ class MaintenanceService:
         now = now or self.store.clock.now()
         return active_windows((s.window for s in self.windows() if s.cancelled_at is None), now)
 
+    def in_force_at(self, at: datetime) -> list[MaintenanceWindow]:
+        """The windows that were in force at a past instant, as the store remembers them.
+
+        A window counts when it had been added by then and was not cancelled
+        before then (windows are never deleted, so the past is all here).
+        """
+        stamp = iso(at)
+        rows = self.store.db.conn.execute(
+            f"SELECT {_COLS} FROM maintenance_windows WHERE start <= ? AND end > ? AND created_at <= ? "
+            "AND (cancelled_at IS NULL OR cancelled_at > ?) ORDER BY start, id", (stamp, stamp, stamp, stamp))
+        return active_windows((_stored(r).window for r in rows), at)
+
     # ----------------------------------------------------- poll-cycle duties
     def remind_ended(self, notify: Callable[[str, str], Any]) -> list[StoredWindow]:
         """Once per window, after its end: "paging is back on" (``notify(title, body)``)."""

@@ -26,6 +26,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from oncall_desktop.core.paging import ack, ack_events, sla
+from oncall_desktop.core.paging.signals_fired import Signal
+from oncall_desktop.core.shift.analytics import is_false_alarm
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Page, Ticket
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.storage.store import Store, inserted_id
@@ -80,11 +82,14 @@ class PageService:
         self.effects = effects
 
     # ------------------------------------------------------------------ open
-    def open(self, ticket: Ticket, severity: str, reason: str, person: str = "") -> Page:
+    def open(self, ticket: Ticket, severity: str, reason: str, person: str = "",
+             signals: Sequence[Signal] = (), reasons: Sequence[str] = ()) -> Page:
         """Open a page for a ticket unless one is already active for it.
 
         The opening notification is the poller's job (it knows the reason
         text), so the Notify effect of opening is not re-sent here.
+        ``signals`` (the triage kinds that counted) and ``reasons`` (the
+        decision's) are kept with the page, for the tech's verdict on it.
         """
         existing = self.active_for_ticket(ticket.id)
         if existing is not None:
@@ -94,17 +99,20 @@ class PageService:
         if person and person not in chain:
             chain = [person, *chain]
         policy = self.policy()
+        fired, said = [s.to_json() for s in signals], list(reasons)
         opened = ack.open_page("", now, policy, chain, client=ticket.client, severity=severity)
         with self.store.transaction() as db:
             cur = db.conn.execute(
-                "INSERT INTO pages (ticket_id, state, level, person, severity, reason, created) "
-                "VALUES (?, 'pending', 1, ?, ?, ?, ?)", (ticket.id, opened.state.person, severity, reason, iso(now)))
+                "INSERT INTO pages (ticket_id, state, level, person, severity, reason, created, signals, reasons) "
+                "VALUES (?, 'pending', 1, ?, ?, ?, ?, ?, ?)",
+                (ticket.id, opened.state.person, severity, reason, iso(now), json.dumps(fired), json.dumps(said)))
             page_id = inserted_id(cur)
             state = replace(opened.state, page_id=str(page_id))
             self._save(page_id, state, now, seq=0)
             self.store.log("page.opened", ticket.id, {
                 "page": page_id, "severity": severity, "reason": reason, "person": state.person,
-                "chain": list(state.chain), "ack_deadline": iso(state.deadline) if state.deadline else None})
+                "chain": list(state.chain), "ack_deadline": iso(state.deadline) if state.deadline else None,
+                "client": ticket.client, "signals": fired})
         return self.get(page_id)
 
     # ----------------------------------------------------------------- reads
@@ -229,7 +237,21 @@ class PageService:
         return self.apply(page_id, ack_events.RemoteResolve(by, at))[0]
 
     def resolve(self, page_id: int, by: str, outcome: str = "fixed") -> Page:
-        self.apply(page_id, ack_events.Resolve(by, outcome))
+        """Resolve with the tech's ``outcome``: their verdict, kept in the event with the page's signals.
+
+        "no action needed" and "false alarm" say the page woke someone for
+        nothing; any other outcome that it was needed.  The event carries the
+        client and the signals the page opened on, so Insights can count
+        false alarms per signal kind and per client from the log alone.
+        """
+        row = self.store.db.conn.execute(
+            "SELECT p.signals, t.client FROM pages p LEFT JOIN tickets t ON t.id = p.ticket_id WHERE p.id = ?",
+            (page_id,)).fetchone()
+        logged: dict[str, Any] = {}
+        if row is not None:
+            logged = {"verdict": "false_alarm" if is_false_alarm(outcome) else "needed",
+                      "signals": json.loads(row[0] or "[]"), "client": row[1] or ""}
+        self.apply(page_id, ack_events.Resolve(by, outcome), logged=logged)
         return self.get(page_id)
 
     def escalate(self, page_id: int, by: str | None = None) -> Page:

@@ -208,7 +208,8 @@ class Poller:
             known[ticket.id] = status
             created, updated = ticket.created, ticket.updated
             values = (ticket.source, ticket.remote_id, ticket.client, ticket.title, ticket.body, ticket.priority,
-                      status, ticket.contact, iso(created) if created else seen, iso(updated) if updated else seen)
+                      int(ticket.priority_given), status, ticket.contact, iso(created) if created else seen,
+                      iso(updated) if updated else seen)
             if was is None:
                 news.append(None if shut else "")
                 added.append((ticket.id, *values, seen, seen))
@@ -220,11 +221,11 @@ class Poller:
                 changed.append((*values, seen, ticket.id))
         # every insert before any update: a ticket twice in one answer is inserted, then updated in order
         conn.executemany(
-            "INSERT INTO tickets (id, source, remote_id, client, title, body, priority, status, contact, "
-            "created, updated, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", added)
+            "INSERT INTO tickets (id, source, remote_id, client, title, body, priority, priority_given, status, "
+            "contact, created, updated, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", added)
         conn.executemany(
-            "UPDATE tickets SET source=?, remote_id=?, client=?, title=?, body=?, priority=?, status=?, "
-            "contact=?, created=?, updated=?, last_seen=? WHERE id=?", changed)
+            "UPDATE tickets SET source=?, remote_id=?, client=?, title=?, body=?, priority=?, priority_given=?, "
+            "status=?, contact=?, created=?, updated=?, last_seen=? WHERE id=?", changed)
         return news, assignees
 
     def _page_assignments(self, tickets: list[Ticket], before: dict[str, str], rules: RuleSet, context: Context,

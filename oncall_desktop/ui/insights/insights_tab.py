@@ -39,6 +39,7 @@ from oncall_desktop.ui.insights.insights_charts import (
     draw_people,
     draw_rates,
 )
+from oncall_desktop.ui.insights.proposals_panel import ProposalsPanel
 
 PRESETS = (("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90), ("This month", -1),
            ("Last month", -2), ("Custom", 0))
@@ -93,6 +94,9 @@ class InsightsTab(QWidget):
             self.charts[key] = view
             grid.addWidget(view, n // 2, n % 2)
         grid.addWidget(self.summary, 2, 1)
+        self.proposals = ProposalsPanel(controller)
+        self.proposals.accepted.connect(lambda _: self.refresh())
+        grid.addWidget(self.proposals, 3, 0, 1, 2)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(grid_host)
@@ -166,10 +170,14 @@ class InsightsTab(QWidget):
 
         def work(ws: Any) -> dict[str, Any]:
             from oncall_desktop.core.shift.analytics import to_csv
+            from oncall_desktop.services.paging.rules_store import RulesStore
             from oncall_desktop.services.shift.insights_service import insights_report
+            from oncall_desktop.services.shift.proposals_service import feedback
 
             report = insights_report(ws, start, end)
-            return {**report.to_json(), "csv": to_csv(report)}
+            verdicts = feedback(ws, start, end)
+            return {**report.to_json(), "csv": to_csv(report), "feedback": verdicts.to_json(),
+                    "proposals": verdicts.proposals, "undo": RulesStore(ws.store).last_change()}
 
         self.controller.query(work, self.show_data, self._failed)
 
@@ -194,6 +202,7 @@ class InsightsTab(QWidget):
         draw_rates(self.charts["rates"], data)
         draw_people(self.charts["people"], data)
         self.summary.setPlainText(data["summary"])
+        self.proposals.show_feedback(data["feedback"], data["proposals"], data["undo"])
         ignored = f" Not understood (newer app?): {', '.join(data['ignored_kinds'])}." if data["ignored_kinds"] else ""
         first, last = self.start_edit.date().toString("yyyy-MM-dd"), self.end_edit.date().toString("yyyy-MM-dd")
         self.status.setText(f"Figures for {first} to {last} (weeks and hours in {data['time_zone']}).{ignored}")

@@ -128,7 +128,10 @@ class NowTab(QWidget):
         self.resolve_button = QPushButton("&Resolve")
         self.resolve_button.setToolTip("Resolve the selected page: the work is done (stops its timer)")
         self.false_alarm_button = QPushButton("No action nee&ded")
-        self.false_alarm_button.setToolTip("Resolve as a false alarm: nothing needed doing (Insights counts these)")
+        self.false_alarm_button.setToolTip("Resolve: nothing needed doing (Insights counts it as a false alarm)")
+        self.wrong_page_button = QPushButton("Fa&lse alarm")
+        self.wrong_page_button.setToolTip("Resolve: this should not have paged at all (Insights counts it against "
+                                          "the signals that fired, and may propose a rule change)")
         self.timer_button = QPushButton("Start ti&mer")
         self.snooze_button = QToolButton()
         self.snooze_button.setText("Snoo&ze")
@@ -143,13 +146,15 @@ class NowTab(QWidget):
         self.ack_button.clicked.connect(self._acknowledge)
         self.escalate_button.clicked.connect(self._escalate)
         self.triage_button.clicked.connect(self._triage)
-        self.resolve_button.clicked.connect(self._resolve)
+        # clicked(checked) would hand its bool to _resolve as the outcome: say the outcome
+        self.resolve_button.clicked.connect(lambda: self._resolve("fixed"))
         self.false_alarm_button.clicked.connect(lambda: self._resolve("no action needed"))
+        self.wrong_page_button.clicked.connect(lambda: self._resolve("false alarm"))
         self.timer_button.clicked.connect(self._timer)
         self.check_button.clicked.connect(controller.check_now)
         buttons = QHBoxLayout()
         for b in (self.ack_button, self.escalate_button, self.triage_button, self.timer_button,
-                  self.resolve_button, self.false_alarm_button, self.snooze_button):
+                  self.resolve_button, self.false_alarm_button, self.wrong_page_button, self.snooze_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.check_button)
@@ -235,7 +240,8 @@ class NowTab(QWidget):
         waiting = page is not None and page.waiting
         self.ack_button.setEnabled(waiting)
         self.snooze_button.setEnabled(waiting)
-        for b in (self.resolve_button, self.false_alarm_button, self.escalate_button, self.triage_button):
+        for b in (self.resolve_button, self.false_alarm_button, self.wrong_page_button, self.escalate_button,
+                  self.triage_button):
             b.setEnabled(page is not None)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 — Qt override

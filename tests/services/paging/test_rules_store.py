@@ -62,3 +62,28 @@ def test_reset_goes_back_to_the_built_in_rules(workspace) -> None:
     rules.save_text(STRICT)
     rules.reset()
     assert rules.is_default() and workspace.poller.rules() == default_rules()
+
+
+def test_undo_puts_back_each_earlier_rule_set_exactly_then_says_there_is_none(workspace) -> None:
+    from oncall_desktop.services.paging.rules_store import RULES, RULES_TOML, UNDO_KEPT, UndoError
+
+    rules = RulesStore(workspace.store)
+    stored = lambda: (workspace.store.get_setting(RULES), workspace.store.get_setting(RULES_TOML), rules.text())  # noqa: E731
+    builtin = stored()
+    rules.save_text(STRICT, "strict.toml")
+    strict = stored()
+    rules.reset()
+    assert rules.last_change()["source"] == "default"
+    rules.undo()
+    assert stored() == strict
+    assert rules.undo().startswith("the change from strict.toml made ")
+    assert stored() == builtin and rules.is_default() and rules.last_change() is None
+    with pytest.raises(UndoError, match="no earlier rule set"):
+        rules.undo()
+    for n in range(UNDO_KEPT + 5):
+        rules.save_text(STRICT.replace("only ransomware", f"version {n}"))
+    for _ in range(UNDO_KEPT):
+        rules.undo()
+    assert "version 4" in rules.text()  # the oldest kept: the first five were let go
+    with pytest.raises(UndoError):
+        rules.undo()
