@@ -1,4 +1,4 @@
-"""Speed of the billing core: bill 100,000 work sessions (issue 7 target: ≤ 1 s).
+"""Speed of the billing core: bill 100,000 work sessions (target: ≤ 1 s).
 
 Run: ``.venv/bin/python bench/billing.py [--sessions N] [--runs K]``.  Prints the
 median of K runs, the target and the ratio, plus split and to_json figures.

@@ -1,4 +1,4 @@
-"""Speed of ``time report``: 100,000 billed entries → the contract JSON (issue 7 target: ≤ 1 s).
+"""Speed of ``time report``: 100,000 billed entries → the contract JSON (target: ≤ 1 s).
 
 Run: ``.venv/bin/python bench/report.py [--entries N] [--runs K]``.  Builds a
 workspace holding a year of billed work (sessions billed by the real

@@ -1,7 +1,7 @@
 """Start-up cost of the tray app against a bare PySide6 tray app, in the same run.
 
 Figures: median over N runs of (a) process exec → tray shown and the event
-loop idle, (b) peak RSS.  Targets (issue 1): time ≤ 1.3× bare, RSS ≤ bare + 40 MB.
+loop idle, (b) peak RSS.  Targets: time ≤ 1.3× bare, RSS ≤ bare + 40 MB.
 Runs on a real X server with a tray host when Xvfb and trayer exist (the
 tray is then really available, as on a desktop), else offscreen.
 """

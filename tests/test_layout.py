@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from functools import cache
@@ -93,6 +94,15 @@ def test_no_private_name_is_imported_from_another_module() -> None:
 def test_no_module_is_over_600_lines() -> None:
     sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in PKG.rglob("*.py")}
     assert {path: lines for path, lines in sizes.items() if lines > 600} == {}
+
+
+def test_comments_speak_of_the_code_not_of_tracker_issues() -> None:
+    """Issue numbers belong to a tracker outside the repository; a reader of the code cannot follow them."""
+    pointer = re.compile(r"\(issue \d+|\bissue \d+ (?:target|proof)|contract for issue \d+", re.IGNORECASE)
+    found = [f"{p.relative_to(ROOT)}:{n}" for folder in ("oncall_desktop", "tests", "bench", "scripts")
+             for p in (ROOT / folder).rglob("*.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pointer.search(line)]
+    assert found == []
 
 
 def _module_level_imports(module: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""Commands: ack, resolve, escalate, snooze, tick (issue 5).
+"""Commands: ack, resolve, escalate, snooze, tick.
 
 TICKET is our ticket id (``local:3``, ``redmine:12``), the ticket system's own
 number (``12``) or ``#N`` for page N.  ``tick --at`` runs the clock as if it

@@ -1,4 +1,4 @@
-"""Commands: connect, rules test|load|show|reset (issue 4).
+"""Commands: connect, rules test|load|show|reset.
 
 Why the secret comes from stdin: command lines end up in shell history and
 ``ps`` output; stdin does not.  ``connect`` saves first, then tests, so a

@@ -1,4 +1,4 @@
-"""Commands: rotation list|load|import|show|shifts|export|fairness|swap (issue 3).
+"""Commands: rotation list|load|import|show|shifts|export|fairness|swap.
 
 The JSON shapes of ``show``, ``shifts`` and ``fairness`` are a contract:
 scripts (payroll, status pages) depend on them, so they are built here from

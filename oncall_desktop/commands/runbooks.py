@@ -1,4 +1,4 @@
-"""Commands: runbooks validate|search|list|import|export, tree walk, pack sync|status (issue 6).
+"""Commands: runbooks validate|search|list|import|export, tree walk, pack sync|status.
 
 ``runbooks validate`` needs no workspace: leads run it in CI before publishing.
 """

@@ -1,4 +1,4 @@
-"""Commands: handoff, check, maintenance, insights (issue 8)."""
+"""Commands: handoff, check, maintenance, insights."""
 from __future__ import annotations
 
 import argparse

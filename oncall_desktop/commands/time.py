@@ -1,4 +1,4 @@
-"""Commands: time add|report|export, clients load (issue 7).
+"""Commands: time add|report|export, clients load.
 
 The shapes are a contract (scripts and billing staff depend on them):
 ``time report --json`` rows have exactly ``billing_service.REPORT_KEYS``.

@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         # "Open triage" (Now tab): show the Runbooks tab; the tree walker takes the signal from there
         controller.sig_open_triage.connect(lambda page_id, tree_id: self.tabs.setCurrentWidget(self.runbooks_tab))
         QShortcut(QKeySequence("Ctrl+W"), self, self.close)
-        self.shift_menu = ShiftMenu(self, controller)  # handoff, readiness, maintenance (issue 8)
+        self.shift_menu = ShiftMenu(self, controller)  # handoff, readiness, maintenance
         self.readiness_notice = ReadinessNotice(controller)  # "Pre-shift check: 2 problems — open the checklist"
         layout.insertWidget(1, self.readiness_notice)
 

@@ -86,7 +86,7 @@ class TrayController:
         self.action_ack = self._action("Acknowledge latest", lambda: controller.acknowledge(None, origin="tray"))
         self.action_timer = self._action("Start timer", lambda: controller.toggle_timer(None))
         self.action_check = self._action("Check now", controller.check_now)
-        self.menu.addSeparator()  # shift life (issue 8): the window opens, then the dialog
+        self.menu.addSeparator()  # shift life: the window opens, then the dialog
         for text, kind in (("Write handoff…", "handoff"), ("Readiness check…", "readiness"),
                            ("Maintenance windows…", "maintenance")):
             self._action(text, opening(controller.sig_open_shift_dialog.emit, kind))

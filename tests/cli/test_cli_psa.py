@@ -1,4 +1,4 @@
-"""CLI contract for issue 4: ``connect`` (secret on stdin), ``rules test|load|show``.
+"""CLI contract: ``connect`` (secret on stdin), ``rules test|load|show``.
 
 The HTTP fake answers as Redmine's "Rest_Users" page documents
 (https://www.redmine.org/projects/redmine/wiki/Rest_Users: GET /users/current.json).

@@ -1,4 +1,4 @@
-"""CLI contract of billing: time add | report --json | export, clients load (issue 7)."""
+"""CLI contract of billing: time add | report --json | export, clients load."""
 from __future__ import annotations
 
 import csv

@@ -28,7 +28,7 @@ RATE_NORMAL = "normal"
 RATE_AFTER_HOURS = "after_hours"
 RATE_NO_CHARGE = "no_charge"
 
-#: Keys of ``TimeEntry.to_json()``; the CLI ``time report --json`` contract (issue 7).
+#: Keys of ``TimeEntry.to_json()``; the CLI ``time report --json`` contract.
 TIME_ENTRY_JSON_KEYS = (
     "ticket", "client", "start", "end", "worked_minutes", "after_hours_minutes",
     "billable_minutes", "multiplier", "reasons",

@@ -103,7 +103,7 @@ class NowTab(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("QLabel { background: #fff4ce; color: #3b2f00; padding: 6px; }")
         self.banner.hide()
-        self.suppressed = QLabel()  # tickets a maintenance window kept quiet, with the reason (issue 8)
+        self.suppressed = QLabel()  # tickets a maintenance window kept quiet, with the reason
         self.suppressed.setWordWrap(True)
         self.suppressed.setStyleSheet("QLabel { color: #57606a; }")
         self.suppressed.hide()

@@ -1,4 +1,4 @@
-"""Hand-checked tables for business hours, splitting and billing (issue 7).
+"""Hand-checked tables for business hours, splitting and billing.
 
 Every expected number below was worked out by hand from a wall clock and a
 calendar; the comment on each row shows the arithmetic.  DST dates 2026:

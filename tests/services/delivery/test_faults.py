@@ -1,4 +1,4 @@
-"""Fault injection (issue 7 proof): timers + outbox + the real Redmine adapter against a hostile fake Redmine.
+"""Fault injection: timers + outbox + the real Redmine adapter against a hostile fake Redmine.
 
 The harness is bench/faults.py (it prints the figures for 1,000 runs); this
 test runs it with fewer runs so the suite stays under half a minute.  The fake

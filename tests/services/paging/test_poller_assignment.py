@@ -1,6 +1,6 @@
 """The backup's app pages them when a ticket is escalated to them through the ticket system.
 
-Shared escalation (issue 5): the app that escalates reassigns the ticket; every
+Shared escalation: the app that escalates reassigns the ticket; every
 app polls the same system and pages its owner when an open ticket it knew
 becomes assigned to them — once per assignment, never for their own doing.
 The local book stands in for the PSA here (it reassigns like one).
