@@ -87,9 +87,11 @@ def aside(tokens: list[str], at: int, end: int, kind: str, present: int = -1) ->
     if role & _PLAN and end < len(tokens) and tokens[end] in PLANNED:
         return tokens[end]
     if role & _SCAN and at > 1 and tokens[at - 1] == "for":  # "scanned it for malware"
-        for word in tokens[max(at - 4, 0):at - 1]:
-            if word in STEPS:
-                return word
+        for k in range(at - 2, max(at - 5, -1), -1):
+            if tokens[k] in SENTENCE_ENDS:
+                break
+            if tokens[k] in STEPS:
+                return tokens[k]
     if role & _AFTER:
         k, stop, size = end, end + 2, len(tokens)
         if not role & (_QUESTION | _EVERYONE):

@@ -159,3 +159,8 @@ def test_a_contained_scare_and_a_single_feature_stay_quiet() -> None:
     assert judge("Export fails", "the export to excel fails with an error, the rest of the app works").page is False
     lost = judge("Sync failed", "after the sync failed the team's project data was lost")
     assert lost.page is True and not any("one feature" in r for r in lost.reasons)
+
+
+def test_a_step_in_the_sentence_before_does_not_make_a_search() -> None:
+    assert read("the pcs were rebooted. for ransomware the note says pay").found["security"] == "ransomware"
+    assert "security" not in read("the pcs were rebooted for ransomware checks").found
