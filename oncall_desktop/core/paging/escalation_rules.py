@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from oncall_desktop.core.paging.maintenance import Terms
+from oncall_desktop.core.paging.triage_context import aside_said
 from oncall_desktop.core.paging.triage_signals import KINDS, Reading, read, score
 from oncall_desktop.core.paging.triage_words import LABELS, WEIGHTS
 from oncall_desktop.core.tickets.tickets import SEVERITIES, Ticket
@@ -479,17 +480,17 @@ class TriageRule(_Rule):
     def _new_verdict(self, text: str) -> tuple[int, tuple[str, ...]]:
         """The verdict on a text not judged before (kept by text, and by what its words said)."""
         by_text, by_reading = self._said
-        found, negated = read(text)
-        if found or negated:
+        found, negated, put_aside = read(text)
+        if found or negated or put_aside:
             # all a verdict depends on, kinds in the order found; a reading's phrases are the index's
             # own strings, so a reading seen before compares by identity
-            heard = (*found, *found.values(), None, *negated, *negated.values()) if negated else \
-                (*found, *found.values())
+            heard = (*found, *found.values(), None, *negated, *negated.values(), None, *put_aside.items()) \
+                if negated or put_aside else (*found, *found.values())
             verdict = by_reading.get(heard)
             if verdict is None:
                 if len(by_reading) >= VERDICTS_KEPT - 1:  # room for this reading in both its forms
                     by_reading.clear()
-                verdict = by_reading[heard] = self._verdict_for(found, negated, by_reading)
+                verdict = by_reading[heard] = self._verdict_for(Reading(found, negated, put_aside), by_reading)
         else:
             verdict = _NO_VERDICT
         if len(by_text) >= VERDICTS_KEPT:
@@ -505,21 +506,24 @@ class TriageRule(_Rule):
         by_text, by_reading = self._said
         return len(by_text), len(by_reading)
 
-    def _verdict_for(self, found: Mapping[str, str], negated: Mapping[str, str],
+    def _verdict_for(self, reading: Reading,
                      by_reading: dict[object, tuple[int, tuple[str, ...]]]) -> tuple[int, tuple[str, ...]]:
         """The verdict on a reading whatever order its kinds were found in (kept under that form too)."""
-        alike = (KINDS, *map(found.get, KINDS), *negated.items())  # KINDS first: no order-of-finding form is alike
+        # KINDS first: no order-of-finding form is alike
+        alike = (KINDS, *map(reading.found.get, KINDS), *reading.negated.items(), None, *reading.set_aside.items())
         verdict = by_reading.get(alike)
         if verdict is None:
-            verdict = by_reading[alike] = self._verdict(Reading(found, negated))
+            verdict = by_reading[alike] = self._verdict(reading)
         return verdict
 
     def _verdict(self, reading: Reading) -> tuple[int, tuple[str, ...]]:
         total, parts = score(reading, self._weights)
-        why = [f"{LABELS[k]} ('{shown}', +{w})" if w > 0 else f"lowered: {LABELS[k]} ('{shown}', −{-w})"
-               for k, w, shown in parts]
+        why = [f"{LABELS[k]} ('{shown}', +{w})" if w > 0 else f"lowered: {LABELS[k]} ('{shown}', −{-w})" if w else
+               f"not counted twice: {LABELS[k]} ('{shown}' counted already)" for k, w, shown in parts]
         why += [f"not counted: {LABELS[k]} ('{shown}' after a negation)" for k, shown in reading.negated.items()
                 if k not in reading.found and self._weights.get(k, 0)]
+        why += [f"not counted: {LABELS[k]} ('{shown}', {aside_said(marker)})"
+                for k, (shown, marker) in reading.set_aside.items() if k not in reading.negated and self._weights.get(k, 0)]
         if not why:
             return 4, ()
         level = 1 if total >= self.p1_score else 2 if total >= self.page_score else 3 if total > 0 else 4

@@ -25,9 +25,16 @@ from collections.abc import Mapping
 from itertools import product
 from typing import NamedTuple
 
-from oncall_desktop.core.paging.triage_words import MACROS, NEGATABLE, NEGATORS, NOT_AFTER, ONLY_WITH, PHRASES
+from oncall_desktop.core.paging.triage_context import (
+    CONTEXTUAL,
+    KIND_CONTEXTS,
+    SENTENCE_ENDS,
+    aside,
+    contexts,
+)
+from oncall_desktop.core.paging.triage_words import MACROS, NEGATABLE, NEGATORS, NOT_AFTER, NOT_WITH, ONLY_WITH, PHRASES
 
-__all__ = ["KINDS", "Reading", "phrase_index", "read", "score", "words_of"]
+__all__ = ["KINDS", "Reading", "phrase_index", "read", "score", "tokens_of", "words_of"]
 
 #: Every signal kind, in the order reasons are listed.
 KINDS: tuple[str, ...] = tuple(PHRASES)
@@ -98,6 +105,28 @@ def words_of(text: str) -> list[str]:
     return plain.split()
 
 
+#: as ``_KEPT``, with a sentence's end kept as ``BREAK`` or ``QUESTION``
+_KEPT_ENDS = bytes(c if c in b"abcdefghijklmnopqrstuvwxyz0123456789'-?" else 0x7C if c in b".!;:\n" else 0x20
+                   for c in range(256))
+
+
+def tokens_of(text: str) -> list[str]:
+    """The words of ``text`` as :func:`words_of` finds them, each sentence followed by its end (``|`` or ``?``).
+
+    Sentences are what lets a word be read in its context: "in case of a
+    breach" is a what-if, "restarted the server" a step already taken, and
+    a phrase never runs on from one sentence into the next.
+    """
+    if "’" in text:
+        text = text.replace("’", "'")
+    plain = text.encode("utf-8", "surrogatepass").translate(_KEPT_ENDS).decode("ascii")
+    if "'" in plain or "-" in plain:
+        plain = _LONE.sub(" ", plain)
+    if "?" in plain:
+        plain = plain.replace("?", " ? ")
+    return plain.replace("|", " | ").split()
+
+
 def phrase_index() -> dict[str, list[_Entry]]:
     """Every phrase as (first word → the rest of it, its kind), in the order :func:`read` tries them.
 
@@ -120,6 +149,8 @@ def _match(tokens: list[str], at: int, rest: tuple[str, ...]) -> int:
         if word == _GAP:
             tail = rest[k + 1:]
             for skip in range(_GAP_WORDS + 1):
+                if skip and (at + skip > len(tokens) or tokens[at + skip - 1] in SENTENCE_ENDS):
+                    break  # a gap stays in its sentence
                 end = _match(tokens, at + skip, tail)
                 if end >= 0:
                     return end
@@ -149,6 +180,8 @@ class _Plan(NamedTuple):
     #: the words that must come next for any of ``groups`` to fit, when each needs one ("the" + "whole",
     #: "system", …): most times "the" is followed by none of them, and the word is passed at once
     nexts: frozenset[str] | None
+
+
 
 
 def _plan(entries: list[_Entry], first: str) -> _Plan:
@@ -182,10 +215,15 @@ _PLANS: dict[str, _Plan] = {first: _plan(entries, first) for first, entries in p
 
 
 class Reading(NamedTuple):
-    """What one ticket's words say: kind → the words that first fired it; negated hits kept apart."""
+    """What one ticket's words say: kind → the words that first fired it; negated hits and hits set aside apart.
+
+    ``set_aside`` holds, for a kind that did not fire, its first hit that
+    :func:`~oncall_desktop.core.paging.triage_context.aside` set aside and the word that did it: (phrase, word).
+    """
 
     found: Mapping[str, str]
     negated: Mapping[str, str]
+    set_aside: Mapping[str, tuple[str, str]] = {}
 
 
 _EMPTY = Reading({}, {})
@@ -197,20 +235,26 @@ def read(lowered_text: str) -> Reading:
     """The signals in ``lowered_text`` (already ``str.lower()``-ed, subject and body together).
 
     For each kind, the first word (in text order) where one of its phrases
-    fits decides: with a negation in the two words before it, the hit is kept
-    apart as negated and the reading goes on; otherwise the kind is found.
-    Among kinds negated at the same word, the one whose phrase comes first in
-    the index is listed first.
+    fits, with neither a negation in the two words before it nor a context
+    that sets it aside (:func:`aside`), decides.  A negated hit is kept apart
+    as negated, a hit set aside as set aside, and the reading goes on.  Among
+    kinds negated at the same word, the one whose phrase comes first in the
+    index is listed first.
+
+    The context is looked at last, and only where a ticket has a word of one:
+    each kind's first hit is found as if no context mattered, then a hit
+    that its context sets aside is put aside and its kind read on from there.
     """
     text = lowered_text
     if ">" in text or "wrote:" in text or "original message" in text:
         cut = _QUOTED.search(text)
         if cut is not None and cut.start() > text.find("\n"):  # never the subject line itself
             text = text[:cut.start()]
-    tokens = words_of(text)
+    tokens = tokens_of(text)
     plans, negators = _PLANS, NEGATORS
     found: dict[str, str] = {}
     negated: dict[str, str] = {}
+    negated_at: dict[str, tuple[int, int]] | None = None  # kind → (word, place in the index) of its negated hit
     last = len(tokens) - 1
     vocabulary: set[str] | None = None  # the ticket's words, made when a phrase with a gap is tried
     for i, token in enumerate(tokens):
@@ -237,25 +281,10 @@ def read(lowered_text: str) -> Reading:
         for kind, negatable, blockers, by_next, any_next in groups:
             if kind in found:
                 continue
-            tried = by_next.get(tokens[i + 1], any_next) if by_next and i < last else any_next
-            for hit in tried:
-                place, rest, plain, need, shown = hit  # place and shown are the hit's when the loop breaks
-                if not rest:
-                    if blockers is None or not i or tokens[i - 1] not in blockers:
-                        break
-                elif plain is not None:
-                    if tokens[i + 1:i + 1 + len(plain)] == plain:
-                        break
-                else:
-                    if vocabulary is None:
-                        vocabulary = set(tokens)
-                    if need <= vocabulary:
-                        end = _match(tokens, i + 1, rest)
-                        if end >= 0:
-                            shown = " ".join(tokens[i:end])
-                            break
-            else:
+            hit = _fits(tokens, i, blockers, by_next, any_next, vocabulary)
+            if hit is None:
                 continue
+            place, _, shown, vocabulary = hit
             if negatable:
                 if negative is None:
                     negative = (i > 0 and tokens[i - 1] in negators) or (i > 1 and tokens[i - 2] in negators)
@@ -265,24 +294,151 @@ def read(lowered_text: str) -> Reading:
                     continue
             found[kind] = shown
         if held is not None:
-            for _, kind, shown in sorted(held):
+            if negated_at is None:
+                negated_at = {}
+            for place, kind, shown in sorted(held):
                 negated[kind] = shown
-    return Reading(found, negated) if found or negated else _EMPTY
+                negated_at[kind] = (i, place)
+    if not found:
+        return Reading(found, negated) if negated else _EMPTY
+    if CONTEXTUAL.isdisjoint(found):
+        return Reading(found, negated)
+    present = contexts(tokens)
+    listening = [k for k in found if KIND_CONTEXTS.get(k, 0) & present] if present else None
+    if not listening:
+        return Reading(found, negated)
+    put_aside: dict[str, tuple[str, str]] = {}
+    before = len(negated)
+    for kind in listening:
+        at, end = _hit_at(tokens, kind, found[kind])
+        marker = aside(tokens, at, end, kind, present)
+        if marker:
+            put_aside[kind] = (found.pop(kind), marker)
+            if negated_at is None:
+                negated_at = {}
+            _read_on(tokens, at + 1, kind, present, found, negated, negated_at, put_aside)
+    if len(negated) > before and negated_at is not None:  # negated while reading on: in text order with the others again
+        negated = {k: negated[k] for k in sorted(negated, key=negated_at.__getitem__)}
+    if put_aside:
+        return Reading(found, negated, {k: v for k, v in put_aside.items() if k not in found})
+    return Reading(found, negated)
+
+
+def _hit_at(tokens: list[str], kind: str, shown: str) -> tuple[int, int]:
+    """Where the hit :func:`read` found for ``kind``, shown as ``shown``, starts and ends.
+
+    The first place its words stand that no negation or blocking word before
+    disqualifies: where the same words stood earlier, they would have fitted
+    there, so only what is before them can have kept them from counting.
+    """
+    words = shown.split() if " " in shown else None
+    size, first = (len(words), words[0]) if words else (1, shown)
+    blockers = NOT_AFTER.get(first) if size == 1 else None
+    at = -1
+    while True:
+        at = tokens.index(first, at + 1)
+        if size > 1 and tokens[at:at + size] != words:
+            continue
+        if blockers is not None and at and tokens[at - 1] in blockers:
+            continue
+        if kind in NEGATABLE and ((at > 0 and tokens[at - 1] in NEGATORS) or (at > 1 and tokens[at - 2] in NEGATORS)):
+            continue
+        return at, at + size
+
+
+def _fits(tokens: list[str], i: int, blockers: frozenset[str] | None, by_next: dict[str, tuple[_Try, ...]],
+          any_next: tuple[_Try, ...], vocabulary: set[str] | None) -> tuple[int, int, str, set[str] | None] | None:
+    """The first of one kind's phrases that fits at ``tokens[i]``: (its place, its end, as shown, vocabulary)."""
+    tried = by_next.get(tokens[i + 1], any_next) if by_next and i < len(tokens) - 1 else any_next
+    for place, rest, plain, need, shown in tried:
+        if not rest:
+            if blockers is None or not i or tokens[i - 1] not in blockers:
+                return place, i + 1, shown, vocabulary
+        elif plain is not None:
+            if tokens[i + 1:i + 1 + len(plain)] == plain:
+                return place, i + 1 + len(plain), shown, vocabulary
+        else:
+            if vocabulary is None:
+                vocabulary = set(tokens)
+            if need <= vocabulary:
+                end = _match(tokens, i + 1, rest)
+                if end >= 0:
+                    return place, end, " ".join(tokens[i:end]), vocabulary
+    return None
+
+
+def _read_on(tokens: list[str], start: int, kind: str, present: int, found: dict[str, str], negated: dict[str, str],
+             negated_at: dict[str, tuple[int, int]], put_aside: dict[str, tuple[str, str]]) -> None:
+    """Read ``kind`` on from ``tokens[start]`` after its hit was set aside, as :func:`read` reads every kind."""
+    firsts = _FIRSTS[kind]
+    vocabulary: set[str] | None = None
+    for i in range(start, len(tokens)):
+        how = firsts.get(tokens[i])
+        if how is None:
+            continue
+        place, group = how
+        if group is None:  # the word alone fits
+            end, shown, negatable = i + 1, tokens[i], place >= 0
+        else:
+            _, negatable, blockers, by_next, any_next = group
+            hit = _fits(tokens, i, blockers, by_next, any_next, vocabulary)
+            if hit is None:
+                continue
+            place, end, shown, vocabulary = hit
+        if negatable and ((i > 0 and tokens[i - 1] in NEGATORS) or (i > 1 and tokens[i - 2] in NEGATORS)):
+            if kind not in negated:
+                negated[kind] = shown
+                negated_at[kind] = (i, place)
+            continue
+        marker = aside(tokens, i, end, kind, present)
+        if marker:
+            put_aside.setdefault(kind, (shown, marker))
+            continue
+        found[kind] = shown
+        return
+
+
+def _firsts() -> dict[str, dict[str, tuple[int, _Group | None]]]:
+    """Kind → the words that start one of its phrases → how: (negated hit's place or -1, None) when the word
+    alone fires it, (0, its group) when its phrases go on past the word."""
+    out: dict[str, dict[str, tuple[int, _Group | None]]] = {kind: {} for kind in KINDS}
+    for first, plan in _PLANS.items():
+        for kind in plan.free:
+            out[kind][first] = (-1, None)
+        for place, kind in plan.guarded:
+            out[kind][first] = (place, None)
+        for group in plan.groups:
+            out[group[0]][first] = (0, group)
+    return out
+
+
+_FIRSTS = _firsts()
 
 
 def score(reading: Reading, weights: Mapping[str, int]) -> tuple[int, list[tuple[str, int, str]]]:
     """The sum of the fired kinds' weights, and (kind, weight, phrase) for each, in :data:`KINDS` order.
 
-    A kind with weight 0 is switched off: it neither counts nor shows.  A kind
+    A kind with weight 0 is switched off: it neither counts nor shows.  Words
+    that already raised the score raise it once: a second raising kind they
+    fire is listed with weight 0 ("disruption" is broken now, not also
+    impact).  A kind
     in ``ONLY_WITH`` counts only beside its partner (security advice lowers a
-    security hit; in a ticket about a dead server it says nothing).
+    security hit; in a ticket about a dead server it says nothing), one in
+    ``NOT_WITH`` never beside those (a feature named beside lost data).
     """
     total, parts = 0, []
+    raised: set[str] = set()
     for kind in KINDS:
         shown = reading.found.get(kind)
-        if shown is None or (kind in ONLY_WITH and ONLY_WITH[kind] not in reading.found):
+        if shown is None or (kind in ONLY_WITH and ONLY_WITH[kind] not in reading.found) or \
+                (kind in NOT_WITH and not NOT_WITH[kind].isdisjoint(reading.found)):
             continue
         weight = weights.get(kind, 0)
+        if weight > 0:
+            if shown in raised:  # the same words are one piece of evidence: they raise once
+                parts.append((kind, 0, shown))
+                continue
+            raised.add(shown)
         if weight:
             total += weight
             parts.append((kind, weight, shown))

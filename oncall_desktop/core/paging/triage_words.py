@@ -67,7 +67,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "we did not make", "we didn't make", "we didnt make", "wasn't us", "not one of us", "took over",
         "password was changed .. not", "penetrated", "renaming all", "renaming our", "getting renamed",
         "strange extension", "weird extension", "new extension", "random extension", "unknown extension",
-        "security breach", "phishing attack", "spear phishing",
+        "security breach", "phishing attack", "spear phishing", "exposed", "exposure", "unapproved access",
+        "gained access", "without authorisation", "without authorization", "unknown party", "unknown account*",
     ),
     # someone's data gone, not a file misplaced
     "data_loss": (
@@ -76,7 +77,7 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "folders .. gone", "wiped", "corrupt*", "corruption", "database .. gone", "records .. missing",
         "records .. deleted", "everything is gone", "everything .. deleted", "lost .. files", "backups .. deleted",
         "disappeared", "vanished", "gone missing", "data .. missing", "data .. deleted", "data .. erased",
-        "overwritten", "erased",
+        "overwritten", "erased", "loss of .. data", "loss of all", "files .. gone", "documents .. gone",
     ),
     # something broken now
     "outage": (
@@ -93,7 +94,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "not functioning", "{isnt} functioning", "stopped functioning", "interruption*", "went down",
         "goes down", "breakdown", "problems accessing", "trouble accessing", "difficulty accessing",
         "difficulties accessing", "issues accessing", "{cant} {verb}", "water", "smoke", "fire", "leak*",
-        "dismounted", "denied", "access denied", "no service", "no signal",
+        "dismounted", "denied", "access denied", "no service", "no signal", "no longer available",
+        "no longer accessible", "ceased to function*", "ceased working",
     ),
     # how far it reaches: everyone, a site, many people
     "wide": (
@@ -103,7 +105,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "multiple {people}", "several {people}", "many {people}", "most {people}", "other {people}",
         "more {people}", "multiple locations", "multiple sites", "both offices", "both sites", "every {device}", "on every",
         "each {device}", "whole .. team", "entire .. team", "all .. staff", "several of us", "many of us", "half the",
-        "half of the", "{people} and",
+        "half of the", "{people} and", "widespread", "several systems", "multiple systems", "several services",
+        "multiple services", "across several", "across multiple",
         "{people} can't", "{people} cannot", "{people} unable", "{people} report*", "{people} affected",
         "{all} computers", "{all} pcs", "{all} machines", "{all} workstations", "{all} devices",
         "{all} phones", "{all} laptops", "{all} terminals", "{all} registers", "{all} tills",
@@ -125,7 +128,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "online store", "online shop", "e-commerce", "ecommerce", "checkout", "payment processing",
         "card terminal*", "card machine*", "terminals", "tills", "registers", "citrix", "rds",
         "remote desktop", "terminal server", "hypervisor", "vmware", "hyper-v", "esxi", "cluster",
-        "virtual machine*", "vms", "aws", "azure", "app server",
+        "virtual machine*", "vms", "aws", "azure", "app server", "platform", "saas", "service outage*",
+        "service disruption*", "service interruption*",
         "line of business", "practice management", "accounting system", "billing system",
         "scheduling system", "booking system", "reservation system", "inventory system", "warehouse system",
         "dispatch", "lab system", "pacs", "dental software", "infrastructure", "datacenter", "data center",
@@ -135,9 +139,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
     ),
     # a system, without saying which: weaker than a named shared one
     "system": (
-        "our system", "our systems", "the system", "systems", "platform", "application", "applications",
-        "services", "api", "hosting", "portal", "payment*", "storage", "cloud", "saas", "host", "tool",
-        "software", "app", "dashboard",
+        "our system", "our systems", "the system", "systems", "services", "api", "hosting", "portal", "payment*",
+        "storage", "cloud", "host",
     ),
     # what it stops: work, production, customers, patients, money
     "impact": (
@@ -155,7 +158,7 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
     # the caller's own alarm, weak on its own
     "urgent": (
         "urgent", "urgently", "emergency", "asap", "critical", "immediately", "immediate", "right now",
-        "severe", "sev1", "sev 1", "p1", "priority 1", "911", "help!", "please help",
+        "severe", "sev1", "sev 1", "p1", "priority 1", "911", "please help",
     ),
     # one person, one device
     "narrow": (
@@ -163,7 +166,7 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "only my", "only mine", "only on my", "one user", "a user", "single user", "a single user",
         "one of our users", "one of my", "one employee", "an employee", "a colleague", "a staff member",
         "new employee", "new starter", "new hire", "one computer", "one laptop", "one pc", "one machine",
-        "one device", "one printer", "a printer", "printer*", "toner", "scanner", "paper jam", "jammed",
+        "one device", "one printer", "a printer", "printer", "toner", "scanner", "paper jam", "jammed",
         "keyboard", "mouse", "webcam", "headset", "docking station", "monitor", "second screen",
         "accidentally", "a file", "one file", "an email", "a folder", "a document", "a spreadsheet",
         "password reset", "reset my password", "forgot my password", "forgotten password",
@@ -172,7 +175,8 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "everyone else", "everybody else", "rest of the office", "others are fine", "others are ok",
         "others can", "other users are fine", "{people} are fine", "{people} are ok", "{people} are connected",
         "only affects me", "only affecting me", "i'm locked out",
-        "i am locked out", "locked out of my", "home internet", "home wifi", "home network", "home router",
+        "i am locked out", "locked out of my", "my data", "my files", "my documents", "my project*", "my tasks",
+        "my folder*", "my emails", "my mail", "my work", "home internet", "home wifi", "home network", "home router",
     ),
     # the writer alone, so far ("I can't", not "we can't")
     "self": (
@@ -185,7 +189,9 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
     "request": (
         "how do i", "how do we", "how to", "how can i", "how can we", "how would", "question", "questions",
         "inquiry", "enquiry", "inquire", "wondering", "would like", "we'd like", "i'd like", "like to request",
-        "request*", "please add", "please create", "please set up", "please install", "please order", "set up a",
+        "request for information", "request to", "request a", "request an", "requesting a", "requesting an",
+        "requesting information", "enhancement*", "change request*", "please add", "please create", "please set up",
+        "please install", "please order", "set up a",
         "set up an", "setup a", "new user", "onboard*", "offboard*", "license*", "licence*", "quote", "pricing",
         "invoice", "feature request*", "new feature*", "information on", "information about",
         "more information", "details on", "documentation", "tutorial", "training", "permission*",
@@ -196,23 +202,41 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "customiz*", "customis*", "contract", "service credits", "does our", "do we have", "is there a way",
         "looking for", "seeking", "guidance", "advice", "recommend*", "best practice*", "tips",
         "help with setting", "help me set", "change the", "change our", "upgrade to", "upgrade our",
+        "could you tell", "could you explain", "can you explain", "could you provide information",
+        "provide information", "could you share", "can you share", "could you suggest", "could you recommend",
+        "do you offer", "do you support", "does your", "we are evaluating", "we are considering", "evaluating",
         "integrate with", "integrate our", "install a", "install an", "implement a", "implementing a",
     ),
     # security talk that is not an incident
     "security_advice": (
         "security question", "best practice*", "recommend*", "advice", "guidance", "policy", "policies",
         "audit", "compliance", "training", "awareness", "how secure", "how do we protect", "how can we protect",
-        "hardening", "assessment", "phishing test", "phishing simulation", "inquir*", "enquir*", "question*",
+        "hardening", "assessment", "phishing test", "phishing simulation", "question*",
         "wondering", "interested", "is it real", "is this real", "is this legit", "is this a scam", "a scam",
         "didn't click", "didnt click", "did not click", "didn't call", "didnt call", "did not call",
         "didn't open", "did not open", "just forwarding", "it was me", "was me", "in case of", "concerned",
         "in light of", "measures to prevent", "what measures",
     ),
+    # a security scare that is over or was never real: counts only beside a security hit
+    "contained": (
+        "contained", "false alarm", "false positive", "was secured", "were secured", "been secured", "turned out",
+        "was legitimate", "it was me", "was me", "sessions revoked", "no files were affected", "nothing was accessed",
+        "no sign of", "no evidence of", "not real", "was blocked", "were blocked", "been blocked", "quarantined",
+    "have since", "has since", "steps have been taken", "measures have been taken", "been addressed",
+    ),
+    # a part or feature of an application, not a system people share ("the export fails", "the sync stopped")
+    "feature": (
+        "integration", "integrations", "sync", "syncing", "synchronization", "synchronisation", "synchronize*",
+        "synchronise*", "export", "exporting", "import", "importing", "dashboard", "widget", "plugin", "plug-in",
+        "add-in", "macro", "module", "feature", "template", "backup", "backup job*", "scheduled job",
+    ),
     # it is slow, now and then, or can wait
     "degraded": (
         "intermittent*", "sporadic*", "occasional*", "sometimes", "from time to time", "now and then",
         "slow*", "sluggish", "lag*", "laggy", "delay*", "performance", "a bit", "minor", "small issue",
-        "cosmetic", "glitch*", "flicker*", "once in a while", "every now and then",
+        "cosmetic", "glitch*", "flicker*", "once in a while", "every now and then", "inaccura*", "incorrect*",
+        "imprecise", "discrepanc*", "inconsisten*", "not updating", "not syncing", "recurring", "peak hours",
+        "peak times", "peak usage",
     ),
     # the writer says it can wait
     "calm": (
@@ -234,10 +258,11 @@ PHRASES: Final[dict[str, tuple[str, ...]]] = {
         "back to normal", "came back up", "came back online", "came back on", "come back up", "been restored",
         "was restored", "were restored", "is restored", "restored now", "now restored", "service restored",
         "power restored", "connection restored", "connectivity restored", "has recovered", "have recovered",
-        "recovered now", "been contained", "is contained", "was contained", "threat contained", "quarantined",
+        "recovered now", "been secured", "was secured", "were secured",
+        "been contained", "is contained", "was contained", "threat contained", "quarantined",
         "false alarm", "never mind", "nevermind", "ignore this", "ignore my", "please close", "you can close",
         "can be closed", "no longer an issue", "no longer a problem", "no longer needed", "all good now",
-        "post mortem", "post-mortem", "postmortem", "root cause", "rca", "incident report",
+        "post mortem", "post-mortem", "postmortem", "root cause analysis", "rca", "incident report",
         "{past} outage*", "{past} incident*", "{past} issue*", "{past} problem*", "{past} downtime",
         "after the outage", "since the outage", "following the outage", "after the incident",
         "following the incident", "went down yesterday", "happened yesterday", "happened last",
@@ -253,11 +278,67 @@ NEGATORS: Final[frozenset[str]] = frozenset((
     "preventing", "avoid", "avoiding", "against", "if", "whether", "case",
 ))
 
+#: Kinds whose hit in a what-if or a question is not news ("in case of a breach", "what if the server fails?").
+SUPPOSABLE: Final[frozenset[str]] = frozenset(("security", "data_loss", "outage", "impact"))
+
+#: Words that, earlier in the same sentence, make it a what-if, a plan or a precaution rather than a report.
+SUPPOSING: Final[frozenset[str]] = frozenset((
+    "if", "whether", "unless", "case", "should", "prevent", "prevents", "preventing", "prevention", "avoid",
+    "avoiding", "against", "protect", "protecting", "protection", "shield", "shielding", "safeguard",
+    "safeguarding", "risk", "risks", "future", "hypothetical", "hypothetically", "suppose", "supposing",
+    "imagine", "ever", "potentially", "minimise", "minimize", "reduce", "before",
+))
+
+#: Kinds whose hit in a sentence that guesses at a cause is the guess, not the report
+#: ("a server outage might have caused it"); a security hit, even guessed at, stays one.
+SPECULABLE: Final[frozenset[str]] = frozenset(("outage", "data_loss", "impact", "shared", "system", "feature"))
+#: Words that, earlier in the sentence, make what follows a guess at a cause.
+GUESSING: Final[frozenset[str]] = frozenset(("might", "may", "perhaps", "possibly", "probably", "likely", "maybe",
+                                            "suspect", "suspected", "suspects"))
+
+#: Words a sentence that asks starts with, even without a question mark ("How to handle suspicious logins").
+ASKING: Final[frozenset[str]] = frozenset(("how", "what", "which", "why"))
+#: Words that ask when "you", "we" or "i" follow ("could you explain…", "can we…").
+ASKING_WITH: Final[frozenset[str]] = frozenset(("could", "can", "would", "will", "should", "do", "does"))
+
+#: Kinds of one person or device: in a sentence that speaks of everyone, they are the everyone's things
+#: ("no one can log in to their pc").
+NARROW_KINDS: Final[frozenset[str]] = frozenset(("narrow",))
+#: Words that, in the same sentence, make a narrow phrase everyone's.
+EVERYONE: Final[frozenset[str]] = frozenset(("everyone", "everybody", "nobody", "noone", "every", "all", "none",
+                                             "whole", "entire"))
+
+#: Words that, right after a hit, make it a plan or a product, not an event ("ransomware protection").
+PLANNED: Final[frozenset[str]] = frozenset((
+    "protection", "prevention", "training", "awareness", "policy", "policies", "insurance", "simulation",
+    "simulations", "readiness", "plan", "plans", "planning", "drill", "drills", "notification", "notifications",
+    "alerting", "monitoring", "scenario", "scenarios", "recovery", "response", "procedure", "procedures",
+    "questionnaire", "guarantee", "guarantees", "credits",
+))
+
+#: Kinds that name what a ticket is about: beside a step the writer took, they name what was worked on.
+STEP_KINDS: Final[frozenset[str]] = frozenset(("shared", "system", "wide", "feature"))
+
+#: A step the writer took ("restarted the server", "checked the firewall", "routers were rebooted").
+STEPS: Final[frozenset[str]] = frozenset((
+    "restart", "restarted", "restarting", "reboot", "rebooted", "rebooting", "check", "checked", "checking",
+    "review", "reviewed", "reviewing", "verify", "verified", "verifying", "examine", "examined", "examining",
+    "inspect", "inspected", "inspecting", "update", "updated", "updating", "adjust", "adjusted", "adjusting",
+    "reset", "resetting", "clear", "cleared", "clearing", "reinstall", "reinstalled", "reinstalling",
+    "reconfigure", "reconfigured", "optimise", "optimised", "optimize", "optimized", "optimizing", "optimising",
+    "scale", "scaled", "scaling", "upgrade", "upgraded", "upgrading", "patch", "patched", "patching",
+    "scan", "scanned", "scanning", "tested", "testing", "confirmed", "validated", "validating", "power-cycled", "rebuilt",
+    "reconnected",
+))
+
 #: Kinds a negator in front cancels (lowering kinds say it themselves: "not urgent").
 NEGATABLE: Final[frozenset[str]] = frozenset(("security", "data_loss", "outage", "impact", "urgent", "resolved"))
 
 #: A kind that counts only when another fired: security talk lowers a security hit, nothing else.
-ONLY_WITH: Final[dict[str, str]] = {"security_advice": "security"}
+ONLY_WITH: Final[dict[str, str]] = {"security_advice": "security", "contained": "security"}
+
+#: A kind that does not count beside these: a feature failing lowers an outage, not lost data or an intrusion.
+NOT_WITH: Final[dict[str, frozenset[str]]] = {"feature": frozenset(("data_loss", "security"))}
 
 #: A word that is something else after these ("shut down", "slow down", "get fixed").
 NOT_AFTER: Final[dict[str, frozenset[str]]] = {
@@ -293,6 +374,8 @@ LABELS: Final[dict[str, str]] = {
     "self": "only the writer so far",
     "request": "a question, request or change",
     "security_advice": "security advice, not an incident",
+    "contained": "the security scare is over or was not real",
+    "feature": "one feature of an application",
     "degraded": "slow or now and then",
     "calm": "the caller says it can wait",
     "resolved": "already resolved or in the past",
@@ -300,6 +383,7 @@ LABELS: Final[dict[str, str]] = {
 
 #: Built-in weights: a ticket pages at 4, pages P1 at 9 (``triage`` rule in the rules file).
 WEIGHTS: Final[dict[str, int]] = {
-    "security": 10, "data_loss": 3, "outage": 2, "wide": 2, "shared": 2, "system": 1, "impact": 2, "urgent": 1,
-    "narrow": -3, "self": -2, "request": -2, "security_advice": -5, "degraded": -2, "calm": -4, "resolved": -5,
+    "security": 10, "data_loss": 4, "outage": 2, "wide": 2, "shared": 2, "system": 1, "impact": 2, "urgent": 1,
+    "narrow": -3, "self": -2, "request": -2, "security_advice": -5, "contained": -8, "feature": -2,
+    "degraded": -2, "calm": -4, "resolved": -5,
 }

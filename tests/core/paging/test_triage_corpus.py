@@ -4,7 +4,12 @@
 what MSP techs see after hours (outages, ransomware, M365 down, VPN down for
 all, POS/EHR down; against password resets, one laptop, one printer, how-to
 questions, slowness, resolved reports), each with its label and the reason
-for it.  Each half ("tune", "held") must meet the figure on its own.
+for it.  ``data/triage_corpus_formal.jsonl`` holds more, written the same way
+before the rules were tuned on them: long formal help-desk tickets ("Dear
+Support Team, we are experiencing…") and terse after-hours ones, with security
+questions, what-if questions that name an outage or a breach, single-feature
+failures and post-incident reports among them.  Each half ("tune", "held") of
+each corpus must meet the figure on its own.
 """
 from __future__ import annotations
 
@@ -18,24 +23,27 @@ from oncall_desktop.core.paging.escalation import Context, default_rules, evalua
 from oncall_desktop.core.tickets.tickets import Ticket
 
 NOW = datetime(2026, 1, 5, 3, 0, tzinfo=timezone.utc)
-CORPUS = Path(__file__).parent / "data" / "triage_corpus.jsonl"
+CORPORA = ("triage_corpus.jsonl", "triage_corpus_formal.jsonl")
 
 
-def _rows() -> list[dict]:
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def _rows(corpus: str) -> list[dict]:
+    path = Path(__file__).parent / "data" / corpus
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_the_corpus_is_big_enough_and_says_why() -> None:
-    rows = _rows()
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_the_corpus_is_big_enough_and_says_why(corpus: str) -> None:
+    rows = _rows(corpus)
     assert len(rows) >= 150
     assert all(r["label"] in ("P", "Q") and r["why"].strip() and r["ticket"]["title"].strip() for r in rows)
     assert {r["half"] for r in rows} == {"tune", "held"}
     assert sum(r["label"] == "P" for r in rows) >= 50
 
 
+@pytest.mark.parametrize("corpus", CORPORA)
 @pytest.mark.parametrize("half", ["tune", "held"])
-def test_built_in_rules_meet_recall_095_and_precision_080(half: str) -> None:
-    rows = [r for r in _rows() if r["half"] == half]
+def test_built_in_rules_meet_recall_095_and_precision_080(corpus: str, half: str) -> None:
+    rows = [r for r in _rows(corpus) if r["half"] == half]
     tickets = [Ticket.from_json(dict(r["ticket"], id=f"corpus:{r['id']}"), NOW) for r in rows]
     decisions = evaluate_all(tickets, default_rules(), Context(), NOW)
     tp = sum(r["label"] == "P" and d.page for r, d in zip(rows, decisions, strict=True))

@@ -102,3 +102,65 @@ def test_every_kind_has_a_label_and_weight() -> None:
     from oncall_desktop.core.paging.triage_words import LABELS, WEIGHTS
 
     assert set(KINDS) == set(LABELS) == set(WEIGHTS)
+
+
+@pytest.mark.parametrize("text, kind, marker", [
+    ("in case of a data breach, who do we call first", "security", "case"),
+    ("we want backups that protect us from data loss", "data_loss", "protect"),
+    ("what happens to our data if the server fails?", "outage", "if"),
+    ("is the mail server down for maintenance tonight?", "outage", "?"),
+    ("how to handle a suspicious login alert", "security", "how"),
+    ("question about ransomware protection", "security", "protection"),
+    ("i scanned my pc for malware and it is clean", "security", "scanned"),
+    ("the report is late. this might be due to a server outage", "outage", "might"),
+    ("we restarted the server and the dashboard still shows nothing", "shared", "restarted"),
+    ("the router was rebooted, still nothing on my laptop", "shared", "rebooted"),
+    ("nobody here can log in to their pc", "narrow", "nobody"),
+])
+def test_a_hit_in_a_what_if_a_guess_or_beside_a_step_is_set_aside(text: str, kind: str, marker: str) -> None:
+    reading = read(text)
+    assert kind not in reading.found and reading.set_aside[kind][1] == marker, reading
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("the file server is down for everyone", "shared"),
+    ("the platform crashed, which may be due to load", "outage"),
+    ("files on the shared drive are encrypted. we restarted the server", "security"),
+    ("could not open the erp this morning", "outage"),
+    ("printer offline. is it just me?", "narrow"),
+])
+def test_the_same_words_outside_such_a_context_count(text: str, kind: str) -> None:
+    assert kind in read(text).found, read(text)
+
+
+def test_a_set_aside_hit_is_said_and_the_kind_read_on() -> None:
+    d = judge("Question", "Our router was restarted last week. What would happen if the main line fails?")
+    assert "not counted: broken now ('fails', a what-if or a plan: 'if')" in d.reasons, d.reasons
+    assert "not counted: a shared system ('router', a step taken: 'restarted')" in d.reasons, d.reasons
+    assert d.page is False
+    later = read("we restarted the server. now the file server is down")
+    assert later.found["shared"] == "file server" and "shared" not in later.set_aside
+
+
+def test_a_phrase_stays_in_its_sentence() -> None:
+    assert "security" not in read("we copied the files. encrypted drives are on order").found
+    assert "security" in read("the files were all encrypted overnight").found
+
+
+def test_the_same_words_raise_the_score_once() -> None:
+    d = judge("Disruption")
+    assert "broken now ('disruption', +2)" in d.reasons
+    assert "not counted twice: work, production or customers affected ('disruption' counted already)" in d.reasons
+
+
+def test_a_contained_scare_and_a_single_feature_stay_quiet() -> None:
+    assert judge("Compromised account contained", "password reset and sessions revoked yesterday").page is False
+    assert judge("Ransomware alert", "it was a false alarm, our own backup tool").page is False
+    assert judge("Export fails", "the export to excel fails with an error, the rest of the app works").page is False
+    lost = judge("Sync failed", "after the sync failed the team's project data was lost")
+    assert lost.page is True and not any("one feature" in r for r in lost.reasons)
+
+
+def test_a_step_in_the_sentence_before_does_not_make_a_search() -> None:
+    assert read("the pcs were rebooted. for ransomware the note says pay").found["security"] == "ransomware"
+    assert "security" not in read("the pcs were rebooted for ransomware checks").found
