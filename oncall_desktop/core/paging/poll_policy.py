@@ -59,7 +59,7 @@ class PollSettings:
     off_call_interval: float = 900.0
     quiet_interval: float = 3600.0
     jitter: float = 0.2
-    budget_per_hour: int = 120
+    budget_per_hour: int = 240
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ restarts in the settings table (``request_use``).
 
 Settings read (all optional): ``poll_seconds`` (on call, 60),
 ``poll_off_call_seconds`` (900), ``poll_quiet_seconds`` (3600) and
-``request_budget_per_hour`` (120; see docs/ticket-systems.md for why).
+``request_budget_per_hour`` (240; see docs/ticket-systems.md for why).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 USAGE_SETTING = "request_use"
 BUDGET_SETTING = "request_budget_per_hour"
-DEFAULT_BUDGET = 120
+DEFAULT_BUDGET = 240
 #: the least and most Settings accepts: below 10 an on-call app could not poll; above 2,000 one app could
 #: take a fifth of Autotask's whole database
 BUDGET_RANGE = (10, 2000)
@@ -49,9 +49,13 @@ def state_of(ws: Workspace, usage: Usage) -> PollState:
     from oncall_desktop.services.paging import ack_clock
 
     me = ws.me.casefold()
-    entries = on_call_now(ws) if me else []
-    primary = bool(me) and ack_clock.paging_person(ws).casefold() == me
-    on_call = any(str(e["person"]).casefold() == me for e in entries)
+    if not me or ws.paging_schedule() is None:
+        # no rotation, or nobody named as me: this app is the only one watching, as before
+        primary = on_call = True
+    else:
+        entries = on_call_now(ws)
+        primary = ack_clock.paging_person(ws).casefold() == me
+        on_call = any(str(e["person"]).casefold() == me for e in entries)
     return PollState(primary=primary, on_call=on_call, live_pages=len(ws.pages.active()),
                      quiet=_quiet_now(ws), failures=int(ws.store.get_setting("poll_failures", 0) or 0),
                      used_last_hour=usage.used_last_hour, window_frees_at=usage.window_frees_at,
@@ -72,6 +76,34 @@ def save_usage(ws: Workspace, meter: RateMeter) -> None:
 def load_usage(ws: Workspace, meter: RateMeter) -> RateMeter:
     meter.load(ws.store.get_setting(USAGE_SETTING))
     return meter
+
+
+def set_budget(ws: Workspace, value: Any) -> int:
+    """Store this app's request budget per hour; bad input is one readable ValueError and changes nothing."""
+    low, high = BUDGET_RANGE
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"the request budget is a whole number of requests an hour, not {value!r}") from None
+    if not low <= number <= high:
+        raise ValueError(f"the request budget must be between {low} and {high} requests an hour, not {number}")
+    ws.store.set_setting(BUDGET_SETTING, number)
+    return number
+
+
+def request_report(ws: Workspace) -> dict[str, Any]:
+    """This app's use of the ticket system's requests, and the next poll, for Settings and the CLI."""
+    from oncall_desktop.core.time.clock import iso, local_time
+
+    budget = budget_of(ws)
+    usage = ws.rate_meter.usage()
+    plan = ws.plan_poll()
+    wait = plan.seconds_from(ws.clock.now())
+    when = f"in {wait / 60:.0f} min" if wait >= 90 else f"in {wait:.0f} s"
+    line = f"{usage.line(budget)}. Next check {when} ({local_time(plan.at)}): {plan.why}."
+    return {"used_last_hour": usage.used_last_hour, "budget": budget, "vendor_remaining": usage.vendor_remaining,
+            "vendor_total": usage.vendor_total, "throttled_last_hour": usage.throttled_last_hour,
+            "next_poll": iso(plan.at), "scope": plan.scope, "why": plan.why, "line": line}
 
 
 def _quiet_now(ws: Workspace) -> bool:

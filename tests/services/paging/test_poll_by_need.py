@@ -112,3 +112,27 @@ def test_queuing_a_note_tells_the_app_to_deliver_now(apps) -> None:
     ana.outbox.enqueue_note("desk:7", "hello", "k1")  # the same key again: nothing new, nothing told
     assert told == ["deliver"]
     assert ana.outbox.next_due() == ana.clock.now()
+
+
+def test_without_a_rotation_or_a_name_the_app_watches_the_desk_as_before(tmp_path: Path, fake_clock) -> None:
+    ws = Workspace(tmp_path / "solo", fake_clock)
+    try:
+        plan = ws.plan_poll()
+        assert (plan.scope, plan.seconds_from(fake_clock.now())) == ("all", 60.0)
+    finally:
+        ws.close()
+
+
+def test_the_requests_report_and_a_bad_budget(apps) -> None:
+    from oncall_desktop.services.paging import poll_schedule
+
+    dev = apps[DEV]
+    with pytest.raises(ValueError, match="between 10 and 2000"):
+        poll_schedule.set_budget(dev, "5")
+    with pytest.raises(ValueError, match="whole number"):
+        poll_schedule.set_budget(dev, "lots")
+    assert poll_schedule.budget_of(dev) == 240  # unchanged
+    poll_schedule.set_budget(dev, "60")
+    report = poll_schedule.request_report(dev)
+    assert (report["budget"], report["scope"]) == (60, "mine")
+    assert report["line"].startswith("0 of 60 requests in the last hour. Next check in 15 min")
