@@ -50,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -108,6 +109,7 @@ class FakeAutotask:
                           for name, rid in people.items()]
         self.companies = [{"id": 1, "companyName": "Acme Dental"}, {"id": 2, "companyName": "Birch Law"}]
         self.requests: list[tuple[datetime, str, int]] = []  # (at, API user, status)
+        self.accepted: deque[datetime] = deque()  # the last hour's answered requests (a sliding window)
         self.pages: dict[str, list[dict[str, Any]]] = {}
         self.next_id = 1000
 
@@ -126,8 +128,11 @@ class FakeAutotask:
         """Count the request; True when the database's hour is spent (then it is answered 429)."""
         now = self.clock.now()
         with self.lock:
-            recent = sum(1 for at, _, status in self.requests[-self.limit - 1:] if at > now - HOUR and status != 429)
-            status = 429 if recent >= self.limit else 200
+            while self.accepted and self.accepted[0] <= now - HOUR:
+                self.accepted.popleft()
+            status = 429 if len(self.accepted) >= self.limit else 200
+            if status != 429:
+                self.accepted.append(now)
             self.requests.append((now, user, status))
             return status == 429
 

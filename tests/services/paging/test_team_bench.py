@@ -57,3 +57,20 @@ def test_the_fake_autotask_filters_and_pages_as_documented(team) -> None:
     two = db.query("Tickets", {"filter": [{"op": "noteq", "field": "status", "value": 5}], "MaxRecords": 2},
                    "http://h")
     assert len(two["items"]) == 2 and two["pageDetails"]["nextPageUrl"].startswith("http://h/ATServicesRest")
+
+
+def test_the_fake_autotask_answers_429_past_its_hourly_limit(team) -> None:
+    """Autotask's 10,000 an hour per database, here 3: the fourth request in the hour is refused."""
+    from datetime import timedelta
+
+    from oncall_desktop.core.time.clock import FakeClock
+
+    clock = FakeClock(team.NIGHT)
+    db = team.FakeAutotask(clock, {"Tech 000": 1}, limit=3)
+    assert [db.throttled("a") for _ in range(4)] == [False, False, False, True]
+    clock.advance(minutes=30)
+    assert db.throttled("a") is True  # refused ones do not count, the answered ones still do
+    clock.advance(minutes=31)
+    assert db.throttled("a") is False
+    assert [status for *_, status in db.requests] == [200, 200, 200, 429, 429, 200]
+    assert timedelta(hours=1) == team.HOUR
