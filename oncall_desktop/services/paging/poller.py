@@ -291,8 +291,10 @@ class Poller:
         return any(by.strip().casefold() in me for (by,) in self.store.db.conn.execute(
             "SELECT acknowledged_by FROM pages WHERE ticket_id = ? AND state = 'acknowledged'", (ticket_id,)))
 
-    def _cursor(self, key: str) -> str | None:
-        row = self.store.db.conn.execute("SELECT cursor FROM cursors WHERE source = ?", (key,)).fetchone()
+    def _cursor(self, key: str | None = None) -> str | None:
+        """The stored cursor of ``key`` (default: the desk's, ``source``; ``<source>#mine`` for my tickets)."""
+        row = self.store.db.conn.execute("SELECT cursor FROM cursors WHERE source = ?",
+                                         (key or self.source,)).fetchone()
         return row[0] if row else None
 
     def _save_cursor(self, cursor: str | None, now: datetime, key: str) -> None:
