@@ -1,4 +1,4 @@
-"""Commands: connect, rules test|load|show|reset.
+"""Commands: connect, requests, rules test|load|show|reset.
 
 Why the secret comes from stdin: command lines end up in shell history and
 ``ps`` output; stdin does not.  ``connect`` saves first, then tests, so a
@@ -27,6 +27,11 @@ def register(add: AddCommand) -> None:
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="vendor option such as client_id=… or project=… (repeatable)")
     p.add_argument("--no-test", action="store_true", help="save without signing in")
+
+    p = add("requests", cmd_requests, "how many requests this app sent the ticket system in the last hour, its "
+            "budget, and when and why it checks next")
+    p.add_argument("--budget", metavar="N", help="set this app's budget (requests an hour, 10–2000)")
+    p.add_argument("--json", action="store_true")
 
     rules = actions(add("rules", None, "escalation rules: test a ticket, load or show the rules"), "rules")
     p = rules("test", cmd_rules_test, "judge one ticket (JSON file, only 'title' required) with this workspace's "
@@ -221,4 +226,18 @@ def cmd_rules_reset(args: argparse.Namespace) -> int:
 
     RulesStore(open_workspace(args).store).reset()
     print("Back to the built-in rules.")
+    return 0
+
+
+def cmd_requests(args: argparse.Namespace) -> int:
+    from oncall_desktop.services.paging import poll_schedule
+
+    ws = open_workspace(args)
+    if args.budget is not None:
+        poll_schedule.set_budget(ws, args.budget)
+    report = poll_schedule.request_report(ws)
+    if args.json:
+        print_json(report)
+    else:
+        print(report["line"])
     return 0

@@ -102,7 +102,8 @@ class AppController(QObject):
         self.snapshot: Snapshot | None = None
         self._poll_seconds = poll_seconds
         self._poll_timer = QTimer(self)
-        self._poll_timer.timeout.connect(self.check_now)
+        self._poll_timer.setSingleShot(True)
+        self._poll_timer.timeout.connect(self._scheduled_poll)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(1000)
         self._refresh_timer.timeout.connect(self._tick)
@@ -119,6 +120,11 @@ class AppController(QObject):
         self.troubles: dict[str, str] = {}
         self._poll_failures = 0  # failures of the poll job itself (not the ticket system's: those are stored)
         self.actions: Any = None  # ui.notify_dbus.NotificationActions, made in start()
+        self._next_scope = "all"  # what the timer's next poll asks for (core/paging/poll_policy.py)
+        from oncall_desktop.ui.outbox_courier import OutboxCourier
+
+        self.courier = OutboxCourier(self.runner, self)  # notes and time entries leave as soon as queued
+        self.courier.delivered.connect(self._delivered)
 
     # ------------------------------------------------------------------ life
     def start(self) -> None:
@@ -139,6 +145,7 @@ class AppController(QObject):
         app_run.opened(self.ws, self.run_id)  # the log file, this run's marker, the event log's retention
         if self.actions is not None:
             self.actions.install(self.ws)
+        self.courier.install(self.ws)
         return self.ws.snapshot()
 
     def _opened(self, snapshot: Snapshot) -> None:
@@ -147,12 +154,14 @@ class AppController(QObject):
         self._refresh_timer.start()
         self._alive_timer.start()
         QTimer.singleShot(snapshot.settings.first_poll_seconds * 1000, self.check_now)
+        self.courier.deliver()  # what the last run left queued
 
     def _open_failed(self, exc: BaseException) -> None:
         self.sig_workspace_failed.emit(str(exc))
 
     def shutdown(self) -> None:
         self._poll_timer.stop()
+        self.courier.stop()
         self._refresh_timer.stop()
         self._alive_timer.stop()
         if self.actions is not None:
@@ -172,12 +181,16 @@ class AppController(QObject):
         self.runner.shutdown()
 
     # --------------------------------------------------------------- verbs
-    def check_now(self) -> None:
-        """Poll the ticket system now (also what the interval timer calls)."""
+    def check_now(self, scope: str = "all") -> None:
+        """Poll the ticket system now: the whole desk (Check now), or what the timer's plan says."""
         if self.ws is None or self._polling:
             return
         self._polling = True
-        self.runner.net(self.ws.poll_and_snapshot, self._polled, self._poll_failed)
+        ws = self.ws
+        self.runner.net(lambda: ws.poll_and_snapshot(scope), self._polled, self._poll_failed)
+
+    def _scheduled_poll(self) -> None:
+        self.check_now(self._next_scope)
 
     def _polled(self, result: tuple[Snapshot, list[dict[str, Any]]]) -> None:
         self._polling = False
@@ -221,12 +234,28 @@ class AppController(QObject):
         self._reschedule(self.snapshot, failures=self._poll_failures)
 
     def _reschedule(self, snapshot: Snapshot | None, failures: int | None = None) -> None:
-        """Next poll after the interval, or later while offline (services.poller.poll_delay)."""
-        from oncall_desktop.services.paging.poller import poll_delay
+        """The next poll: when and for what the workspace's plan says (core/paging/poll_policy.py).
 
+        A failed poll job, or a fixed ``poll_seconds`` given to the controller, backs off from the
+        interval instead (``failure_delay``: 30 s, doubling, up to 10 minutes).
+        """
+        from oncall_desktop.core.paging.poll_policy import failure_delay
+
+        plan = getattr(self.ws, "last_plan", None)
+        if failures is None and plan is not None and not self._poll_seconds:
+            self._next_scope = plan.scope
+            now = self.ws.clock.now()
+            self._poll_timer.start(max(1000, int(plan.seconds_from(now) * 1000)))
+            return
         if failures is None:
             failures = snapshot.settings.poll_failures if snapshot is not None else 0
-        self._poll_timer.start(int(poll_delay(self._interval(snapshot), failures) * 1000))
+        self._next_scope = "all"
+        self._poll_timer.start(int(failure_delay(self._interval(snapshot), failures) * 1000))
+
+    def _delivered(self, _report: Any) -> None:
+        """An outbox round finished: the Time tab's outbox rows may have changed."""
+        if self.ws is not None:
+            self.runner.db(self.ws.snapshot, self._publish, self._failed)
 
     def _interval(self, snapshot: Snapshot | None) -> int:
         """Seconds between polls: the one given at start, else the workspace's setting (at least 1)."""

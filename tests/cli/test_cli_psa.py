@@ -103,3 +103,14 @@ def test_rules_load_show_and_a_rejected_file(capsys, monkeypatch, tmp_path, use_
         assert json.loads(out)["page"] is False  # P2 is below the stricter P1 threshold loaded above
     code, out, _ = run(capsys, monkeypatch, "--workspace", ws, "rules", "reset")
     assert code == 0 and Path(ws).exists()
+
+
+def test_requests_prints_this_apps_use_and_sets_the_budget(capsys, monkeypatch, tmp_path) -> None:
+    ws = str(tmp_path / "ws")
+    code, out, _ = run(capsys, monkeypatch, "--workspace", ws, "requests")
+    assert code == 0 and out.startswith("0 of 240 requests in the last hour. Next check in 60 s")
+    code, out, err = run(capsys, monkeypatch, "--workspace", ws, "requests", "--budget", "9")
+    assert code != 0 and out == "" and "between 10 and 2000" in err and "Traceback" not in err
+    code, out, _ = run(capsys, monkeypatch, "--workspace", ws, "requests", "--budget", "120", "--json")
+    report = json.loads(out)
+    assert code == 0 and (report["budget"], report["scope"], report["used_last_hour"]) == (120, "all", 0)

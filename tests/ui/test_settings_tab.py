@@ -143,6 +143,18 @@ def test_quiet_hours_and_sound_are_saved(qtbot, controller) -> None:
         tab.grab().save(os.path.join(SHOTS, "settings-tab.png"))
 
 
+def test_the_request_budget_is_saved_and_the_use_shown(qtbot, controller) -> None:
+    tab = SettingsTab(controller)
+    qtbot.addWidget(tab)
+    tab.reload()
+    assert tab.budget.value() == 240  # the default: an on-call app's minute polls and writes, with headroom
+    assert tab.requests.text().startswith("0 of 240 requests in the last hour. Next check in 60 s")
+    tab.budget.setValue(90)
+    tab.budget.editingFinished.emit()
+    assert controller.ws.store.get_setting("request_budget_per_hour") == 90
+    assert tab.requests.text().startswith("0 of 90 requests in the last hour")
+
+
 def test_turning_the_chime_on_without_a_player_says_what_to_install(qtbot, controller, tmp_path, monkeypatch) -> None:
     from oncall_desktop.services.paging.page_sound import PageSound
 

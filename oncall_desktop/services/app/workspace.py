@@ -15,7 +15,8 @@ directly and keep the default, which just runs the store work.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from oncall_desktop.core.time.clock import Clock, SystemClock
 from oncall_desktop.services.storage.store_thread import OnStore, run_here, uses_store
 
 if TYPE_CHECKING:  # imported lazily at run time: start-up speed
+    from oncall_desktop.core.paging.poll_policy import PollPlan, Scope
     from oncall_desktop.core.rotation.model import Schedule
     from oncall_desktop.services.app.readiness import Readiness
     from oncall_desktop.services.app.view_model import Snapshot
@@ -35,6 +37,7 @@ if TYPE_CHECKING:  # imported lazily at run time: start-up speed
     from oncall_desktop.services.paging.pages import PageService
     from oncall_desktop.services.paging.poller import Poller, SyncResult
     from oncall_desktop.services.psa.base import TicketSystem
+    from oncall_desktop.services.psa.rate_meter import RateMeter
     from oncall_desktop.services.psa.ticket_systems import Connection
     from oncall_desktop.services.psa.vendors.local import LocalBook
     from oncall_desktop.services.rotation.service import RotationService
@@ -51,6 +54,12 @@ class Workspace:
 
     on_store: OnStore = staticmethod(run_here)
     """How network work reaches the store: the app sets its store thread's (``TaskRunner.on_store``)."""
+
+    rand: Callable[[], float] = staticmethod(random.random)
+    """Spreads the off-call apps' polls (a bench or test gives its own)."""
+
+    last_plan: PollPlan | None = None
+    """The next poll as the policy planned it after the last poll (``plan_poll``)."""
 
     def __init__(self, directory: Path | str, clock: Clock | None = None,
                  notifier: Notifier | None = None) -> None:
@@ -229,10 +238,33 @@ class Workspace:
             from oncall_desktop.services.psa.factory import build_or_unusable
 
             conn = self.connection()
-            self.__dict__["_system"] = build_or_unusable(conn, local=self.book,
-                                                         domain_clients=self._domain_clients())
+            built = build_or_unusable(conn, local=self.book, domain_clients=self._domain_clients())
+            self.__dict__["_system"] = self.metered(built)
         system: TicketSystem = self.__dict__["_system"]
         return system
+
+    def metered(self, system: TicketSystem) -> TicketSystem:
+        """``system`` counting its requests on this workspace's meter (a REST system; the others send none)."""
+        from oncall_desktop.services.psa.http import RestAdapter
+
+        if isinstance(system, RestAdapter):
+            system.http.meter = self.rate_meter
+        return system
+
+    @cached_property
+    def rate_meter(self) -> RateMeter:
+        """Requests sent in the last hour and the vendor's own count (services/psa/rate_meter.py)."""
+        from oncall_desktop.services.paging.poll_schedule import load_usage
+        from oncall_desktop.services.psa.rate_meter import RateMeter
+
+        return load_usage(self, RateMeter(self.clock.now))
+
+    def plan_poll(self) -> PollPlan:
+        """When to poll next and for what (core/paging/poll_policy.py), on the store thread."""
+        from oncall_desktop.services.paging.poll_schedule import plan_poll
+
+        self.last_plan = plan_poll(self, self.rate_meter, self.rand)
+        return self.last_plan
 
     def connection(self) -> Connection:
         """The stored ``ticket_systems.Connection`` (kind, URL, user; never the secret)."""
@@ -314,11 +346,14 @@ class Workspace:
         return by_name.get(self.paging_schedule(schedules) or ""), by_name
 
     # ------------------------------------------------------------------ verbs
-    def poll(self) -> tuple[SyncResult, list[dict[str, Any]]]:
+    def poll(self, scope: Scope = "all") -> tuple[SyncResult, list[dict[str, Any]]]:
         """One poll, then the notifications for the pages it opened (``Intake.poll``), then the calendar links."""
-        outcome = self.intake.poll()
+        from oncall_desktop.services.paging.poll_schedule import save_usage
+
+        outcome = self.intake.poll(scope)
         # after the pages are out: a slow calendar server delays only the next poll, never a notification
         self.rotation.refresh_feeds(on_store=self.on_store)
+        self.on_store(lambda: save_usage(self, self.rate_meter))
         return outcome
 
     def deliver_outbox(self) -> DeliveryReport:
@@ -327,13 +362,22 @@ class Workspace:
             self.billing.bill_pending()  # work finished but not billed (a crash mid-stop, an older version)
             return self.ticket_system()
 
+        from oncall_desktop.services.paging.poll_schedule import save_usage
+
         system = self.on_store(prepare)
         self.last_delivery = self.outbox.deliver(system, self.clock.now(), on_store=self.on_store)
+        self.on_store(lambda: save_usage(self, self.rate_meter))
         return self.last_delivery
 
-    def poll_and_snapshot(self) -> tuple[Snapshot, list[dict[str, Any]]]:
-        _, notes = self.poll()
-        return self.on_store(self.snapshot), notes
+    def poll_and_snapshot(self, scope: Scope = "all") -> tuple[Snapshot, list[dict[str, Any]]]:
+        """A poll, the new snapshot, and the next poll planned (``last_plan``), for the app's timer."""
+        _, notes = self.poll(scope)
+
+        def after() -> Snapshot:
+            self.plan_poll()
+            return self.snapshot()
+
+        return self.on_store(after), notes
 
     def acknowledge(self, page_id: int | None = None, by: str | None = None, origin: str = "window") -> Any:
         """Acknowledge a page (default: the newest waiting); ``origin`` ("window", "tray", "notification",

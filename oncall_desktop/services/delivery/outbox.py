@@ -163,6 +163,10 @@ class Outbox:
         self.policy = policy
         self.rand = rand
         self.owner = owner or uuid.uuid4().hex
+        #: told (on the store thread, in the enqueuing transaction) that a row was queued: the app then
+        #: delivers at once, off the GUI and store threads, instead of at the next poll.  Its delivery
+        #: reaches the store through ``on_store``, so it reads the row after this transaction commits.
+        self.on_queued: Callable[[], None] | None = None
 
     # ---------------------------------------------------------------- enqueue
     def enqueue_note(self, ticket_id: str, text: str, key: str) -> None:
@@ -197,6 +201,8 @@ class Outbox:
                 (key, ticket_id, kind, json.dumps(payload, sort_keys=True), now, now))
             if cur.rowcount:
                 self.store.log("outbox.queued", ticket_id, {"key": key, "kind": kind})
+        if cur.rowcount and self.on_queued is not None:
+            self.on_queued()
 
     # ---------------------------------------------------------------- deliver
     def deliver(self, system: TicketSystem, now: datetime | None = None, on_store: OnStore = run_here) -> DeliveryReport:
@@ -360,6 +366,11 @@ class Outbox:
         for state, n in self.store.db.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state"):
             counts[state] = n
         return counts
+
+    def next_due(self) -> datetime | None:
+        """When the earliest row still waiting may be tried (its backoff), None when nothing waits."""
+        row = self.store.db.conn.execute("SELECT min(next_try) FROM outbox WHERE state = 'pending'").fetchone()
+        return parse_instant(row[0]) if row and row[0] else None
 
     def last_error(self) -> str:
         """The newest error of a row that is not sent yet, in words ('' when all is well)."""

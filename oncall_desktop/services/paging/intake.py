@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from oncall_desktop.core.paging.escalation import Context, Decision
+from oncall_desktop.core.paging.poll_policy import Scope
 from oncall_desktop.core.paging.signals_fired import Signal, fired_signals
 from oncall_desktop.core.rotation.model import RotationError
 from oncall_desktop.core.tickets.tickets import Page, Ticket
@@ -87,10 +88,11 @@ class Intake:
         self.on_store = on_store
 
     # ------------------------------------------------------------- the cycle
-    def poll(self) -> tuple[SyncResult, list[dict[str, Any]]]:
-        """One poll, then the notifications for the pages it opened (one record each), then the outbox."""
+    def poll(self, scope: Scope = "all") -> tuple[SyncResult, list[dict[str, Any]]]:
+        """One poll (``scope``: the whole desk, or what is assigned to me), then the notifications for the
+        pages it opened (one record each), then the outbox."""
         poller = self.on_store(self._prepare)
-        result = poller.poll_once()  # the network wait, on this thread
+        result = poller.poll_once(scope)  # the network wait, on this thread
         notes: list[dict[str, Any]] = self.on_store(lambda: self._after_poll(result))
         self.deliver()
         return result, notes

@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from oncall_desktop.core.paging.escalation import Context, Decision, RuleSet, evaluate, evaluate_all
+from oncall_desktop.core.paging.poll_policy import Scope
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import iso, parse_instant
 from oncall_desktop.services.delivery.outbox import last_assignee
@@ -44,6 +45,7 @@ from oncall_desktop.services.psa.base import (
     HasPeopleDirectory,
     NamesItsSource,
     PollResult,
+    PollsAssigned,
     TicketSystem,
     TicketSystemError,
 )
@@ -54,24 +56,6 @@ log = logging.getLogger(__name__)
 
 CLOSED_STATUSES = frozenset({"resolved", "closed", "done", "completed", "cancelled", "canceled", "rejected"})
 REPEAT_WINDOW = timedelta(hours=2)
-
-
-RETRY_FIRST_SECONDS = 30
-RETRY_CAP_SECONDS = 600
-
-
-def poll_delay(interval: float, failures: int, first: float = RETRY_FIRST_SECONDS,
-               cap: float = RETRY_CAP_SECONDS) -> float:
-    """Seconds until the next poll after ``failures`` failed polls in a row.
-
-    Healthy: the interval.  Offline: retry soon (a blip), then back off by
-    doubling — 30 s, 60, 120 … — up to ``cap`` (or the interval, if longer),
-    so a laptop on a train does not hammer the PSA or drain its battery.
-    """
-    if failures <= 0:
-        return float(interval)
-    step = min(first, interval) * (2 ** min(failures - 1, 20))
-    return float(min(max(cap, interval), step))
 
 
 def is_closed(status: str) -> bool:
@@ -121,13 +105,25 @@ class Poller:
     def rules(self) -> RuleSet:
         return RulesStore(self.store).rules()
 
-    def poll_once(self) -> SyncResult:
+    def poll_once(self, scope: Scope = "all") -> SyncResult:
+        """One poll: the whole desk, or (``mine``) only the tickets assigned to me where the system can say.
+
+        Each scope keeps its own cursor: a ``mine`` poll never moves the
+        desk's cursor, so the next ``all`` poll still reads everything that
+        changed meanwhile (core/paging/poll_policy.py says which scope when).
+        """
         result = SyncResult()
         on_store = self.on_store
-        cursor = on_store(self._cursor)
+        me = on_store(lambda: str(self.store.get_setting("me", "") or "").strip()) if scope == "mine" else ""
+        mine = bool(me) and isinstance(self.system, PollsAssigned)
+        key = f"{self.source}#mine" if mine else self.source
+        cursor = on_store(lambda: self._cursor(key))
         try:
             if uses_store(self.system):
                 polled = on_store(lambda: self.system.poll(cursor))
+            elif mine:
+                assert isinstance(self.system, PollsAssigned)
+                polled = self.system.poll_assigned(cursor, me)  # the network wait: on the caller's thread
             else:
                 polled = self.system.poll(cursor)  # the network wait: on the caller's thread
         except TicketSystemError as exc:
@@ -135,9 +131,9 @@ class Poller:
             on_store(lambda: self._went_offline(why))
             result.errors.append(why)
             return result
-        return on_store(lambda: self._apply(polled, result))  # type: ignore[no-any-return]
+        return on_store(lambda: self._apply(polled, result, key))  # type: ignore[no-any-return]
 
-    def _apply(self, polled: PollResult, result: SyncResult) -> SyncResult:
+    def _apply(self, polled: PollResult, result: SyncResult, key: str) -> SyncResult:
         """Store and judge one poll's answer (on the store thread)."""
         self._came_online()
         for line in polled.skipped:  # left out of the answer (a broken mail): said, not lost
@@ -171,7 +167,7 @@ class Poller:
                                    {"reason": decision.suppressed_by, "reasons": decision.reasons})
             self._page_assignments(tickets, assignees_before, rules, context, now, result)
             self._follow_elsewhere(tickets, assignees_before)
-            self._save_cursor(polled.cursor, now)
+            self._save_cursor(polled.cursor, now, key)
             self.store.set_setting("last_poll", iso(now))
         return result
 
@@ -296,15 +292,17 @@ class Poller:
         return any(by.strip().casefold() in me for (by,) in self.store.db.conn.execute(
             "SELECT acknowledged_by FROM pages WHERE ticket_id = ? AND state = 'acknowledged'", (ticket_id,)))
 
-    def _cursor(self) -> str | None:
-        row = self.store.db.conn.execute("SELECT cursor FROM cursors WHERE source = ?", (self.source,)).fetchone()
+    def _cursor(self, key: str | None = None) -> str | None:
+        """The stored cursor of ``key`` (default: the desk's, ``source``; ``<source>#mine`` for my tickets)."""
+        row = self.store.db.conn.execute("SELECT cursor FROM cursors WHERE source = ?",
+                                         (key or self.source,)).fetchone()
         return row[0] if row else None
 
-    def _save_cursor(self, cursor: str | None, now: datetime) -> None:
+    def _save_cursor(self, cursor: str | None, now: datetime, key: str) -> None:
         self.store.db.conn.execute(
             "INSERT INTO cursors (source, cursor, at) VALUES (?, ?, ?) "
             "ON CONFLICT(source) DO UPDATE SET cursor = excluded.cursor, at = excluded.at",
-            (self.source, cursor, iso(now)))
+            (key, cursor, iso(now)))
 
     def _went_offline(self, why: str) -> None:
         self.store.set_setting("poll_failures", int(self.store.get_setting("poll_failures", 0) or 0) + 1)

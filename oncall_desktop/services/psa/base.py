@@ -137,6 +137,20 @@ class Reassigns(Protocol):
 
 
 @runtime_checkable
+class PollsAssigned(Protocol):
+    """Reads only the tickets assigned to one person, changed since a cursor: an off-call app's cheap poll.
+
+    Why: an off-call app needs only what concerns its tech (a hand-over, an
+    escalation), and one small filtered request costs the team's shared limit
+    far less than the whole desk (services/paging/poller.py, scope ``mine``).
+    """
+
+    def poll_assigned(self, since: str | None, person: str) -> PollResult:
+        """Tickets assigned to ``person`` (ours) that changed since ``since`` (all open ones when None)."""
+        ...
+
+
+@runtime_checkable
 class HasPeopleDirectory(Protocol):
     """Maps our people to the vendor's users (the connection option ``people``; psa/people.py)."""
 

@@ -64,6 +64,7 @@ from oncall_desktop.services.psa.base import (
     redact_url,
 )
 from oncall_desktop.services.psa.mapping import field_map, next_cursor
+from oncall_desktop.services.psa.rate_meter import RateMeter
 from oncall_desktop.services.psa.retry import (
     IDEMPOTENT_METHODS,
     RetryPolicy,
@@ -142,6 +143,8 @@ class HttpClient:
         self.sleep = sleep
         self.rand = rand
         self.clock: Clock = clock or SystemClock()
+        #: every attempt counted, every answer's limit headers read (the workspace shares one meter)
+        self.meter = RateMeter(self.clock.now)
         self.session = dl.watched(session or requests.Session())
         self.session.headers.update({"Accept": "application/json", "User-Agent": "oncall-desktop"})
         if headers:
@@ -189,6 +192,7 @@ class HttpClient:
         while True:
             budget = max(0.05, ends - time.monotonic())
             timeout = (min(self.timeout[0], budget), min(self.timeout[1], budget))
+            self.meter.sent()
             try:
                 with dl.within(budget, self.host):
                     resp = self.session.request(method, url, params=params, json=json, data=data,
@@ -200,6 +204,7 @@ class HttpClient:
             except requests.exceptions.RequestException as exc:
                 error, retryable = self._transport_error(exc, what, idem)
             else:
+                self.meter.observe(resp.status_code, resp.headers)
                 if resp.status_code < 400:
                     return Reply(resp.status_code, self.decode(resp, what, shape), dict(resp.headers))
                 error, retryable = self._status_error(resp, what, idem)

@@ -176,7 +176,8 @@ def save(store: Store, conn: Connection, secret: str | None = None) -> Connectio
         previous = load(store)
         if (previous.kind, previous.url) != (conn.kind, conn.url):
             # another server: its cursor means nothing here, start over
-            store.db.conn.execute("DELETE FROM cursors WHERE source = ?", (conn.kind,))
+            # (the desk's cursor and the off-call poll's, ``<kind>#mine``)
+            store.db.conn.execute("DELETE FROM cursors WHERE source IN (?, ?)", (conn.kind, f"{conn.kind}#mine"))
         store.set_setting(SETTING, conn.to_dict())
         store.log("ticket_system.connected", conn.kind, {"url": conn.url, "user": conn.user})
     return conn

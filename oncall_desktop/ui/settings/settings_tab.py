@@ -87,6 +87,13 @@ class SettingsTab(QWidget):
         self.poll.setRange(10, 3600)
         self.poll.setSuffix(" s")
         self.poll.setToolTip("While the system cannot be reached, checks slow down (30 s, 1, 2 … 10 min)")
+        self.budget = QSpinBox()
+        self.budget.setRange(10, 2000)
+        self.budget.setSuffix(" requests an hour")
+        self.budget.setToolTip("The most this app may ask the ticket system in an hour (the vendor's limit is shared "
+                               "by the whole team): near it the app checks less often, at it it waits")
+        self.requests = QLabel("")
+        self.requests.setWordWrap(True)
         self.quiet = QLineEdit()
         self.quiet.setPlaceholderText("e.g. 22:00-07:00 — pop-ups held back only while you are off call")
         self.quiet_status = QLabel("")
@@ -101,6 +108,8 @@ class SettingsTab(QWidget):
         form.addRow("System", row(self.system, self.connect_button))
         form.addRow("Escalation", row(QLabel("rules decide what pages"), self.rules_button))
         form.addRow("Poll every", self.poll)
+        form.addRow("Request budget", self.budget)
+        form.addRow("Requests", self.requests)
         form.addRow("Demo", self.demo_feed)
         alerts = QGroupBox("Alerts")
         aform = QFormLayout(alerts)
@@ -114,6 +123,7 @@ class SettingsTab(QWidget):
         layout.addWidget(alerts)
         layout.addStretch(1)
         self.poll.editingFinished.connect(lambda: self._save("poll_seconds", self.poll.value()))
+        self.budget.editingFinished.connect(self._save_budget)
         self.demo_feed.toggled.connect(lambda on: self._save("demo_feed", on))
         self.sound.toggled.connect(self._sound_toggled)
         self.quiet.editingFinished.connect(self._save_quiet)
@@ -127,6 +137,29 @@ class SettingsTab(QWidget):
         from oncall_desktop.services.app.preferences import Preferences
 
         self.controller.query(lambda ws: Preferences(ws).values(), self.load)
+        self._show_requests()
+
+    def _show_requests(self) -> None:
+        """This app's requests in the last hour, its budget and the next check (poll_schedule.request_report)."""
+        from oncall_desktop.services.paging.poll_schedule import request_report
+
+        def shown(report: dict[str, Any]) -> None:
+            self._loading = True
+            try:
+                if not self.budget.hasFocus():
+                    self.budget.setValue(int(report["budget"]))
+            finally:
+                self._loading = False
+            self.requests.setText(str(report["line"]))
+
+        self.controller.query(request_report, shown)
+
+    def _save_budget(self) -> None:
+        from oncall_desktop.services.paging.poll_schedule import set_budget
+
+        if not self._loading:
+            value = self.budget.value()
+            self.controller.act(lambda ws: set_budget(ws, value), lambda _n: self._show_requests())
 
     def load(self, values: dict[str, Any]) -> None:
         for page in self.pages:

@@ -55,13 +55,32 @@ def test_poll_follows_next_page_url_and_names_companies(httpserver, at):
     assert result.cursor == "2026-01-05T08:20:00Z"
     first = httpserver.log[0][0]
     assert first.get_json() == {
-        "MaxRecords": 500, "filter": [{"op": "gte", "field": "lastActivityDate", "value": "2026-01-05T08:00:00Z"}]}
+        "MaxRecords": 500, "filter": [{"op": "gte", "field": "lastActivityDate", "value": "2026-01-05T08:00:00Z"}],
+        "IncludeFields": ["id", "title", "description", "priority", "status", "companyID", "contactID",
+                          "assignedResourceID", "createDate", "lastActivityDate"]}
     assert (first.headers["ApiIntegrationCode"], first.headers["UserName"], first.headers["Secret"]) == (
         "IC", "api@msp.example", "S3CRET")
     # a second poll does not ask for the company again
     httpserver.clear_log()
     at.poll("2026-01-05T08:20:00Z")
     assert [r.path for r, _ in httpserver.log].count(f"{API}/Companies/query") == 0
+
+
+def test_an_off_call_poll_asks_only_for_my_tickets_changed_since_the_cursor(httpserver, at):
+    """``poll_assigned``: the same query narrowed by ``assignedResourceID eq`` (items are and-ed, "Basic
+    query calls"); my resource is looked up once by e-mail ("Resources" entity), then remembered."""
+    httpserver.expect_request(f"{API}/Resources/query", method="POST").respond_with_json(
+        page([{"id": 29682885, "firstName": "Ana", "lastName": "Souza", "email": "ana@msp.example",
+               "userName": "asouza"}], None))
+    httpserver.expect_request(f"{API}/Tickets/query", method="POST").respond_with_json(page([], None))
+    at.people = {"Ana Souza": "ana@msp.example"}
+    assert at.poll_assigned("2026-01-05T08:00:00Z", "Ana Souza").tickets == []
+    assert at.poll_assigned("2026-01-05T08:00:00Z", "Ana Souza").tickets == []
+    paths = [r.path for r, _ in httpserver.log]
+    assert paths == [f"{API}/Resources/query", f"{API}/Tickets/query", f"{API}/Tickets/query"]
+    assert httpserver.log[-1][0].get_json()["filter"] == [
+        {"op": "eq", "field": "assignedResourceID", "value": 29682885},
+        {"op": "gte", "field": "lastActivityDate", "value": "2026-01-05T08:00:00Z"}]
 
 
 def test_the_page_shape_holds_everything_the_mapping_and_paging_read():

@@ -22,24 +22,25 @@ from oncall_desktop.services.psa.base import (
     HasPeopleDirectory,
     ListsNotes,
     NamesItsSource,
+    PollsAssigned,
     Reassigns,
     TicketSystem,
     Vendored,
 )
 
 CAPABILITIES = (Reassigns, HasPeopleDirectory, FindsNotes, ListsNotes, ChecksConnection, Closes, NamesItsSource,
-                Vendored)
+                Vendored, PollsAssigned)
 
 #: a REST vendor (services/psa/http.py: RestAdapter): reassigns through its API, maps people to its users,
 #: holds an HTTP session, and its vendor key is its tickets' source
 REST = {Reassigns, HasPeopleDirectory, ChecksConnection, Closes, Vendored}
 
 TABLE = {
-    "autotask": REST,
+    "autotask": REST | {PollsAssigned},  # assignedResourceID eq: an off-call app's one small query
     "connectwise": REST,
     "freshdesk": REST,
     "halopsa": REST,
-    "jira": REST,
+    "jira": REST | {PollsAssigned},      # JQL assignee = accountId
     "redmine": REST,
     "imap": {ChecksConnection},                       # a shared inbox: read-only, no users to give tickets to
     "local": {Reassigns, ListsNotes, ChecksConnection},  # the workspace's own book

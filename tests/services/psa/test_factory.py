@@ -101,11 +101,14 @@ def test_without_a_secret_polls_fail_readably_and_the_snapshot_still_works(works
 
 def test_switching_servers_forgets_the_old_cursor(workspace) -> None:
     workspace.connect("redmine", url="https://a.example.com", secret=KEY)
-    workspace.store.db.conn.execute("INSERT INTO cursors (source, cursor, at) VALUES ('redmine', '2026-01-01T00:00:00Z', 'x')")
+    for key in ("redmine", "redmine#mine"):  # the desk's cursor and the off-call poll's
+        workspace.store.db.conn.execute("INSERT INTO cursors (source, cursor, at) VALUES (?, '2026-01-01T00:00:00Z', "
+                                        "'x')", (key,))
     workspace.connect("redmine", url="https://a.example.com", secret=KEY, options={"project": "ops"})
-    assert workspace.poller._cursor() == "2026-01-01T00:00:00Z"  # same server: keep going
+    assert workspace.poller._cursor("redmine") == "2026-01-01T00:00:00Z"  # same server: keep going
     workspace.connect("redmine", url="https://b.example.com", secret=KEY)
-    assert workspace.poller._cursor() is None
+    assert workspace.poller._cursor("redmine") is None
+    assert workspace.poller._cursor("redmine#mine") is None
 
 
 def test_polls_the_configured_redmine_and_keeps_its_cursor(workspace, httpserver) -> None:

@@ -127,3 +127,17 @@ def test_committed_worklog_that_times_out_is_found_not_reposted(httpserver, jira
         lambda: {"startAt": 0, "maxResults": 100, "total": len(stored), "worklogs": stored}))
     assert jira.log_time(ENTRY) == "100030"
     assert len(stored) == 1
+
+
+def test_an_off_call_poll_searches_only_my_issues(httpserver, jira) -> None:
+    """JQL ``assignee = accountId`` narrows the same search; the account comes from "Find users"
+    (GET /rest/api/3/user/search?query=) once, then is remembered."""
+    httpserver.expect_request("/rest/api/3/user/search", query_string={"query": "Ana Souza"}).respond_with_json(
+        [{"accountId": "5b10ac8d82e05b22cc7d4ef5", "displayName": "Ana Souza", "active": True}])
+    httpserver.expect_request(SEARCH, method="POST").respond_with_json({"issues": [], "isLast": True})
+    assert jira.poll_assigned(None, "Ana Souza").tickets == []
+    assert jira.poll_assigned(None, "Ana Souza").tickets == []
+    searches = [r for r, _ in httpserver.log if r.path == SEARCH]
+    assert len(httpserver.log) == 3 and len(searches) == 2
+    assert searches[-1].get_json()["jql"] == (
+        '(project = ACME) AND assignee = "5b10ac8d82e05b22cc7d4ef5" AND statusCategory != Done ORDER BY updated DESC')

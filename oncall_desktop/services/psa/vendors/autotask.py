@@ -36,6 +36,7 @@ from oncall_desktop.services.psa.base import (
     ChecksConnection,
     ErrorKind,
     PollResult,
+    PollsAssigned,
     Reassigns,
     TicketSystemError,
     TimeEntryRequest,
@@ -82,6 +83,9 @@ class _TicketPage(TypedDict, total=False):
 TICKET_PAGE = _TicketPage
 
 
+#: the fields a Tickets query asks for (``IncludeFields``): what :class:`ListedTicket` reads
+TICKET_FIELDS = list(ListedTicket.__annotations__)
+
 #: the types :func:`to_ticket` relies on (picklists are integer ids)
 EXPECT = Expect(numbers=("id", "priority", "status"))
 
@@ -100,7 +104,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, companies: Mapping[str, st
     )
 
 
-class AutotaskAdapter(RestAdapter, Reassigns, ChecksConnection):
+class AutotaskAdapter(RestAdapter, Reassigns, PollsAssigned, ChecksConnection):
     """One Autotask database (zone URL + API user + integration code)."""
 
     name = "autotask"
@@ -123,6 +127,7 @@ class AutotaskAdapter(RestAdapter, Reassigns, ChecksConnection):
         self.companies = NameCache(self._company_names)
         self.resources = people.AssigneeNames(self._resource_names)
         self._assignees: dict[people.Target, tuple[int, int]] = {}
+        self._holders: dict[people.Target, int] = {}
 
     def _query(self, entity: str, what: str, filters: list[dict[str, Any]], *, shape: Any = None, **extra: Any) -> Any:
         """Every item of a query, page by page.
@@ -145,7 +150,25 @@ class AutotaskAdapter(RestAdapter, Reassigns, ChecksConnection):
     def poll(self, since: str | None) -> PollResult:
         filters = ([{"op": "gte", "field": "lastActivityDate", "value": since}] if since
                    else [{"op": "noteq", "field": "status", "value": _COMPLETE}])
-        raw = list(self._query("Tickets", "fetch tickets", filters, shape=TICKET_PAGE))
+        return self._poll_tickets(filters, since)
+
+    def poll_assigned(self, since: str | None, person: str) -> PollResult:
+        """The tickets whose primary resource is ``person``: one small query when nothing changed.
+
+        Query items filter with ``and`` by default ("Basic query calls"), so
+        ``assignedResourceID eq`` narrows the same ``lastActivityDate gte`` poll.
+        """
+        want = people.target(person, "", self.people)
+        if want not in self._holders:
+            self._holders[want] = self._resource_id("", want)
+        mine = {"op": "eq", "field": "assignedResourceID", "value": self._holders[want]}
+        changed = ({"op": "gte", "field": "lastActivityDate", "value": since} if since
+                   else {"op": "noteq", "field": "status", "value": _COMPLETE})
+        return self._poll_tickets([mine, changed], since)
+
+    def _poll_tickets(self, filters: list[dict[str, Any]], since: str | None) -> PollResult:
+        # IncludeFields: only the fields to_ticket reads, of some seventy a ticket carries
+        raw = list(self._query("Tickets", "fetch tickets", filters, shape=TICKET_PAGE, IncludeFields=TICKET_FIELDS))
         names = self.companies.lookup(self.fmap.unnamed(t.get("companyID") for t in raw if isinstance(t, dict)))
         held = self.resources.lookup(t.get("assignedResourceID") for t in raw if isinstance(t, dict))
         tickets = convert_all(raw, lambda t: to_ticket(t, self.fmap, names, held), self.http.system, EXPECT)

@@ -31,7 +31,7 @@ from oncall_desktop.core.tickets.adf_text import adf_to_text
 from oncall_desktop.core.tickets.tickets import Ticket
 from oncall_desktop.core.time.clock import as_utc, parse_instant
 from oncall_desktop.services.psa import people
-from oncall_desktop.services.psa.base import ChecksConnection, PollResult, Reassigns, TimeEntryRequest
+from oncall_desktop.services.psa.base import ChecksConnection, PollResult, PollsAssigned, Reassigns, TimeEntryRequest
 from oncall_desktop.services.psa.http import HttpOptions, RestAdapter, api_base
 from oncall_desktop.services.psa.mapping import Expect, FieldMap, convert_all, entry_text, make_ticket
 from oncall_desktop.services.psa.pagination import by_offset, walk_pages
@@ -87,7 +87,7 @@ def to_ticket(raw: Mapping[str, Any], fmap: FieldMap, client_field: str | None =
     )
 
 
-class JiraAdapter(RestAdapter, Reassigns, ChecksConnection):
+class JiraAdapter(RestAdapter, Reassigns, PollsAssigned, ChecksConnection):
     """A Jira Cloud site; ``jql_scope`` (e.g. ``project = OPS``) narrows the poll."""
 
     name = "jira"
@@ -103,18 +103,27 @@ class JiraAdapter(RestAdapter, Reassigns, ChecksConnection):
         self.page_size = page_size
         self._account_ids: dict[people.Target, str] = {}
 
-    def jql(self, since: str | None) -> str:
+    def jql(self, since: str | None, assignee: str | None = None) -> str:
+        """The poll's JQL: changed since the cursor (open ones at first), only ``assignee``'s when given."""
         if since is None:
             condition = "statusCategory != Done"
         else:
             age = (self.http.clock.now() - as_utc(parse_instant(since))).total_seconds()
             condition = f'updated >= "-{max(0, math.ceil(age / 60)) + _SKEW_MINUTES}m"'
         scope = f"({self.jql_scope}) AND " if self.jql_scope else ""
-        return f"{scope}{condition} ORDER BY updated DESC"
+        mine = f'assignee = "{assignee}" AND ' if assignee else ""
+        return f"{scope}{mine}{condition} ORDER BY updated DESC"
 
     def poll(self, since: str | None) -> PollResult:
+        return self._search(self.jql(since), since)
+
+    def poll_assigned(self, since: str | None, person: str) -> PollResult:
+        """Only ``person``'s issues (JQL ``assignee = accountId``): an off-call app's one small search."""
+        return self._search(self.jql(since, self._account_id(person, "", "your own issues")), since)
+
+    def _search(self, jql: str, since: str | None) -> PollResult:
         what = "search issues"
-        query = {"jql": self.jql(since), "maxResults": self.page_size,
+        query = {"jql": jql, "maxResults": self.page_size,
                  "fields": _FIELDS + ([self.client_field] if self.client_field else [])}
 
         def fetch(token: str | None) -> tuple[list[Any], str | None]:
@@ -138,6 +147,12 @@ class JiraAdapter(RestAdapter, Reassigns, ChecksConnection):
 
     def assign(self, remote_id: str, person: str, *, email: str = "") -> None:
         """Make ``person`` the assignee (the same one again changes nothing: safe to resend)."""
+        account = self._account_id(person, email, remote_id)
+        self.http.put(f"/rest/api/3/issue/{remote_id}/assignee", what=f"assign {remote_id} to {person}",
+                      json={"accountId": account})
+
+    def _account_id(self, person: str, email: str, where: str) -> str:
+        """The Jira account of ``person`` ("Find users" by e-mail, then name; remembered)."""
         want = people.target(person, email, self.people)
         account = self._account_ids.get(want)
         if account is None:
@@ -147,11 +162,10 @@ class JiraAdapter(RestAdapter, Reassigns, ChecksConnection):
                 data = self.http.get("/rest/api/3/user/search", what=what, params={"query": term}).data
                 users += [u for u in self._list(data, what) if isinstance(u, dict) and u.get("active", True)]
             account = self._account_ids[want] = str(people.choose(
-                users, want, system=self.http.system, where=remote_id, id_of=lambda u: u.get("accountId"),
+                users, want, system=self.http.system, where=where, id_of=lambda u: u.get("accountId"),
                 name_of=lambda u: u.get("displayName"), email_of=lambda u: u.get("emailAddress"),
                 login_of=lambda u: u.get("accountId"))["accountId"])
-        self.http.put(f"/rest/api/3/issue/{remote_id}/assignee", what=f"assign {remote_id} to {person}",
-                      json={"accountId": account})
+        return account
 
     def _create_time_entry(self, entry: TimeEntryRequest) -> str:
         what = f"log work on {entry.ticket_remote_id}"
