@@ -26,7 +26,7 @@ def test_the_report_names_each_lost_page_with_its_new_reasons(capsys, tmp_path) 
     assert code == 0, err
     assert out.startswith("Replayed 4 ticket(s) that arrived 2026-11-02 00:00 UTC to 2026-11-03 00:00 UTC "
                           "with candidate.toml.\nPaged then 3, would page now 1: 0 gained, 2 lost, 0 priority changed.")
-    assert "Pages lost (2)\n  local:2 · Harbor · Backup server offline (arrived 2026-11-02 22:30 UTC)\n" \
+    assert "Pages lost (2)\n  local:2 · Harbor · Server offline (arrived 2026-11-02 22:30 UTC)\n" \
            "    then: paged P2; now: would not page (P3), because\n" in out
     assert "      - triage score 3 (pages at 4, P1 at 9): P3\n" in out
     code, out, _ = run(capsys, "--workspace", str(tmp_path / "ws"), "rules", "replay", *PERIOD, "--rules", candidate,

@@ -45,7 +45,7 @@ ISSUES = (
 )
 #: (client, subject, body, the night's chance): monitoring mail without a priority, a false alarm every time
 NIGHTLY_ALERTS = (
-    ("Evergreen Accountants", "EVG-NAS01 backup server offline",
+    ("Evergreen Accountants", "EVG-NAS01 server offline",
      "Monitoring: the device EVG-NAS01 has been offline for 5 minutes.", 0.3),
 )
 RATES_CENTS = {"Acme Dental": 12000, "Birch & Co Solicitors": 14000, "Cobalt Logistics": 11000,

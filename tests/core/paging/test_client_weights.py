@@ -18,7 +18,7 @@ client_weights = { "Harbor Accounting" = { outage = 0 } }
 '''
 
 
-def _ticket(client: str, title: str = "Backup server offline") -> Ticket:
+def _ticket(client: str, title: str = "Server offline") -> Ticket:
     return Ticket(title=title, client=client, priority_given=False, created=NOW)
 
 
@@ -48,7 +48,7 @@ def test_client_weights_round_trip_and_bad_ones_name_their_line() -> None:
 
 def test_fired_signals_are_the_kinds_that_counted_with_the_clients_weights() -> None:
     rules = parse_rules(RULES)
-    assert fired_signals(rules, _ticket("Acme", "URGENT: backup server offline")) == [
+    assert fired_signals(rules, _ticket("Acme", "URGENT: server offline")) == [
         Signal("outage", 2, "offline"), Signal("shared", 2, "server")]  # urgent is switched off
     assert fired_signals(rules, _ticket("Harbor Accounting")) == [Signal("shared", 2, "server")]
     assert fired_signals(parse_rules('[[rule]]\nkind = "priority"\n'), _ticket("Acme")) == []

@@ -20,13 +20,13 @@ class _Mail:
     name = "imap"
 
     def poll(self, cursor):
-        return PollResult([Ticket(title="Backup server offline", source="imap", remote_id="7", client="Harbor",
+        return PollResult([Ticket(title="Server offline", source="imap", remote_id="7", client="Harbor",
                                   priority_given=False, created=NOW)], "c1")
 
 
 def test_a_page_keeps_its_signals_and_reasons_and_the_verdict_carries_them(tmp_path) -> None:
     ws = Workspace(tmp_path / "ws", FakeClock(NOW))
-    ws.book.add(Ticket(title="Backup server offline", client="Harbor", priority=3))
+    ws.book.add(Ticket(title="Server offline", client="Harbor", priority=3))
     ws.poll()
     signals, reasons = ws.store.db.conn.execute("SELECT signals, reasons FROM pages").fetchone()
     assert json.loads(signals) == [{"kind": "outage", "weight": 2, "words": "offline"},

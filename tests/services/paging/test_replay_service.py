@@ -24,7 +24,7 @@ START = datetime(2026, 11, 2, 22, 0, tzinfo=UTC)
 DAY = (datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC))
 NIGHT = (
     ("Exchange down for everyone", "Acme", "", "boss@acme.example"),
-    ("Backup server offline", "Harbor", "", "nas@harbor.example"),
+    ("Server offline", "Harbor", "", "nas@harbor.example"),
     ("Printer in room 2 jams", "Acme", "", "desk@acme.example"),
     ("File server offline", "Harbor", "", "nas@harbor.example"),
 )
@@ -59,13 +59,13 @@ def test_a_lower_weight_for_one_client_loses_exactly_its_pages(tmp_path) -> None
     result = replay(ws, *DAY, rules, "candidate.toml")
     assert [(c.kind, c.ticket.id) for c in result.changes] == [("lost", "local:2"), ("lost", "local:4")]
     lost = result.changes[0]
-    assert (lost.ticket.client, lost.ticket.title) == ("Harbor", "Backup server offline")
+    assert (lost.ticket.client, lost.ticket.title) == ("Harbor", "Server offline")
     assert lost.then.paged and lost.then.severity == "P2" and not lost.now.page
     assert "broken now ('offline', +1)" in lost.now.reasons
     assert "triage weights for Harbor: outage 1" in lost.now.reasons
     data = result.to_json()
     assert data["counts"] == {"gained": 0, "lost": 2, "priority": 0} and data["rules"] == "candidate.toml"
-    assert data["changes"][0]["ticket"] == {"id": "local:2", "client": "Harbor", "title": "Backup server offline"}
+    assert data["changes"][0]["ticket"] == {"id": "local:2", "client": "Harbor", "title": "Server offline"}
     assert data["changes"][0]["then"] == {"paged": True, "severity": "P2",
                                           "reason": "P3 at client Harbor; broken now ('offline', +2); "
                                                     "a shared system ('server', +2); "

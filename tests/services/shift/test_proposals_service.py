@@ -68,7 +68,7 @@ def test_accepted_it_quiets_exactly_those_pages_and_undo_restores_the_rules_byte
     quieter = replay(ws, start, ws.clock.now(), RulesStore(ws.store).rules())
     assert {c.kind for c in quieter.changes} == {"lost"}
     assert {c.ticket.id for c in quieter.changes} == set(proposal.candidate.false_tickets)
-    assert all(c.ticket.title == "EVG-NAS01 backup server offline" for c in quieter.changes)
+    assert all(c.ticket.title == "EVG-NAS01 server offline" for c in quieter.changes)
     assert feedback(ws).proposals == [] or feedback(ws).proposals[0].candidate.kind != "outage"
     RulesStore(ws.store).undo()
     assert _stored(ws) == before
@@ -101,10 +101,10 @@ def _page_and_judge(ws, title: str, outcome: str) -> None:
 def test_no_proposal_before_five_verdicts_and_one_at_the_fifth(workspace) -> None:
     ws = workspace
     for _ in range(4):
-        _page_and_judge(ws, "Backup server offline", "false alarm")
+        _page_and_judge(ws, "Server offline", "false alarm")
     assert feedback(ws).proposals == []
     assert feedback(ws).by_client == [{"client": "Harbor", "pages": 4, "false_alarms": 4, "rate": 1.0}]
-    _page_and_judge(ws, "Backup server offline", "no action needed")
+    _page_and_judge(ws, "Server offline", "no action needed")
     proposals = feedback(ws).proposals
     assert [(p.candidate.client, p.weight_from, p.weight_to, p.stopped) for p in proposals][:1] == [
         ("Harbor", 2, 1, 5)]
@@ -113,7 +113,7 @@ def test_no_proposal_before_five_verdicts_and_one_at_the_fifth(workspace) -> Non
 def test_no_proposal_that_would_lose_a_page_the_tech_needed(workspace) -> None:
     ws = workspace
     for _ in range(5):
-        _page_and_judge(ws, "Backup server offline", "false alarm")
-    _page_and_judge(ws, "Backup server offline", "fixed")  # the same words, and this time it was real
+        _page_and_judge(ws, "Server offline", "false alarm")
+    _page_and_judge(ws, "Server offline", "fixed")  # the same words, and this time it was real
     report = feedback(ws)
     assert report.verdicts == 6 and report.proposals == []
